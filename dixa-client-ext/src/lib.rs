@@ -1,0 +1,1 @@
+//! Production layer over `dixa-client`.

@@ -1,0 +1,1 @@
+//! An in-process fake Dixa API server on loopback.

@@ -1,0 +1,45 @@
+//! `cargo xtask <command>`: the commands maintainers run.
+//!
+//! Each command lives in its own module; this file only dispatches.
+
+mod generate;
+mod recover;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  recover [--check]   rebuild spec/dixa-v1.json from spec/sources/ (--check: fail on drift)
+  generate            normalize the spec, regenerate dixa-client, print what changed
+  check               fail with a unified diff if any committed artifact drifted";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("recover") => recover::run(&root, args.iter().any(|a| a == "--check")),
+        Some("generate") => generate::run(&root, false),
+        Some("check") => recover::run(&root, true).and_then(|()| generate::run(&root, true)),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}

@@ -1,1 +1,289 @@
-//! (in progress)
+//! [`DixaClient`]: the one-line entry point.
+//!
+//! ```no_run
+//! # async fn demo() -> dixa_client_ext::error::Result<()> {
+//! let client = dixa_client_ext::client::DixaClient::from_env()?;
+//! # let _ = client; Ok(()) }
+//! ```
+//!
+//! A `DixaClient` is cheap to clone; every clone shares the connection pool,
+//! the rate limiter, the retry budget and the counters.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode, Url};
+
+use crate::config::Config;
+use crate::error::{decode_json, Error, Result};
+use crate::transport::{read_capped, DixaTransport, Stats, ATTEMPTS_HEADER};
+
+/// The generated client type that [`DixaClient::api`] hands out.
+///
+/// SWITCH POINT (generated client): this becomes `dixa_client::Client` when
+/// `dixa-client/src/generated.rs` lands; [`build_api`] is the one function that
+/// constructs it.
+pub type Api = ApiPlaceholder;
+
+/// Stand-in for `dixa_client::Client` until the generated code lands: holds
+/// what the generated client will be built from.
+#[derive(Debug, Clone)]
+pub struct ApiPlaceholder {
+    baseurl: String,
+    client: reqwest::Client,
+    hooks: dixa_client::Hooks,
+}
+
+impl ApiPlaceholder {
+    /// The base URL the generated client joins its paths to.
+    pub fn baseurl(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// The reqwest client (connection pool) it sends through.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The hooks routing its requests through [`DixaTransport`].
+    pub fn inner(&self) -> &dixa_client::Hooks {
+        &self.hooks
+    }
+}
+
+/// Builds the generated client on the shared pool and transport.
+fn build_api(base_url: &Url, http: reqwest::Client, transport: Arc<DixaTransport>) -> Api {
+    // Generated paths begin with `/v1/`, so the base is given without a
+    // trailing slash.
+    let baseurl = base_url.as_str().trim_end_matches('/').to_owned();
+    let hooks = dixa_client::Hooks::with_transport(transport);
+    // With generated.rs: `dixa_client::Client::new_with_client(&baseurl, http, hooks)`.
+    ApiPlaceholder { baseurl, client: http, hooks }
+}
+
+/// An answer read in full, from [`DixaClient::send_raw`].
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The status (always a success; errors are returned as [`Error`]).
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// Decodes the body as JSON, with the JSON path of any failing field.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        decode_json(self.status, self.body.clone())
+    }
+}
+
+struct Inner {
+    api: Api,
+    http: reqwest::Client,
+    transport: Arc<DixaTransport>,
+    base_url: Url,
+    config: Config,
+}
+
+/// The Dixa client: the generated operations, behind auth, rate limiting,
+/// retries, timeouts and tracing. Clones share everything.
+#[derive(Clone)]
+pub struct DixaClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for DixaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DixaClient")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DixaClient {
+    /// A client configured from `DIXA_API_KEY` (required), `DIXA_BASE_URL`
+    /// and `DIXA_AUTH_SCHEME` (optional); see [`Config::from_env`].
+    pub fn from_env() -> Result<Self> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// A client for `config`. Fails with [`Error::InvalidInput`] on an
+    /// invalid base URL, key, user agent or rate limit; sends nothing.
+    pub fn new(config: Config) -> Result<Self> {
+        let base_url = config.parsed_base_url()?;
+        if base_url.scheme() == "http" && !is_loopback(&base_url) {
+            tracing::warn!(
+                host = base_url.host_str().unwrap_or_default(),
+                "the Dixa base URL uses plain http to a non-loopback host: the API key travels unencrypted"
+            );
+        }
+        let transport = Arc::new(DixaTransport::new(&config)?);
+        let http = build_http(&config)?;
+        let api = build_api(&base_url, http.clone(), Arc::clone(&transport));
+        Ok(DixaClient { inner: Arc::new(Inner { api, http, transport, base_url, config }) })
+    }
+
+    /// The generated client: every operation of the Dixa API.
+    pub fn api(&self) -> &Api {
+        &self.inner.api
+    }
+
+    /// The configured base URL (validated, no query).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// The configuration this client was built from.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The shared reqwest client (connection pool). Requests sent on it
+    /// directly bypass auth, limits and retries.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// A snapshot of the transport's counters (shared by all clones).
+    pub fn stats(&self) -> Stats {
+        self.inner.transport.stats()
+    }
+
+    /// Tokens left in the shared retry budget (`None`: no budget).
+    pub fn retry_budget_available(&self) -> Option<u32> {
+        self.inner.transport.retry_budget_available()
+    }
+
+    /// Sends one request through the same pipeline as the generated
+    /// operations (auth, rate limit, retries, timeouts, tracing) and reads
+    /// the answer in full. Non-success answers come back as
+    /// [`Error::Api`] / [`Error::RateLimited`].
+    ///
+    /// `url` must be on the configured host: anything else is refused with
+    /// [`Error::ForeignNextLink`], so the key never leaves that host.
+    /// `operation_id` names the call in traces (e.g. `"Agents_listAgents"`).
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        url: Url,
+        json_body: Option<&serde_json::Value>,
+        operation_id: &'static str,
+    ) -> Result<RawResponse> {
+        if url.origin() != self.inner.base_url.origin() {
+            return Err(Error::ForeignNextLink { url: url.origin().ascii_serialization() });
+        }
+        let mut builder = self.inner.http.request(method, url);
+        if let Some(body) = json_body {
+            builder = builder.json(body);
+        }
+        let request = builder
+            .build()
+            .map_err(|e| Error::InvalidInput { what: "request", detail: e.without_url().to_string() })?;
+        let resp = self
+            .inner
+            .transport
+            .call(&self.inner.http, request, operation_id)
+            .await
+            .map_err(|f| f.into_error())?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if status.is_success() {
+            let body = resp.bytes().await.map_err(|e| Error::from_reqwest(e, "reading response body"))?;
+            return Ok(RawResponse { status, headers, body });
+        }
+        let attempts = headers
+            .get(ATTEMPTS_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        // The transport has buffered the body already.
+        let body = read_capped(resp, usize::MAX).await.unwrap_or_default();
+        Err(Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall()))
+    }
+}
+
+impl std::ops::Deref for DixaClient {
+    type Target = Api;
+
+    /// The generated operations, callable on the client itself.
+    fn deref(&self) -> &Api {
+        &self.inner.api
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The reqwest client: connect timeout, pool, and TLS on rustls with the
+/// `ring` provider and the platform's certificate verifier. The provider is
+/// handed to reqwest directly rather than installed process-wide, so an
+/// application that installs its own rustls provider is not disturbed.
+fn build_http(config: &Config) -> Result<reqwest::Client> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let setup = |detail: String| Error::InvalidInput { what: "HTTP client setup", detail };
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| setup(format!("TLS versions: {e}")))?
+        .with_platform_verifier()
+        .map_err(|e| setup(format!("TLS certificate verifier: {e}")))?
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .pool_max_idle_per_host(config.pool_max_idle_per_host)
+        .tls_backend_preconfigured(tls)
+        .build()
+        .map_err(|e| setup(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_with_defaults_and_rejects_bad_base_url() {
+        let client = DixaClient::new(Config::new("k")).unwrap();
+        assert_eq!(client.base_url().as_str(), "https://dev.dixa.io/");
+        assert_eq!(client.api().baseurl(), "https://dev.dixa.io");
+        let err = DixaClient::new(Config::new("k").base_url("dev.dixa.io")).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { what: "base URL", .. }), "{err:?}");
+    }
+
+    #[test]
+    fn debug_does_not_show_the_key() {
+        let client = DixaClient::new(Config::new("very-secret-key")).unwrap();
+        let text = format!("{client:?}");
+        assert!(!text.contains("very-secret-key"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn send_raw_refuses_other_hosts() {
+        let client = DixaClient::new(Config::new("k").base_url("http://127.0.0.1:9")).unwrap();
+        let err = client
+            .send_raw(Method::GET, Url::parse("https://evil.example/v1/agents?pageKey=abc").unwrap(), None, "t")
+            .await
+            .unwrap_err();
+        match err {
+            Error::ForeignNextLink { url } => assert_eq!(url, "https://evil.example"),
+            other => panic!("expected ForeignNextLink, got {other:?}"),
+        }
+        assert_eq!(client.stats().attempts, 0);
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback(&Url::parse("http://127.0.0.1:8080").unwrap()));
+        assert!(is_loopback(&Url::parse("http://localhost").unwrap()));
+        assert!(is_loopback(&Url::parse("http://[::1]:1").unwrap()));
+        assert!(!is_loopback(&Url::parse("http://dev.dixa.io").unwrap()));
+    }
+}

@@ -1,1 +1,430 @@
-//! (in progress)
+//! [`DixaTransport`]: the pipeline every request goes through, whether it
+//! comes from a generated operation (through `dixa_client::hooks::Transport`)
+//! or from [`DixaClient::send_raw`](crate::client::DixaClient::send_raw).
+//!
+//! Per attempt: wait for the shared rate limiter; set `Authorization` (marked
+//! sensitive) and `User-Agent`; set the attempt timeout, capped by what is left
+//! of the call deadline; send; classify the outcome; ask
+//! [`retry::decide`](crate::retry::decide); sleep on the injected clock; send
+//! a clone of the request again. A request whose body is a stream cannot be
+//! cloned and is sent once.
+//!
+//! Each call runs in a `tracing` span `dixa.call` with the fields
+//! `operation`, `method`, `path` (the path template when known, never the
+//! query string), `status`, `attempt` and `duration_ms`. Bodies, headers and
+//! the key are never recorded.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use tracing::Instrument;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{Error, Result, TimeoutKind};
+use crate::rate_limit::RateLimiter;
+use crate::retry::{self, Decision, GiveUpReason, Outcome, RandomSource, RetryBudget, RetryConfig, RetryInput};
+
+/// Response header the transport adds to the final answer of a call: how many
+/// attempts it took. [`Error`]'s conversions read it to fill
+/// [`Error::RateLimited::attempts`](Error::RateLimited).
+pub const ATTEMPTS_HEADER: &str = "x-dixa-rs-attempts";
+
+/// Error bodies are buffered (so the connection is reused and the error can
+/// carry them); larger ones are cut here, which no Dixa error body reaches.
+const MAX_ERROR_BODY: usize = 1 << 20;
+
+/// Counters of what the transport did, shared by all clones of a client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Calls started (one per operation or `send_raw`).
+    pub calls: u64,
+    /// HTTP attempts sent (calls plus retries).
+    pub attempts: u64,
+    /// Retries made.
+    pub retries: u64,
+    /// 429 answers seen.
+    pub throttled: u64,
+    /// 5xx answers seen.
+    pub server_errors: u64,
+    /// Attempts that ended without an answer (connect, reset, ...).
+    pub connection_errors: u64,
+    /// Attempts that timed out.
+    pub timeouts: u64,
+    /// Retries refused because the shared budget was empty.
+    pub budget_exhausted: u64,
+    /// Attempts that had to wait for the rate limiter.
+    pub rate_limited_waits: u64,
+    /// Total time spent waiting for the rate limiter.
+    pub rate_limited_wait: Duration,
+    /// Total time spent waiting between retries.
+    pub retry_wait: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    calls: AtomicU64,
+    attempts: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    server_errors: AtomicU64,
+    connection_errors: AtomicU64,
+    timeouts: AtomicU64,
+    budget_exhausted: AtomicU64,
+    rate_limited_waits: AtomicU64,
+    rate_limited_wait_ns: AtomicU64,
+    retry_wait_ns: AtomicU64,
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+fn add_duration(c: &AtomicU64, d: Duration) {
+    c.fetch_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
+/// Why a call produced no usable response, with what the transport knows and
+/// reqwest's error does not say.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: reqwest::Error,
+    /// Set when the error is a timeout: which limit bound the attempt.
+    pub(crate) timeout: Option<(TimeoutKind, Duration)>,
+}
+
+impl Failure {
+    pub(crate) fn into_error(self) -> Error {
+        match self.timeout {
+            Some((kind, after)) => Error::Timeout { kind, after: Some(after) },
+            None => Error::from_reqwest(self.error, "sending request"),
+        }
+    }
+}
+
+/// The retrying, rate-limited, authenticating transport (see the module docs).
+pub struct DixaTransport {
+    auth: HeaderValue,
+    user_agent: HeaderValue,
+    retry: RetryConfig,
+    budget: Option<RetryBudget>,
+    limiter: RateLimiter,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+    attempt_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+    counters: Counters,
+}
+
+impl std::fmt::Debug for DixaTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `auth` is deliberately left out.
+        f.debug_struct("DixaTransport")
+            .field("retry", &self.retry)
+            .field("limiter", &self.limiter)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DixaTransport {
+    /// Builds the transport for `config` (checks the key and the user agent).
+    pub fn new(config: &Config) -> Result<Self> {
+        let auth = config.auth_scheme.header_value(&config.api_key)?;
+        let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| Error::InvalidInput {
+            what: "user agent",
+            detail: "it contains characters not allowed in an HTTP header".into(),
+        })?;
+        Ok(DixaTransport {
+            auth,
+            user_agent,
+            budget: config.retry.budget.map(RetryBudget::new),
+            retry: config.retry.clone(),
+            limiter: RateLimiter::new(config.rate_limit, Arc::clone(&config.clock))?,
+            clock: Arc::clone(&config.clock),
+            random: Arc::clone(&config.random),
+            attempt_timeout: config.attempt_timeout,
+            call_timeout: config.call_timeout,
+            counters: Counters::default(),
+        })
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Stats {
+            calls: n(&c.calls),
+            attempts: n(&c.attempts),
+            retries: n(&c.retries),
+            throttled: n(&c.throttled),
+            server_errors: n(&c.server_errors),
+            connection_errors: n(&c.connection_errors),
+            timeouts: n(&c.timeouts),
+            budget_exhausted: n(&c.budget_exhausted),
+            rate_limited_waits: n(&c.rate_limited_waits),
+            rate_limited_wait: Duration::from_nanos(n(&c.rate_limited_wait_ns)),
+            retry_wait: Duration::from_nanos(n(&c.retry_wait_ns)),
+        }
+    }
+
+    /// Tokens left in the shared retry budget (`None`: no budget).
+    pub fn retry_budget_available(&self) -> Option<u32> {
+        self.budget.as_ref().map(RetryBudget::available)
+    }
+
+    /// Runs one call through the pipeline, inside its tracing span.
+    pub(crate) async fn call(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> std::result::Result<reqwest::Response, Failure> {
+        let span = tracing::info_span!(
+            "dixa.call",
+            operation = operation_id,
+            method = %request.method(),
+            path = %path_template(operation_id, request.url()),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        self.run(client, request).instrument(span).await
+    }
+
+    async fn run(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> std::result::Result<reqwest::Response, Failure> {
+        let span = tracing::Span::current();
+        bump(&self.counters.calls);
+        let start = self.clock.now();
+        let headers = request.headers_mut();
+        headers.insert(AUTHORIZATION, self.auth.clone());
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        let method = request.method().clone();
+        let mut next = request;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            // Keep the original for a retry; a streamed body cannot be
+            // cloned, so such a request is sent once, as it is.
+            let (mut to_send, kept) = match next.try_clone() {
+                Some(clone) => (clone, Some(next)),
+                None => (next, None),
+            };
+
+            let waited = self.limiter_wait().await;
+            let elapsed = self.clock.now().saturating_duration_since(start);
+            let (timeout, bound_by_call) = self.attempt_limit(elapsed);
+            *to_send.timeout_mut() = timeout;
+            bump(&self.counters.attempts);
+            tracing::trace!(attempt, limiter_wait_ms = waited.as_millis() as u64, "sending");
+
+            let result = client.execute(to_send).await;
+            let elapsed = self.clock.now().saturating_duration_since(start);
+
+            let mut retry_after = None;
+            let outcome = match &result {
+                Ok(resp) => {
+                    let status = resp.status();
+                    span.record("status", status.as_u16());
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        bump(&self.counters.throttled);
+                    } else if status.is_server_error() {
+                        bump(&self.counters.server_errors);
+                    }
+                    retry_after = resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    None
+                }
+                Err(e) if e.is_timeout() => {
+                    bump(&self.counters.timeouts);
+                    Some(Outcome::AttemptTimeout)
+                }
+                Err(e) => {
+                    bump(&self.counters.connection_errors);
+                    if e.is_connect() || e.is_request() || e.is_body() {
+                        Some(Outcome::ConnectionError)
+                    } else {
+                        // Builder, redirect or decode errors: sending again cannot help.
+                        Some(Outcome::Status { status: StatusCode::BAD_REQUEST, retry_after: None })
+                    }
+                }
+            };
+            let outcome = match (outcome, &result) {
+                (Some(o), _) => o,
+                (None, Ok(resp)) => Outcome::Status { status: resp.status(), retry_after: retry_after.as_deref() },
+                // `outcome` is `None` only for `Ok` results.
+                (None, Err(_)) => Outcome::ConnectionError,
+            };
+
+            let decision = retry::decide(
+                &self.retry,
+                &RetryInput {
+                    method: &method,
+                    attempt,
+                    outcome,
+                    elapsed,
+                    deadline: self.call_timeout,
+                    budget_available: self.budget.as_ref().map(RetryBudget::available),
+                    replayable: kept.is_some(),
+                    now_wall: self.clock.wall(),
+                    jitter: self.random.unit(),
+                },
+            );
+            let decision = match decision {
+                Decision::Retry { cost, .. } if !self.withdraw(cost) => Decision::GiveUp(GiveUpReason::BudgetExhausted),
+                d => d,
+            };
+            if decision == Decision::GiveUp(GiveUpReason::BudgetExhausted) {
+                bump(&self.counters.budget_exhausted);
+            }
+
+            match (decision, kept) {
+                (Decision::Retry { after, reason, .. }, Some(original)) => {
+                    bump(&self.counters.retries);
+                    tracing::debug!(attempt, ?reason, wait_ms = after.as_millis() as u64, "retrying");
+                    // Drain a small error body so the connection can be reused.
+                    if let Ok(resp) = result {
+                        let _ = read_capped(resp, MAX_ERROR_BODY).await;
+                    }
+                    add_duration(&self.counters.retry_wait_ns, after);
+                    self.clock.sleep(after).await;
+                    next = original;
+                }
+                (decision, _) => {
+                    span.record("duration_ms", elapsed.as_millis() as u64);
+                    if attempt > 1 || !matches!(decision, Decision::GiveUp(GiveUpReason::NotRetryable)) {
+                        tracing::debug!(attempt, ?decision, "final outcome");
+                    }
+                    return match result {
+                        Ok(resp) => {
+                            let status = resp.status();
+                            if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
+                                if let Some(b) = &self.budget {
+                                    b.record_success();
+                                }
+                            }
+                            Ok(finish_response(resp, attempt).await)
+                        }
+                        Err(error) => {
+                            let timeout = error.is_timeout().then(|| match (bound_by_call, timeout) {
+                                (true, _) => (TimeoutKind::Call, self.call_timeout.unwrap_or_default()),
+                                (false, Some(t)) => (TimeoutKind::Attempt, t),
+                                (false, None) => (TimeoutKind::Attempt, Duration::ZERO),
+                            });
+                            Err(Failure { error, timeout })
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    async fn limiter_wait(&self) -> Duration {
+        let wait = self.limiter.reserve();
+        if !wait.is_zero() {
+            bump(&self.counters.rate_limited_waits);
+            add_duration(&self.counters.rate_limited_wait_ns, wait);
+            self.clock.sleep(wait).await;
+        }
+        wait
+    }
+
+    /// The timeout for the next attempt, and whether it is the call deadline
+    /// (rather than the attempt timeout) that sets it.
+    fn attempt_limit(&self, elapsed: Duration) -> (Option<Duration>, bool) {
+        let remaining = self.call_timeout.map(|t| {
+            // Past the deadline (a long rate-limit wait): still send, with a
+            // minimal timeout, so reqwest reports a genuine timeout.
+            t.saturating_sub(elapsed).max(Duration::from_millis(1))
+        });
+        match (self.attempt_timeout, remaining) {
+            (Some(a), Some(r)) if r < a => (Some(r), true),
+            (Some(a), _) => (Some(a), false),
+            (None, Some(r)) => (Some(r), true),
+            (None, None) => (None, false),
+        }
+    }
+
+    fn withdraw(&self, cost: u32) -> bool {
+        match &self.budget {
+            Some(b) if cost > 0 => b.try_withdraw(cost),
+            _ => true,
+        }
+    }
+}
+
+/// Adds the attempts header, and buffers a non-success body so the error
+/// conversions can read it without awaiting.
+async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest::Response {
+    resp.headers_mut().insert(HeaderName::from_static(ATTEMPTS_HEADER), HeaderValue::from(attempts));
+    if resp.status().is_success() {
+        return resp;
+    }
+    let status = resp.status();
+    let version = resp.version();
+    let url = resp.url().clone();
+    let mut headers = resp.headers().clone();
+    let body = read_capped(resp, MAX_ERROR_BODY).await.unwrap_or_default();
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let mut builder = http::Response::builder().status(status).version(version);
+    builder = reqwest::ResponseBuilderExt::url(builder, url);
+    match builder.body(body) {
+        Ok(mut rebuilt) => {
+            *rebuilt.headers_mut() = headers;
+            reqwest::Response::from(rebuilt)
+        }
+        // Unreachable with a status and version taken from a real response;
+        // fall back to an empty answer with the same status.
+        Err(_) => reqwest::Response::from(http::Response::new(Bytes::new())),
+    }
+}
+
+/// Reads up to `cap` bytes of a body; a read error ends it early.
+pub(crate) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> std::result::Result<Bytes, reqwest::Error> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = cap.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() >= cap {
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// The path recorded in the span for `operation_id`.
+///
+/// SWITCH POINT: once `dixa_client::OPERATIONS` exists, return the
+/// operation's path template (e.g. `/v1/agents/{agentId}`) from it, falling
+/// back to the URL path for `send_raw` calls with unknown ids. Until then, the
+/// URL path (never the query string, which may carry a cursor).
+pub fn path_template(operation_id: &str, url: &reqwest::Url) -> String {
+    let _ = operation_id;
+    url.path().to_owned()
+}
+
+impl dixa_client::hooks::Transport for DixaTransport {
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> dixa_client::hooks::TransportFuture<'a> {
+        Box::pin(async move { self.call(client, request, operation_id).await.map_err(|f| f.error) })
+    }
+}
+
+/// Whether `method` is one the retry policy replays after server errors.
+pub fn retries_server_errors(method: &Method) -> bool {
+    retry::is_idempotent(method)
+}

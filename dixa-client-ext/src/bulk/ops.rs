@@ -1,0 +1,243 @@
+//! Chunked calls to each bulk endpoint: `client.bulk().add_queue_members(..)`.
+//!
+//! Every helper splits its input to the endpoint's per-call limit
+//! ([`BulkEndpoint::limit`]), sends the chunks one after another through the
+//! client (auth, rate limiter, retries: POST and PATCH are never retried on
+//! 5xx), and merges the per-item outcomes in input order. A call that fails
+//! as a whole stops the run with [`BulkInterrupted`], which keeps the
+//! outcomes so far and the items not yet applied.
+
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{send_chunked, BulkEndpoint, BulkInterrupted, BulkOutcome, BulkOutcomes};
+use crate::client::DixaClient;
+use crate::error::{decode_json, Error};
+
+/// The result of a chunked bulk run: merged outcomes, or where it stopped.
+pub type BulkRun<I, T> = std::result::Result<BulkOutcomes<T>, BulkInterrupted<I, T>>;
+
+/// How a bulk endpoint wants its items in the request body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyShape {
+    /// A bare JSON array (`PATCH`/`PUT /v1/agents`).
+    Array,
+    /// `{"data": [...]}` (bulk creates, end user bulk patch/update, notes).
+    Data,
+    /// `{"agentIds": [...]}` (queue membership).
+    AgentIds,
+}
+
+impl BulkEndpoint {
+    /// The body shape the spec gives this endpoint's request.
+    pub fn body_shape(self) -> BodyShape {
+        match self {
+            Self::PatchAgents | Self::UpdateAgents => BodyShape::Array,
+            Self::AddQueueMembers | Self::RemoveQueueMembers => BodyShape::AgentIds,
+            _ => BodyShape::Data,
+        }
+    }
+
+    /// The operation name the generated client uses (for tracing).
+    pub fn operation_id(self) -> &'static str {
+        match self {
+            Self::PatchAgents => "patch_agents_bulk",
+            Self::UpdateAgents => "update_agents_bulk",
+            Self::CreateAgents => "create_agents_bulk",
+            Self::PatchEndUsers => "patch_end_users_bulk",
+            Self::UpdateEndUsers => "update_end_users_bulk",
+            Self::CreateEndUsers => "create_end_users_bulk",
+            Self::CreateNotes => "create_internal_notes_bulk",
+            Self::AddQueueMembers => "assign_members",
+            Self::RemoveQueueMembers => "remove_members_bulk",
+        }
+    }
+
+    /// Whether the spec documents a `204` with no per-item outcomes for a
+    /// successful call (removing queue members), in which case every item of
+    /// the chunk counts as succeeded.
+    pub fn answers_without_outcomes(self) -> bool {
+        matches!(self, Self::RemoveQueueMembers)
+    }
+}
+
+/// Bulk helpers of a [`DixaClient`]; see [`DixaClient::bulk`].
+#[derive(Clone, Debug)]
+pub struct BulkClient<'a> {
+    client: &'a DixaClient,
+}
+
+impl DixaClient {
+    /// Chunked, outcome-typed bulk calls: `client.bulk().add_queue_members(..)`.
+    pub fn bulk(&self) -> BulkClient<'_> {
+        BulkClient { client: self }
+    }
+}
+
+/// One successful item of a queue membership change, when the call answered
+/// without per-item outcomes: the agent id that was sent.
+fn sent_id<I: Serialize>(item: &I) -> Value {
+    serde_json::to_value(item).unwrap_or(Value::Null)
+}
+
+impl BulkClient<'_> {
+    /// Sends `items` to `endpoint` in chunks of `max_per_call` (default: the
+    /// endpoint's limit; a larger value is refused), decoding each outcome as
+    /// `O`. `path_params` fill the path template's `{name}`s in order.
+    ///
+    /// This is the engine under the typed helpers; use it directly with
+    /// `O = serde_json::Value` to work on raw outcomes.
+    pub async fn send<I, O>(
+        &self,
+        endpoint: BulkEndpoint,
+        path_params: &[&str],
+        items: Vec<I>,
+        max_per_call: Option<usize>,
+    ) -> BulkRun<I, O::Success>
+    where
+        I: Serialize,
+        O: BulkOutcome + DeserializeOwned,
+        O::Success: DeserializeOwned,
+    {
+        let limit = endpoint.max_items();
+        let chunk = max_per_call.unwrap_or(limit);
+        if chunk > limit {
+            return Err(BulkInterrupted {
+                error: Error::InvalidInput {
+                    what: "bulk chunk size",
+                    detail: format!(
+                        "{chunk} items per call exceeds the limit of {limit} for {} {}",
+                        endpoint.route().0,
+                        endpoint.route().1
+                    ),
+                },
+                completed: BulkOutcomes::new(),
+                in_failed_chunk: 0,
+                remaining: items,
+            });
+        }
+        let url = match self.url(endpoint, path_params) {
+            Ok(url) => url,
+            Err(error) => {
+                return Err(BulkInterrupted {
+                    error,
+                    completed: BulkOutcomes::new(),
+                    in_failed_chunk: 0,
+                    remaining: items,
+                })
+            }
+        };
+        let method = Method::from_bytes(endpoint.route().0.as_bytes()).unwrap_or(Method::POST);
+        send_chunked(items, chunk, |slice: &[I]| {
+            // Build everything the call needs before returning the future, so
+            // it does not borrow the chunk.
+            let body = body_for(endpoint.body_shape(), slice);
+            let confirmed: Option<Vec<Value>> = endpoint
+                .answers_without_outcomes()
+                .then(|| slice.iter().map(sent_id).collect());
+            let client = self.client.clone();
+            let method = method.clone();
+            let url = url.clone();
+            async move {
+                let body = body?;
+                let raw = client
+                    .send_raw(method, url, Some(&body), endpoint.operation_id())
+                    .await?;
+                if raw.body.iter().all(u8::is_ascii_whitespace) {
+                    if let Some(ids) = confirmed {
+                        // 204: the whole chunk succeeded. Decode each sent id
+                        // as the success type (the agent id).
+                        let mut outcomes = BulkOutcomes::new();
+                        for id in ids {
+                            let value = serde_json::from_value::<O::Success>(id).map_err(|e| {
+                                Error::Decode {
+                                    status: Some(raw.status),
+                                    path: "agentIds[]".to_owned(),
+                                    message: e.to_string(),
+                                    body: raw.body.clone(),
+                                }
+                            })?;
+                            outcomes.push_success(value);
+                        }
+                        return Ok(outcomes);
+                    }
+                }
+                let envelope: OutcomeEnvelope<O> = decode_json(raw.status, raw.body)?;
+                Ok(BulkOutcomes::from_outcomes(envelope.data))
+            }
+        })
+        .await
+    }
+
+    fn url(&self, endpoint: BulkEndpoint, path_params: &[&str]) -> Result<Url, Error> {
+        let template = endpoint.route().1;
+        let mut params = path_params.iter();
+        let mut url = self.client.base_url().clone();
+        {
+            let mut segments = url.path_segments_mut().map_err(|()| Error::InvalidInput {
+                what: "base URL",
+                detail: "it cannot carry a path".to_owned(),
+            })?;
+            segments.pop_if_empty();
+            for segment in template.trim_start_matches('/').split('/') {
+                if segment.starts_with('{') {
+                    let value = params.next().copied().unwrap_or("");
+                    if value.is_empty() {
+                        return Err(Error::InvalidInput {
+                            what: "path parameter",
+                            detail: format!("{segment} of {template} is missing or empty"),
+                        });
+                    }
+                    segments.push(value);
+                } else {
+                    segments.push(segment);
+                }
+            }
+        }
+        Ok(url)
+    }
+
+    /// `PATCH /v1/queues/{queueId}/members`: assigns agents/admins to a queue,
+    /// 10 per call. Each success is the agent id.
+    pub async fn add_queue_members<I>(&self, queue_id: &str, agent_ids: Vec<I>) -> BulkRun<I, Value>
+    where
+        I: Serialize,
+    {
+        self.send::<I, Value>(BulkEndpoint::AddQueueMembers, &[queue_id], agent_ids, None)
+            .await
+    }
+
+    /// `DELETE /v1/queues/{queueId}/members`: removes agents/admins from a
+    /// queue, 10 per call (documented). Dixa answers `204` without per-item
+    /// outcomes; every id of a successful call counts as removed.
+    pub async fn remove_queue_members<I>(&self, queue_id: &str, agent_ids: Vec<I>) -> BulkRun<I, Value>
+    where
+        I: Serialize,
+    {
+        self.send::<I, Value>(BulkEndpoint::RemoveQueueMembers, &[queue_id], agent_ids, None)
+            .await
+    }
+}
+
+/// A bulk response body.
+#[derive(serde::Deserialize)]
+struct OutcomeEnvelope<O> {
+    #[serde(default = "Vec::new")]
+    data: Vec<O>,
+}
+
+/// Serializes one chunk into the endpoint's body shape.
+fn body_for<I: Serialize>(shape: BodyShape, items: &[I]) -> Result<Value, Error> {
+    let array = serde_json::to_value(items).map_err(|e| Error::InvalidInput {
+        what: "bulk items",
+        detail: format!("could not be serialized to JSON: {e}"),
+    })?;
+    Ok(match shape {
+        BodyShape::Array => array,
+        BodyShape::Data => serde_json::json!({ "data": array }),
+        BodyShape::AgentIds => serde_json::json!({ "agentIds": array }),
+    })
+}

@@ -1,0 +1,180 @@
+//! The endpoints, with the spec's path templates and parameter names.
+
+mod agents;
+mod analytics;
+mod conversations;
+mod endusers;
+mod org;
+
+use std::sync::Arc;
+
+use axum::routing::{get, MethodRouter};
+use axum::Router;
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::server::{self, App};
+
+type Routes = Vec<(&'static str, MethodRouter<Arc<App>>)>;
+
+/// Every route the fake serves. Path templates are the spec's, so
+/// [`crate::Stats`] is keyed by them.
+pub(crate) fn routes() -> Routes {
+    use axum::routing::{patch, post, put};
+    vec![
+        (
+            "/v1/agents",
+            get(agents::list)
+                .post(agents::create)
+                .put(agents::bulk_update)
+                .patch(agents::bulk_patch),
+        ),
+        ("/v1/agents/bulk", post(agents::bulk_create)),
+        ("/v1/agents/presence", get(agents::presence_list)),
+        (
+            "/v1/agents/{agentId}",
+            get(agents::get_one)
+                .patch(agents::patch_one)
+                .put(agents::update_one)
+                .delete(agents::downgrade),
+        ),
+        ("/v1/agents/{agentId}/presence", get(agents::presence_one)),
+        ("/v1/agents/{agentId}/teams", get(agents::teams_of)),
+        (
+            "/v1/endusers",
+            get(endusers::list)
+                .post(endusers::create)
+                .put(endusers::bulk_update)
+                .patch(endusers::bulk_patch),
+        ),
+        ("/v1/endusers/bulk", post(endusers::bulk_create)),
+        (
+            "/v1/endusers/{userId}",
+            get(endusers::get_one)
+                .patch(endusers::patch_one)
+                .put(endusers::update_one),
+        ),
+        ("/v1/endusers/{userId}/conversations", get(endusers::conversations)),
+        ("/v1/conversations/{conversationId}", get(conversations::get_one)),
+        ("/v1/conversations/{conversationId}/messages", get(conversations::messages)),
+        ("/v1/conversations/{conversationId}/tags", get(conversations::tags)),
+        (
+            "/v1/conversations/{conversationId}/tags/{tagId}",
+            put(conversations::tag).delete(conversations::untag),
+        ),
+        ("/v1/search/conversations", get(conversations::search)),
+        // Dixa's own next links carry a trailing slash on this list.
+        ("/v1/search/conversations/", get(conversations::search)),
+        ("/v1/tags", get(org::list_tags).post(org::create_tag)),
+        ("/v1/tags/{tagId}", get(org::get_tag)),
+        ("/v1/tags/{tagId}/activate", patch(org::activate_tag)),
+        ("/v1/tags/{tagId}/deactivate", patch(org::deactivate_tag)),
+        ("/v1/queues", get(org::list_queues)),
+        ("/v1/queues/{queueId}", get(org::get_queue)),
+        (
+            "/v1/queues/{queueId}/members",
+            get(org::queue_members)
+                .patch(org::add_queue_members)
+                .post(org::add_queue_members)
+                .delete(org::remove_queue_members),
+        ),
+        ("/v1/teams", get(org::list_teams).post(org::create_team)),
+        ("/v1/teams/{teamId}", get(org::get_team).delete(org::delete_team)),
+        (
+            "/v1/teams/{teamId}/agents",
+            get(org::team_agents)
+                .patch(org::add_team_agents)
+                .delete(org::remove_team_agents),
+        ),
+        ("/v1/teams/{teamId}/presence", get(org::team_presence)),
+        ("/v1/analytics/records", get(analytics::list_records).post(analytics::records_data)),
+    ]
+}
+
+/// The canonical path templates of [`routes`] (trailing-slash aliases folded).
+pub(crate) fn templates(routes: &Routes) -> Vec<&'static str> {
+    let mut t: Vec<&'static str> = routes
+        .iter()
+        .map(|(p, _)| p.strip_suffix('/').filter(|s| !s.is_empty()).unwrap_or(p))
+        .collect();
+    t.dedup();
+    t
+}
+
+/// The router: every route behind the pipeline, a JSON 404 for the rest.
+pub(crate) fn router(app: Arc<App>, routes: Routes) -> Router {
+    let mut r = Router::new();
+    for (path, method_router) in routes {
+        r = r.route(path, method_router);
+    }
+    r.route_layer(axum::middleware::from_fn_with_state(app.clone(), server::pipeline))
+        .fallback(server::unknown_route)
+        .method_not_allowed_fallback(server::method_not_allowed)
+        .with_state(app)
+}
+
+// ------------------------------------------------------------- helpers ----
+
+/// Parses a JSON request body.
+pub(crate) fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::invalid_body("a JSON body is required"));
+    }
+    serde_json::from_slice(body).map_err(ApiError::invalid_body)
+}
+
+/// A JSON object body.
+pub(crate) fn object_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    match json_body(body)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::invalid_body("expected a JSON object")),
+    }
+}
+
+/// The items of a bulk body: `{"data": [...]}` as the schemas say, or a bare
+/// array as some operations (and Dixa's Redoc) show.
+pub(crate) fn bulk_items(body: &Bytes) -> Result<Vec<Value>, ApiError> {
+    match json_body(body)? {
+        Value::Array(items) => Ok(items),
+        Value::Object(mut m) => match m.remove("data") {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err(ApiError::invalid_body("expected {\"data\": [...]}")),
+        },
+        _ => Err(ApiError::invalid_body("expected an array of items")),
+    }
+}
+
+/// The `agentIds` of a `BulkQueueEndpointInput` / `AgentsToTeamInput`.
+pub(crate) fn agent_ids(body: &Bytes) -> Result<Vec<String>, ApiError> {
+    let m = object_body(body)?;
+    match m.get("agentIds") {
+        Some(Value::Array(ids)) => ids
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ApiError::invalid_body("agentIds must be an array of strings")),
+        None => Ok(Vec::new()),
+        Some(_) => Err(ApiError::invalid_body("agentIds must be an array of strings")),
+    }
+}
+
+/// `200 {"data": ...}`.
+pub(crate) fn ok_data<T: Serialize>(data: T) -> axum::response::Response {
+    server::json_response(200, &json!({ "data": data }))
+}
+
+/// `{status} {"data": ...}`.
+pub(crate) fn data_with_status<T: Serialize>(status: u16, data: T) -> axum::response::Response {
+    server::json_response(status, &json!({ "data": data }))
+}
+
+/// Refuses a path id that is not shaped like a UUID, as Dixa does.
+pub(crate) fn require_uuid(name: &str, id: &str) -> Result<(), ApiError> {
+    if crate::data::looks_like_uuid(id) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("Invalid value for: path parameter {name}")))
+    }
+}

@@ -1,0 +1,537 @@
+//! Pagination streams against a canned loopback server: next links in every
+//! form, foreign and repeating links, empty pages, resume, the analytics
+//! re-post, prefetch, and coverage of every paginated operation of the spec.
+
+mod canned;
+
+use std::sync::{Arc, Mutex};
+
+use canned::{Canned, Recorded, Reply};
+use dixa_client_ext::client::DixaClient;
+use dixa_client_ext::config::Config;
+use dixa_client_ext::error::Error;
+use dixa_client_ext::paginate::ops::{self, ListAgents, PAGINATED_OPERATIONS};
+use dixa_client_ext::paginate::{Envelope, FirstRequest, PageCursor, PaginatedRequest};
+use dixa_client_ext::rate_limit::RateLimit;
+use futures::{StreamExt, TryStreamExt};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A hand-made item type: the core must not depend on generated types.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Thing {
+    id: u32,
+}
+
+/// A hand-made paginated request for `GET /v1/things?pageLimit=N`.
+#[derive(Clone)]
+struct ListThings {
+    limit: u32,
+    extra: Option<(&'static str, String)>,
+}
+
+impl ListThings {
+    fn new(limit: u32) -> Self {
+        ListThings { limit, extra: None }
+    }
+}
+
+impl PaginatedRequest for ListThings {
+    type Page = Envelope<Thing>;
+    const OPERATION_ID: &'static str = "list_things";
+    fn first_request(&self) -> dixa_client_ext::error::Result<FirstRequest> {
+        let mut query = vec![("pageLimit", self.limit.to_string())];
+        query.extend(self.extra.clone());
+        FirstRequest::new(Method::GET, ["v1", "things"], query, None)
+    }
+}
+
+fn client(base: &str) -> DixaClient {
+    DixaClient::new(
+        Config::new("test-key-not-secret")
+            .base_url(base)
+            .rate_limit(RateLimit::off()),
+    )
+    .expect("client")
+}
+
+/// A page body with items `ids` and an optional next link.
+fn page(ids: std::ops::Range<u32>, next: Option<&str>) -> Reply {
+    let data: Vec<Value> = ids.map(|id| json!({ "id": id })).collect();
+    match next {
+        Some(next) => Reply::json(json!({ "data": data, "meta": { "next": next } })),
+        None => Reply::json(json!({ "data": data, "meta": {} })),
+    }
+}
+
+/// Serves pages keyed by `pageKey` (`None`: the first request).
+fn pages_by_key(
+    table: Vec<(Option<&'static str>, std::ops::Range<u32>, Option<String>)>,
+) -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
+    move |req: &Recorded| {
+        let key = req
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("pageKey=")))
+            .map(str::to_owned);
+        for (k, ids, next) in &table {
+            if k.map(str::to_owned) == key {
+                return page(ids.clone(), next.as_deref());
+            }
+        }
+        Reply::status(404, r#"{"message":"no such page"}"#)
+    }
+}
+
+async fn collect_ids(stream: impl futures::Stream<Item = dixa_client_ext::error::Result<Thing>>) -> Vec<u32> {
+    stream.map_ok(|t| t.id).try_collect().await.expect("stream")
+}
+
+#[tokio::test]
+async fn root_relative_next_links_are_followed_as_given() {
+    let server = Canned::start(pages_by_key(vec![
+        (None, 0..2, Some("/v1/things/?pageKey=p2".into())),
+        (Some("p2"), 2..4, Some("/v1/things/?pageKey=p3".into())),
+        (Some("p3"), 4..5, None),
+    ]))
+    .await;
+    let ids = collect_ids(client(&server.base_url()).paginate(ListThings::new(2)).items()).await;
+    assert_eq!(ids, [0, 1, 2, 3, 4]);
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    // The trailing slash of the link is kept and the first query is not re-sent.
+    assert_eq!(targets, ["/v1/things?pageLimit=2", "/v1/things/?pageKey=p2", "/v1/things/?pageKey=p3"]);
+}
+
+#[tokio::test]
+async fn absolute_next_links_on_the_configured_host_are_followed() {
+    let base = Arc::new(Mutex::new(String::new()));
+    let handler_base = base.clone();
+    let server = Canned::start(move |req: &Recorded| {
+        if req.query() == Some("pageLimit=3") {
+            let next = format!("{}/v1/things?pageKey=abs", handler_base.lock().unwrap());
+            page(0..3, Some(&next))
+        } else {
+            page(3..4, None)
+        }
+    })
+    .await;
+    *base.lock().unwrap() = server.base_url();
+    let ids = collect_ids(client(&server.base_url()).paginate(ListThings::new(3)).items()).await;
+    assert_eq!(ids, [0, 1, 2, 3]);
+    assert_eq!(server.requests()[1].target, "/v1/things?pageKey=abs");
+}
+
+#[tokio::test]
+async fn a_base_url_path_prefix_is_kept_for_relative_links() {
+    let server = Canned::start(move |req: &Recorded| match req.target.as_str() {
+        "/proxy/dixa/v1/things?pageLimit=1" => page(0..1, Some("/v1/things?pageKey=k")),
+        "/proxy/dixa/v1/things?pageKey=k" => page(1..2, None),
+        _ => Reply::status(404, r#"{"message":"wrong path"}"#),
+    })
+    .await;
+    let base = format!("{}/proxy/dixa/", server.base_url());
+    let ids = collect_ids(client(&base).paginate(ListThings::new(1)).items()).await;
+    assert_eq!(ids, [0, 1]);
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_host_is_refused_after_the_page_is_yielded() {
+    let evil = Canned::start(|_: &Recorded| page(100..101, None)).await;
+    for foreign in [
+        format!("{}/v1/things?pageKey=steal", evil.base_url()),
+        format!("http://localhost:{}/v1/things?pageKey=steal", evil.port()),
+        format!("//127.0.0.1:{}/v1/things?pageKey=steal", evil.port()),
+    ] {
+        let server = Canned::start(move |_: &Recorded| page(0..2, Some(&foreign))).await;
+        let mut items = client(&server.base_url()).paginate(ListThings::new(2)).items();
+        assert_eq!(items.try_next().await.unwrap(), Some(Thing { id: 0 }));
+        assert_eq!(items.try_next().await.unwrap(), Some(Thing { id: 1 }));
+        match items.next().await {
+            Some(Err(Error::ForeignNextLink { url })) => {
+                assert!(url.ends_with(&format!(":{}", evil.port())), "{url}");
+                assert!(!url.contains("steal"), "the cursor is not echoed: {url}");
+            }
+            other => panic!("expected ForeignNextLink, got {other:?}"),
+        }
+        assert!(items.next().await.is_none(), "an error ends the stream");
+        assert_eq!(server.requests().len(), 1);
+    }
+    assert!(evil.requests().is_empty(), "nothing was sent to the foreign host");
+}
+
+#[tokio::test]
+async fn a_repeating_cursor_stops_with_a_loop_error() {
+    // p1 -> p2 -> p3 -> p2: the repeat is not the immediately previous cursor.
+    let server = Canned::start(pages_by_key(vec![
+        (None, 0..1, Some("/v1/things?pageKey=p2".into())),
+        (Some("p2"), 1..2, Some("/v1/things?pageKey=p3".into())),
+        (Some("p3"), 2..3, Some("/v1/things?pageKey=p2&pageLimit=9".into())),
+    ]))
+    .await;
+    let mut pages = client(&server.base_url()).paginate(ListThings::new(1)).pages();
+    for expected in 0..3 {
+        let page = pages.try_next().await.unwrap().unwrap();
+        assert_eq!(page.items(), [Thing { id: expected }]);
+    }
+    match pages.next().await {
+        Some(Err(Error::PaginationLoop { cursor })) => assert_eq!(cursor, "p2"),
+        other => panic!("expected PaginationLoop, got {other:?}"),
+    }
+    assert!(pages.next().await.is_none());
+    assert_eq!(server.requests().len(), 3, "the repeated page is not fetched again");
+}
+
+#[tokio::test]
+async fn a_next_link_equal_to_the_current_page_is_a_loop() {
+    let server = Canned::start(pages_by_key(vec![
+        (None, 0..1, Some("/v1/things?pageKey=same".into())),
+        (Some("same"), 1..2, Some("/v1/things?pageKey=same".into())),
+    ]))
+    .await;
+    let results: Vec<_> = client(&server.base_url()).paginate(ListThings::new(1)).items().collect().await;
+    assert_eq!(results.len(), 3);
+    assert!(matches!(&results[2], Err(Error::PaginationLoop { cursor }) if cursor == "same"));
+}
+
+#[tokio::test]
+async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
+    let server = Canned::start(|req: &Recorded| match req.query() {
+        Some("pageLimit=2") => page(0..0, Some("/v1/things?pageKey=b")),
+        Some("pageKey=b") => page(0..2, Some("/v1/things?pageKey=c")),
+        Some("pageKey=c") => Reply::json(json!({"data": [], "meta": {"next": null}})),
+        _ => Reply::status(404, "{}"),
+    })
+    .await;
+    let c = client(&server.base_url());
+    let pages: Vec<usize> = c
+        .paginate(ListThings::new(2))
+        .pages()
+        .map_ok(|p| p.len())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages, [0, 2, 0]);
+    assert_eq!(collect_ids(c.paginate(ListThings::new(2)).items()).await, [0, 1]);
+
+    // `"next": ""` and a missing `meta` both end the listing.
+    let server = Canned::start(|req: &Recorded| match req.query() {
+        Some("pageLimit=1") => Reply::json(json!({"data": [{"id": 7}], "meta": {"next": ""}})),
+        _ => Reply::status(404, "{}"),
+    })
+    .await;
+    assert_eq!(collect_ids(client(&server.base_url()).paginate(ListThings::new(1)).items()).await, [7]);
+    let server = Canned::start(|_: &Recorded| Reply::json(json!({"data": [{"id": 8}]}))).await;
+    assert_eq!(collect_ids(client(&server.base_url()).paginate(ListThings::new(1)).items()).await, [8]);
+}
+
+#[tokio::test]
+async fn the_first_query_is_never_resent_beside_a_page_key() {
+    let server = Canned::start(pages_by_key(vec![
+        (None, 0..1, Some("/v1/agents?pageKey=k2".into())),
+        (Some("k2"), 1..2, None),
+    ]))
+    .await;
+    let c = client(&server.base_url());
+    let got: Vec<Value> = c
+        .paginate(ListAgents::new().page_limit(1).email("a b@example.org"))
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 2);
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(targets, ["/v1/agents?pageLimit=1&email=a+b%40example.org", "/v1/agents?pageKey=k2"]);
+}
+
+#[tokio::test]
+async fn analytics_records_re_post_the_same_body_with_the_page_key() {
+    let server = Canned::start(|req: &Recorded| {
+        if req.method != "POST" {
+            return Reply::status(405, r#"{"message":"POST only"}"#);
+        }
+        match req.query() {
+            Some("pageLimit=2") => page(0..2, Some("/v1/analytics/records?pageKey=r2")),
+            Some("pageKey=r2") => page(2..3, None),
+            _ => Reply::status(404, "{}"),
+        }
+    })
+    .await;
+    let body = json!({
+        "id": "closed_conversations",
+        "timezone": "Europe/Copenhagen",
+        "periodFilter": {"_type": "Preset", "value": {"_type": "PreviousWeek"}}
+    });
+    let c = client(&server.base_url());
+    let mut pages = c.paginate(ops::GetRecordsData::new(&body).page_limit(2)).pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(first.len(), 2);
+    // The cursor carries the body, so a resumed export re-posts it too.
+    assert_eq!(first.next_cursor().unwrap().body(), Some(&body));
+    let second = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(second.len(), 1);
+    assert!(pages.try_next().await.unwrap().is_none());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].target, "/v1/analytics/records?pageLimit=2");
+    assert_eq!(requests[1].target, "/v1/analytics/records?pageKey=r2");
+    for r in &requests {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.json(), body);
+    }
+}
+
+fn three_pages() -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
+    pages_by_key(vec![
+        (None, 0..4, Some("/v1/things?pageKey=b".into())),
+        (Some("b"), 4..8, Some("/v1/things?pageKey=c".into())),
+        (Some("c"), 8..10, None),
+    ])
+}
+
+#[tokio::test]
+async fn a_page_cursor_resumes_after_a_crash() {
+    let server = Canned::start(three_pages()).await;
+    // First process: reads one page, persists the cursor, "crashes".
+    let saved = {
+        let c = client(&server.base_url());
+        let mut pages = c.paginate(ListThings::new(4)).pages();
+        let page = pages.try_next().await.unwrap().unwrap();
+        serde_json::to_string(page.next_cursor().unwrap()).unwrap()
+    };
+    // Second process: a new client resumes from the persisted cursor.
+    let cursor: PageCursor = serde_json::from_str(&saved).unwrap();
+    assert_eq!(cursor.page_key().as_deref(), Some("b"));
+    let c = client(&server.base_url());
+    let ids = collect_ids(c.paginate(ListThings::new(4)).resume(cursor).items()).await;
+    assert_eq!(ids, [4, 5, 6, 7, 8, 9]);
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(&targets[1..], ["/v1/things?pageKey=b", "/v1/things?pageKey=c"]);
+}
+
+#[tokio::test]
+async fn an_item_resume_point_continues_exactly_after_the_last_item() {
+    let server = Canned::start(three_pages()).await;
+    let c = client(&server.base_url());
+    let mut items = c.paginate(ListThings::new(4)).items();
+    assert_eq!(items.resume_point().unwrap().link(), "/v1/things?pageLimit=4");
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        seen.push(items.try_next().await.unwrap().unwrap().id);
+    }
+    // Mid-page: the cursor of page 2 with two items to skip.
+    let point = items.resume_point().unwrap();
+    assert_eq!((point.page_key().as_deref(), point.skip()), (Some("b"), 2));
+    drop(items);
+    let point: PageCursor = serde_json::from_value(serde_json::to_value(&point).unwrap()).unwrap();
+    let rest = collect_ids(c.paginate(ListThings::new(4)).resume(point).items()).await;
+    seen.extend(rest);
+    assert_eq!(seen, (0..10).collect::<Vec<_>>(), "no item lost or repeated");
+
+    // At a page boundary the resume point is the next page; at the end, none.
+    let mut items = c.paginate(ListThings::new(4)).items();
+    for _ in 0..4 {
+        items.try_next().await.unwrap();
+    }
+    assert_eq!(items.resume_point().unwrap().page_key().as_deref(), Some("b"));
+    while items.try_next().await.unwrap().is_some() {}
+    assert_eq!(items.resume_point(), None);
+}
+
+#[tokio::test]
+async fn after_a_failed_page_the_resume_point_retries_that_page() {
+    let fail = Arc::new(Mutex::new(true));
+    let fail_in_handler = fail.clone();
+    let inner = three_pages();
+    let server = Canned::start(move |req: &Recorded| {
+        if req.query() == Some("pageKey=b") && *fail_in_handler.lock().unwrap() {
+            return Reply::status(404, r#"{"message":"gone for now"}"#);
+        }
+        inner(req)
+    })
+    .await;
+    let c = client(&server.base_url());
+    let mut items = c.paginate(ListThings::new(4)).items();
+    let mut seen = Vec::new();
+    let err = loop {
+        match items.try_next().await {
+            Ok(Some(t)) => seen.push(t.id),
+            Ok(None) => panic!("expected an error"),
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, Error::Api { status, .. } if status.as_u16() == 404), "{err:?}");
+    assert!(items.next().await.is_none(), "an error ends the stream");
+    let point = items.resume_point().unwrap();
+    assert_eq!((point.page_key().as_deref(), point.skip()), (Some("b"), 0));
+    *fail.lock().unwrap() = false;
+    seen.extend(collect_ids(c.paginate(ListThings::new(4)).resume(point).items()).await);
+    assert_eq!(seen, (0..10).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_cursor_of_another_operation_is_refused_before_sending() {
+    let server = Canned::start(three_pages()).await;
+    let c = client(&server.base_url());
+    let foreign_op: PageCursor =
+        serde_json::from_value(json!({"operation_id": "list_agents", "link": "/v1/agents?pageKey=x"})).unwrap();
+    let mut items = c.paginate(ListThings::new(4)).resume(foreign_op).items();
+    assert!(matches!(items.next().await, Some(Err(Error::InvalidInput { what: "page cursor", .. }))));
+    assert!(items.next().await.is_none());
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_zero_page_limit_is_refused_before_sending() {
+    let server = Canned::start(three_pages()).await;
+    let mut items = client(&server.base_url()).paginate(ListAgents::new().page_limit(0)).items();
+    assert!(matches!(items.next().await, Some(Err(Error::InvalidInput { what: "page limit", .. }))));
+    assert!(items.next().await.is_none());
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn pages_are_fetched_only_when_needed_without_prefetch() {
+    let server = Canned::start(three_pages()).await;
+    let c = client(&server.base_url());
+    let paginator = c.paginate(ListThings::new(4));
+    let mut items = paginator.items();
+    assert!(server.requests().is_empty(), "nothing is sent before the first poll");
+    for _ in 0..4 {
+        items.try_next().await.unwrap();
+    }
+    // Let any stray task run; still only the first page was requested.
+    tokio::task::yield_now().await;
+    assert_eq!(server.requests().len(), 1);
+    items.try_next().await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn prefetch_yields_the_same_items_in_order_and_fetches_one_page_ahead() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let inner = three_pages();
+    let server = Canned::start(move |req: &Recorded| {
+        let _ = tx.send(req.target.clone());
+        inner(req)
+    })
+    .await;
+    let c = client(&server.base_url());
+    let plain = collect_ids(c.paginate(ListThings::new(4)).items()).await;
+    while rx.try_recv().is_ok() {}
+
+    let mut pages = c.paginate(ListThings::new(4)).prefetch(true).pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(rx.recv().await.unwrap(), "/v1/things?pageLimit=4");
+    // Without polling the stream again, page 2 is requested in the background.
+    let ahead = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await;
+    assert_eq!(ahead.expect("prefetch request").unwrap(), "/v1/things?pageKey=b");
+    // ... and only one page ahead: page 3 waits for the consumer.
+    tokio::task::yield_now().await;
+    assert!(rx.try_recv().is_err(), "no second page ahead");
+    let mut prefetched: Vec<u32> = first.into_items().into_iter().map(|t| t.id).collect();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        prefetched.extend(page.into_items().into_iter().map(|t| t.id));
+    }
+    assert_eq!(prefetched, plain);
+    assert_eq!(plain, (0..10).collect::<Vec<_>>());
+
+    let items = collect_ids(c.paginate(ListThings::new(4)).prefetch(true).items()).await;
+    assert_eq!(items, plain);
+}
+
+#[tokio::test]
+async fn an_undecodable_page_reports_the_json_path() {
+    let server = Canned::start(|_: &Recorded| {
+        Reply::json(json!({"data": [{"id": 1}, {"id": "two"}], "meta": {}}))
+    })
+    .await;
+    let mut items = client(&server.base_url()).paginate(ListThings::new(2)).items();
+    match items.next().await {
+        Some(Err(Error::Decode { path, .. })) => assert_eq!(path, "data[1].id"),
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert!(items.next().await.is_none());
+}
+
+/// Each request type sends its operation's method and path, and its
+/// operation id matches the registry.
+#[tokio::test]
+async fn every_paginated_operation_streams_from_its_own_route() {
+    let server = Canned::start(|_: &Recorded| Reply::json(json!({"data": [], "meta": {}}))).await;
+    let c = client(&server.base_url());
+    let body = json!({"id": "r", "timezone": "UTC", "periodFilter": {"_type": "Preset", "value": {"_type": "Today"}}});
+
+    async fn first_page<R: PaginatedRequest>(c: &DixaClient, r: R) -> &'static str {
+        let _ = c.paginate(r).pages().try_next().await.expect("first page");
+        R::OPERATION_ID
+    }
+    let sent = vec![
+        first_page(&c, ops::ListAgents::new()).await,
+        first_page(&c, ops::ListFilterValues::new("channel")).await,
+        first_page(&c, ops::ListMetrics::new()).await,
+        first_page(&c, ops::ListRecords::new()).await,
+        first_page(&c, ops::GetRecordsData::new(&body)).await,
+        first_page(&c, ops::ListActivityLog::new().from_datetime("2024-01-01T00:00:00Z")).await,
+        first_page(&c, ops::ListEndUsers::new().external_id("e1")).await,
+        first_page(&c, ops::ListEndUserConversations::new("u-1")).await,
+        first_page(&c, ops::SearchConversations::new("refund").exact_match(true)).await,
+        first_page(&c, ops::ListTeamPresence::new("t-1")).await,
+    ];
+    let requests = server.requests();
+    assert_eq!(requests.len(), PAGINATED_OPERATIONS.len());
+    for ((op, req), id) in PAGINATED_OPERATIONS.iter().zip(&requests).zip(&sent) {
+        assert_eq!(&op.operation_id, id, "{}", op.request_type);
+        assert_eq!(req.method, op.method, "{}", op.request_type);
+        let pattern: Vec<&str> = op.path.split('/').collect();
+        let actual: Vec<&str> = req.path().split('/').collect();
+        assert_eq!(pattern.len(), actual.len(), "{} vs {}", op.path, req.path());
+        for (p, a) in pattern.iter().zip(&actual) {
+            assert!(p.starts_with('{') || p == a, "{} vs {}", op.path, req.path());
+        }
+    }
+    assert_eq!(requests[5].query(), Some("fromDatetime=2024-01-01T00%3A00%3A00Z"));
+    assert_eq!(requests[8].query(), Some("query=refund&exactMatch=true"));
+}
+
+/// Every operation of the spec that takes `pageKey` or answers with
+/// `meta.next` has a stream, and every stream is such an operation: a
+/// paginated operation added to the spec fails this test until it is wired.
+#[test]
+fn every_paginated_operation_of_the_spec_has_a_stream() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dixa-v1.json");
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("spec/dixa-v1.json")).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let deref = |v: &Value| -> Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => schemas[r.rsplit('/').next().unwrap()].clone(),
+            None => v.clone(),
+        }
+    };
+    let mut paginated = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let takes_key = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "pageKey" && p["in"] == "query"));
+            let returns_next = op["responses"].as_object().is_some_and(|rs| {
+                rs.iter().filter(|(code, _)| code.starts_with('2')).any(|(_, r)| {
+                    r["content"].as_object().is_some_and(|c| {
+                        c.values().any(|mt| {
+                            let body = deref(&mt["schema"]);
+                            deref(&body["properties"]["meta"])["properties"].get("next").is_some()
+                        })
+                    })
+                })
+            });
+            if takes_key || returns_next {
+                paginated.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    paginated.sort();
+    let mut covered: Vec<(String, String)> =
+        PAGINATED_OPERATIONS.iter().map(|o| (o.method.to_owned(), o.path.to_owned())).collect();
+    covered.sort();
+    assert_eq!(paginated.len(), 10, "the snapshot spec has ten paginated operations");
+    assert_eq!(covered, paginated, "paginated operations of the spec vs streams in paginate::ops");
+}

@@ -330,3 +330,27 @@ fn missing_sources_give_a_typed_error_naming_the_file() {
     let err = recover_spec(Path::new("/nonexistent/dixa-sources")).expect_err("no sources");
     assert!(err.to_string().contains("catalog-full-spec.txt"), "{err}");
 }
+
+#[test]
+fn get_operation_ids_say_list_for_collections_and_get_for_one() {
+    for (method, path, op) in operations() {
+        if method != "GET" {
+            continue;
+        }
+        let id = op["operationId"].as_str().expect("operationId");
+        let verb_noun = id.split_once('_').map(|(_, v)| v).expect("Tag_verbNoun");
+        let schema_ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no 200 schema"));
+        let schema = &schemas()[schema_ref.trim_start_matches("#/components/schemas/")];
+        let collection = schema["type"] == "array" || schema["properties"]["data"]["type"] == "array";
+        let expected = if path.starts_with("/v1/search/") {
+            "search"
+        } else if collection {
+            "list"
+        } else {
+            "get"
+        };
+        assert!(verb_noun.starts_with(expected), "{method} {path}: {id} should start with {expected}");
+    }
+}

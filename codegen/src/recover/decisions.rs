@@ -26,14 +26,22 @@ pub(crate) const TAGS: &[(&str, &str)] = &[
     ("webhooks", "Webhooks"),
 ];
 
+/// Why tags follow the first path segment (printed in RECOVERY.md).
+pub(crate) const TAG_RULE: &str = "The DELETE page files `DELETE /v1/conversations/{conversationId}/tags/{tagId}` under Conversations and `DELETE /v1/teams/{teamId}/agents` under Teams, \
+so the tag follows the first segment, not the resource acted on; multi-word names are written without spaces so they can prefix an operationId.";
+
 /// The rule by which the operationIds not shown on the DELETE page were
 /// chosen (printed in RECOVERY.md).
-pub(crate) const OPERATION_ID_RULE: &str = "`<Tag>_<verb><Noun>` in lowerCamel after the underscore, like the six ids the DELETE page shows. \
-The verb is the one the operation's description starts with (create, patch, update, tag, claim, close, reopen, transfer, anonymize, activate, deactivate, assign, add, search), \
-except that descriptions saying `Get all ...`, `Lists ...`, `List ...` or `Get the <plural>` use `list`, and a single-entity `Get ...` uses `get`. \
-The noun is the resource in the tag's own words, dropping the tag's noun where the known ids do \
-(`Queues_removeMembersBulk`, `Teams_removeMembers`, `Webhooks_deleteSubscription`): members, presence, subscription. \
-`Bulk` is appended when the description says bulk/in bulk, or the path ends in `/bulk`, and a single-entity form of the same verb exists \
+pub(crate) const OPERATION_ID_RULE: &str = "`<Tag>_<verb><Noun>`, lowerCamel after the underscore, like the six ids the DELETE page shows. \
+Verb: a GET uses `list` when it answers a collection (`data` is an array, or a bare array) and `get` when it answers one object; \
+the search operation keeps `search`. Other methods use the verb their description starts with (create, patch, update, add, assign, tag, claim, \
+`Get data of ...` -> get), except that action paths use their action segment (`/close` -> close for `Mark a conversation as closed`, \
+`/transfer/queue` -> transfer, `/anonymize` -> anonymize, `/activate`, `/deactivate`). \
+Noun: the resource as the description names it, singular for one and plural for many, in the tag's own words where the known ids use them \
+(`Queues_removeMembersBulk`, `Teams_removeMembers`: members of a queue or team are `Members`; `Webhooks_deleteSubscription`: a webhook subscription is a `Subscription`); \
+a qualifier is added only where two operations would otherwise get the same id (`Conversations_listActivityLogs` for the organization's, \
+`Conversations_listConversationActivityLog` for one conversation's). \
+`Bulk` is appended when the description says bulk or in bulk, or the path ends in `/bulk`, and a single-entity form of the same verb exists \
 (`Queues_removeMembersBulk` is the known precedent).";
 
 /// Why a success response was given its status and schema.
@@ -128,21 +136,21 @@ pub(crate) const OPERATIONS: &[OpDecision] = &[
     op("PUT", "/v1/agents/{agentId}", "Agents_updateAgent", 200, Some("AgentOutput"), SharedAgentOutput),
     op("GET", "/v1/agents/{agentId}/presence", "Agents_getPresence", 200, Some("UserPresenceOutput"), OwnOutput),
     op("GET", "/v1/agents/{agentId}/teams", "Agents_listTeams", 200, Some("AgentTeamsOutput"), OwnOutput),
-    op("GET", "/v1/analytics/filter/{filterAttribute}", "Analytics_getFilterValues", 200, Some("GetFilterValuesOutput"), OwnOutput),
+    op("GET", "/v1/analytics/filter/{filterAttribute}", "Analytics_listFilterValues", 200, Some("GetFilterValuesOutput"), OwnOutput),
     op("GET", "/v1/analytics/metrics", "Analytics_listMetrics", 200, Some("GetMetricsOutput"), OwnOutput),
     op("POST", "/v1/analytics/metrics", "Analytics_getMetricData", 200, Some("GetMetricDataOutput"), OwnOutput),
     op("GET", "/v1/analytics/metrics/{metricId}", "Analytics_getMetric", 200, Some("GetMetricOutput"), OwnOutput),
     op("GET", "/v1/analytics/records", "Analytics_listRecords", 200, Some("GetMetricRecordsOutput"), OwnOutput),
-    op("POST", "/v1/analytics/records", "Analytics_getRecordsData", 200, Some("GetMetricRecordsDataOutput"), OwnOutput),
+    op("POST", "/v1/analytics/records", "Analytics_getMetricRecordsData", 200, Some("GetMetricRecordsDataOutput"), OwnOutput),
     op("GET", "/v1/analytics/records/{recordId}", "Analytics_getRecord", 200, Some("GetMetricRecordOutput"), OwnOutput),
     op("GET", "/v1/anonymization/request/{requestId}", "Anonymization_getRequest", 200, Some("AnonymizeEntityOutput"), SharedAnonymizeOutput),
     op("GET", "/v1/contact-endpoints", "ContactEndpoints_listContactEndpoints", 200, Some("ListContactPointsOutput"), OwnOutput),
     op("GET", "/v1/contact-endpoints/{contactEndpointId}", "ContactEndpoints_getContactEndpoint", 200, Some("GetContactPointByIdOutput"), OwnOutput),
     op("POST", "/v1/conversations", "Conversations_createConversation", 201, Some("CreateConversationOutput"), OwnOutput),
-    op("GET", "/v1/conversations/activitylog", "Conversations_listActivityLog", 200, Some("ListActivityLogOutput"), OwnOutput),
+    op("GET", "/v1/conversations/activitylog", "Conversations_listActivityLogs", 200, Some("ListActivityLogOutput"), OwnOutput),
     op("GET", "/v1/conversations/flows", "Conversations_listFlows", 200, Some("ListFlowsOutput"), OwnOutput),
     op("GET", "/v1/conversations/{conversationId}", "Conversations_getConversation", 200, Some("GetConversationOutput"), OwnOutput),
-    op("GET", "/v1/conversations/{conversationId}/activitylog", "Conversations_getActivityLog", 200, Some("GetActivityLogOutput"), OwnOutput),
+    op("GET", "/v1/conversations/{conversationId}/activitylog", "Conversations_listConversationActivityLog", 200, Some("GetActivityLogOutput"), OwnOutput),
     op("PUT", "/v1/conversations/{conversationId}/claim", "Conversations_claimConversation", 204, None, Action),
     op("PUT", "/v1/conversations/{conversationId}/close", "Conversations_closeConversation", 204, None, Action),
     op("GET", "/v1/conversations/{conversationId}/linked", "Conversations_listLinkedConversations", 200, Some("ListLinkedConversationsOutput"), OwnOutput),
@@ -197,8 +205,8 @@ pub(crate) const OPERATIONS: &[OpDecision] = &[
     op("DELETE", "/v1/webhooks/{webhookSubscriptionId}", "Webhooks_deleteSubscription", 204, None, Action),
     op("GET", "/v1/webhooks/{webhookSubscriptionId}", "Webhooks_getSubscription", 200, Some("GetWebhookSubscriptionOutput"), OwnOutput),
     op("PATCH", "/v1/webhooks/{webhookSubscriptionId}", "Webhooks_patchSubscription", 200, Some("PatchWebhookSubscriptionOutput"), OwnOutput),
-    op("GET", "/v1/webhooks/{webhookSubscriptionId}/delivery-status", "Webhooks_getDeliveryStatus", 200, Some("GetWebhookLastDeliveryStatusOutput"), OwnOutput),
-    op("GET", "/v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}", "Webhooks_getEventLogs", 200, Some("GetWebhookEventDeliveryLogsOutput"), OwnOutput),
+    op("GET", "/v1/webhooks/{webhookSubscriptionId}/delivery-status", "Webhooks_listDeliveryStatuses", 200, Some("GetWebhookLastDeliveryStatusOutput"), OwnOutput),
+    op("GET", "/v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}", "Webhooks_listEventLogs", 200, Some("GetWebhookEventDeliveryLogsOutput"), OwnOutput),
 ];
 
 /// Catalog parameter rows that lost their name, for operations Redoc does

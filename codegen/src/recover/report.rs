@@ -84,7 +84,7 @@ this rule: {rule}
             .map(|(seg, tag)| format!("`{seg}` → `{tag}`"))
             .collect::<Vec<_>>()
             .join(", "),
-        tag_why = "The DELETE page files `DELETE /v1/conversations/{conversationId}/tags/{tagId}` under Conversations and `DELETE /v1/teams/{teamId}/agents` under Teams, so the tag follows the first segment, not the resource acted on; multi-word names are written without spaces so they can prefix an operationId.",
+        tag_why = decisions::TAG_RULE,
         rule = decisions::OPERATION_ID_RULE,
     );
     let _ = writeln!(s, "| Operation | Tag | operationId | Source |\n|---|---|---|---|");

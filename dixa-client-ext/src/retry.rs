@@ -145,6 +145,38 @@ impl Default for BudgetConfig {
     }
 }
 
+impl BudgetConfig {
+    /// Sets the capacity (and starting level).
+    pub fn capacity(mut self, n: u32) -> Self {
+        self.capacity = n;
+        self
+    }
+
+    /// Sets the cost of a retry after a 5xx or connection error.
+    pub fn retry_cost(mut self, n: u32) -> Self {
+        self.retry_cost = n;
+        self
+    }
+
+    /// Sets the cost of a retry after an attempt timeout.
+    pub fn timeout_cost(mut self, n: u32) -> Self {
+        self.timeout_cost = n;
+        self
+    }
+
+    /// Sets the cost of a retry after a 429.
+    pub fn throttle_cost(mut self, n: u32) -> Self {
+        self.throttle_cost = n;
+        self
+    }
+
+    /// Sets the refund per successful answer.
+    pub fn success_refund(mut self, n: u32) -> Self {
+        self.success_refund = n;
+        self
+    }
+}
+
 /// The retry policy's parameters.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

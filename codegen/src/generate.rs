@@ -1,1 +1,469 @@
-//! See the crate docs.
+//! Generation: drive progenitor over the normalized spec and emit one
+//! prettyplease-formatted `dixa-client/src/generated.rs`.
+//!
+//! progenitor/typify generate the client, the builders and the plain structs.
+//! The types they cannot get right (see [`crate::normalize`]) are emitted here
+//! with `quote!` into the same `types` module and wired in with typify
+//! replacements, so typify's structs refer to them:
+//! - `_type` unions: an enum of named payload structs (typify's) whose serde
+//!   impls write `_type` and dispatch on it when reading (never by shape),
+//! - open enums: string enums with an `Unknown(String)` variant,
+//! - `#[deprecated]` on deprecated fields (typify has no support for it),
+//! - the `OPERATIONS` table the hand-written layer uses for tracing and
+//!   pagination checks.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use proc_macro2::{Span, TokenStream};
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use quote::quote;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::normalize::{self, names_snake, DeprecatedField, Normalized, OpenEnum, Operation, Union};
+
+/// progenitor-impl version this generator is written for (a test checks Cargo.lock).
+pub const PROGENITOR_VERSION: &str = "0.15.1";
+/// typify version this generator is written for (a test checks Cargo.lock).
+pub const TYPIFY_VERSION: &str = "0.8.0";
+/// prettyplease version this generator is written for (a test checks Cargo.lock).
+pub const PRETTYPLEASE_VERSION: &str = "0.3.0";
+/// The command that regenerates every generated artifact.
+pub const REGENERATE_COMMAND: &str = "cargo xtask generate";
+
+/// Everything one generation run produces, as file contents.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The normalized spec (`spec/dixa-v1.normalized.json`), pretty JSON + newline.
+    pub normalized_spec: String,
+    /// `dixa-client/src/generated.rs`.
+    pub client: String,
+    /// `dixa-client/OPERATIONS.md`, the operation table of the crate docs.
+    pub operations_md: String,
+    /// The normalization report (printed by xtask, snapshotted by tests).
+    pub report: normalize::Report,
+    /// The normalization result, for callers that want counts.
+    pub normalized: Normalized,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The raw spec is not JSON.
+    #[error("{file} is not valid JSON: {source}")]
+    Json {
+        /// The spec file name.
+        file: String,
+        /// The parse error (line and column).
+        source: serde_json::Error,
+    },
+    /// A normalization pass rejected the spec.
+    #[error(transparent)]
+    Normalize(#[from] normalize::NormalizeError),
+    /// The normalized spec is not an OpenAPI 3.0 document openapiv3 can read.
+    #[error("the normalized spec is not a readable OpenAPI document: {0}")]
+    OpenApi(serde_json::Error),
+    /// progenitor returned an error.
+    #[error("progenitor failed{}: {message}", operation.as_deref().map(|o| format!(" on operation {o}")).unwrap_or_default())]
+    Progenitor {
+        /// The operation that reproduces the failure alone, when one does.
+        operation: Option<String>,
+        /// progenitor's message.
+        message: String,
+    },
+    /// progenitor panicked (caught); `operation` names the culprit when
+    /// generating that operation alone reproduces the panic.
+    #[error("progenitor panicked{}: {message}", operation.as_deref().map(|o| format!(" on operation {o}")).unwrap_or_else(|| " (no single operation reproduces it: it is in the type definitions)".to_string()))]
+    Panic {
+        /// `METHOD /path (operationId)` of the culprit, when found.
+        operation: Option<String>,
+        /// The panic message.
+        message: String,
+    },
+    /// The generated tokens are not valid Rust (a generator bug).
+    #[error("the generated code does not parse: {0}")]
+    Syntax(String),
+}
+
+/// Normalizes `raw_spec` (the bytes of the file `spec_file`) and generates
+/// every artifact. Pure: reads and writes no files.
+pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateError> {
+    let raw: Value = serde_json::from_slice(raw_spec).map_err(|source| GenerateError::Json { file: spec_file.to_string(), source })?;
+    let normalized = normalize::normalize(&raw)?;
+    let mut normalized_spec = serde_json::to_string_pretty(&normalized.spec).map_err(GenerateError::OpenApi)?;
+    normalized_spec.push('\n');
+
+    let tokens = run_progenitor(&normalized)?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax(e.to_string()))?;
+    patch_types_module(&mut file, &normalized)?;
+    let operations = operations_table(&normalized.operations);
+    file.items.push(syn::parse2(operations).map_err(|e| GenerateError::Syntax(e.to_string()))?);
+
+    let sha = Sha256::digest(raw_spec);
+    let sha_hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
+    let header = format!(
+        "// @generated: DO NOT EDIT. Generated by `{REGENERATE_COMMAND}` from\n\
+         // {spec_file} (SHA-256 {sha_hex})\n\
+         // with progenitor-impl {PROGENITOR_VERSION}, typify {TYPIFY_VERSION}, prettyplease {PRETTYPLEASE_VERSION}.\n\
+         // Regenerate with `{REGENERATE_COMMAND}`; `cargo xtask check` fails when this file is stale.\n\n"
+    );
+    let client = format!("{header}{}", prettyplease::unparse(&file));
+    let operations_md = operations_markdown(&normalized.operations, spec_file);
+    Ok(Generated { normalized_spec, client, operations_md, report: normalized.report.clone(), normalized })
+}
+
+/// The progenitor settings; see `dixa-client/src/lib.rs` for why each is chosen.
+fn settings(normalized: &Normalized) -> GenerationSettings {
+    let mut s = GenerationSettings::new();
+    s.with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote!(crate::Hooks))
+        .with_hooks(HooksMode::Expected);
+    let open: Vec<&str> = normalized.custom.open_enums.iter().map(|e| e.name.as_str()).collect();
+    for (schema, path) in &normalized.custom.replacements {
+        // Open enums and timestamps parse from and print to strings (usable
+        // in query parameters); unions and wrappers are JSON-only.
+        let impls: Vec<TypeImpl> = if open.contains(&schema.as_str()) || schema == normalize::TIMESTAMP {
+            vec![TypeImpl::FromStr, TypeImpl::Display]
+        } else {
+            Vec::new()
+        };
+        s.with_replacement(schema, path, impls.into_iter());
+    }
+    s
+}
+
+/// Runs progenitor with its panics caught; on a panic, finds the operation
+/// that reproduces it alone.
+fn run_progenitor(normalized: &Normalized) -> Result<TokenStream, GenerateError> {
+    let settings = settings(normalized);
+    match attempt(&settings, &normalized.spec) {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(message)) => Err(GenerateError::Progenitor { operation: culprit(&settings, normalized), message }),
+        Err(message) => Err(GenerateError::Panic { operation: culprit(&settings, normalized), message }),
+    }
+}
+
+/// One progenitor run. Outer `Err`: it panicked; inner `Err`: it returned an error.
+fn attempt(settings: &GenerationSettings, spec: &Value) -> Result<Result<TokenStream, String>, String> {
+    let api: openapiv3::OpenAPI = match serde_json::from_value(spec.clone()) {
+        Ok(api) => api,
+        Err(e) => return Ok(Err(format!("openapiv3 cannot read the spec: {e}"))),
+    };
+    // Silence the default hook while probing: the panic is reported as a
+    // typed error instead of a backtrace on stderr.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(AssertUnwindSafe(|| Generator::new(settings).generate_tokens(&api)));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(r) => Ok(r.map_err(|e| e.to_string())),
+        Err(payload) => Err(payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_string())),
+    }
+}
+
+/// The first operation that fails when generated alone, as `METHOD /path (id)`.
+fn culprit(settings: &GenerationSettings, normalized: &Normalized) -> Option<String> {
+    normalized.operations.iter().find_map(|op| {
+        let mut alone = normalized.spec.clone();
+        let item = alone["paths"][&op.path].clone();
+        let mut only = serde_json::Map::new();
+        let method = op.method.to_lowercase();
+        let mut single = serde_json::Map::new();
+        if let Some(params) = item.get("parameters") {
+            single.insert("parameters".into(), params.clone());
+        }
+        single.insert(method.clone(), item[&method].clone());
+        only.insert(op.path.clone(), Value::Object(single));
+        alone["paths"] = Value::Object(only);
+        match attempt(settings, &alone) {
+            Ok(Ok(_)) => None,
+            _ => Some(format!("{} {} ({})", op.method, op.path, op.spec_operation_id)),
+        }
+    })
+}
+
+/// Adds the custom types and deprecation attributes to `pub mod types`.
+fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(), GenerateError> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => Some(m),
+            _ => None,
+        })
+        .ok_or_else(|| GenerateError::Syntax("progenitor emitted no `types` module".into()))?;
+    let content = &mut types
+        .content
+        .as_mut()
+        .ok_or_else(|| GenerateError::Syntax("the `types` module has no body".into()))?
+        .1;
+    // Deprecated fields are still read and written by the serde impls and
+    // builders typify emits next to them; only users should be warned.
+    types.attrs.push(syn::parse_quote!(#[allow(deprecated)]));
+    for field in &normalized.deprecated_fields {
+        mark_deprecated(content, field)?;
+    }
+    for u in &normalized.custom.unions {
+        content.extend(parse_items(union_tokens(u), &u.schema)?);
+    }
+    for e in &normalized.custom.open_enums {
+        content.extend(parse_items(open_enum_tokens(e)?, &e.name)?);
+    }
+    Ok(())
+}
+
+/// Parses emitted tokens into items (prettyplease cannot print verbatim tokens).
+fn parse_items(tokens: TokenStream, what: &str) -> Result<Vec<syn::Item>, GenerateError> {
+    syn::parse2::<syn::File>(tokens)
+        .map(|f| f.items)
+        .map_err(|e| GenerateError::Syntax(format!("emitted code for {what}: {e}")))
+}
+
+/// Adds `#[deprecated(note = ...)]` to the field of `field.schema`'s struct
+/// that holds JSON property `field.property`.
+fn mark_deprecated(items: &mut [syn::Item], field: &DeprecatedField) -> Result<(), GenerateError> {
+    let type_name = normalize::rust_type_name(&field.schema);
+    let wanted_ident = names_snake(&field.property);
+    let strukt = items
+        .iter_mut()
+        .find_map(|i| match i {
+            syn::Item::Struct(s) if s.ident == type_name => Some(s),
+            _ => None,
+        })
+        .ok_or_else(|| GenerateError::Syntax(format!("deprecated field {}.{}: no struct {type_name}", field.schema, field.property)))?;
+    let quoted = format!("\"{}\"", field.property);
+    let target = strukt
+        .fields
+        .iter_mut()
+        .find(|f| {
+            let renamed = f.attrs.iter().any(|a| {
+                a.path().is_ident("serde") && quote!(#a).to_string().contains(&format!("rename = {quoted}"))
+            });
+            renamed || f.ident.as_ref().is_some_and(|i| *i == wanted_ident)
+        })
+        .ok_or_else(|| GenerateError::Syntax(format!("deprecated field {}.{}: not found in struct {type_name}", field.schema, field.property)))?;
+    let note = &field.note;
+    target.attrs.push(syn::parse_quote!(#[deprecated(note = #note)]));
+    Ok(())
+}
+
+fn ident(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::call_site())
+}
+
+/// The enum and serde impls of one `_type` union.
+fn union_tokens(u: &Union) -> TokenStream {
+    let name = ident(&u.rust_name);
+    let schema = &u.schema;
+    let mut doc = u.description.clone().unwrap_or_else(|| format!("The `{schema}` union."));
+    doc.push_str(&format!(
+        "\n\nOn the wire an object whose `_type` member names the variant; decoded by that tag, never by shape.{}",
+        if u.open {
+            " Can arrive in responses, so an unknown tag decodes as [`Self::Unknown`] instead of failing."
+        } else {
+            " Only sent in requests, so the set is closed."
+        }
+    ));
+    let vnames: Vec<syn::Ident> = u.variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let payloads: Vec<syn::Ident> = u.variants.iter().map(|v| ident(&v.payload)).collect();
+    let tags: Vec<&str> = u.variants.iter().map(|v| v.tag.as_str()).collect();
+    let vdocs: Vec<String> = u.variants.iter().map(|v| format!("`\"_type\": \"{}\"`", v.tag)).collect();
+    let (unknown_variant, unknown_tag, unknown_ser, from_unknown) = if u.open {
+        (
+            quote! {
+                /// A variant this client does not know (Dixa added it after the
+                /// client was generated): its tag and the whole raw object.
+                Unknown(crate::UnknownVariant),
+            },
+            quote! { Self::Unknown(u) => &u.tag, },
+            quote! { Self::Unknown(u) => ::serde::Serialize::serialize(&u.raw, serializer), },
+            quote! { Some(Self::Unknown(unknown)) },
+        )
+    } else {
+        (quote! {}, quote! {}, quote! {}, quote! { { let _ = unknown; None } })
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug)]
+        pub enum #name {
+            #( #[doc = #vdocs] #vnames(#payloads), )*
+            #unknown_variant
+        }
+
+        impl #name {
+            /// The wire tag (`_type`) of this value.
+            pub fn tag(&self) -> &str {
+                match self {
+                    #( Self::#vnames(_) => #tags, )*
+                    #unknown_tag
+                }
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #( Self::#vnames(v) => crate::tagged::serialize(serializer, #tags, v), )*
+                    #unknown_ser
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::tagged::deserialize(deserializer)
+            }
+        }
+
+        impl crate::tagged::TaggedUnion for #name {
+            const NAME: &'static str = #schema;
+            const TAGS: &'static [&'static str] = &[#(#tags),*];
+            fn from_variant<'de, D: ::serde::Deserializer<'de>>(tag: &str, deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                match tag {
+                    #( #tags => <#payloads as ::serde::Deserialize>::deserialize(deserializer).map(Self::#vnames), )*
+                    other => Err(<D::Error as ::serde::de::Error>::unknown_variant(other, Self::TAGS)),
+                }
+            }
+            fn from_unknown(unknown: crate::UnknownVariant) -> ::std::option::Option<Self> {
+                #from_unknown
+            }
+        }
+
+        #(
+            impl ::std::convert::From<#payloads> for #name {
+                fn from(value: #payloads) -> Self {
+                    Self::#vnames(value)
+                }
+            }
+        )*
+    }
+}
+
+/// The enum and impls of one open string value set.
+fn open_enum_tokens(e: &OpenEnum) -> Result<TokenStream, GenerateError> {
+    let name = ident(&e.name);
+    let mut vnames = Vec::new();
+    for v in &e.values {
+        let mut n = normalize::rust_type_name(v);
+        if n == "Unknown" {
+            n = "UnknownValue".into();
+        }
+        if vnames.contains(&n) {
+            return Err(GenerateError::Syntax(format!("open enum {}: two values map to variant {n}", e.name)));
+        }
+        vnames.push(n);
+    }
+    let vnames: Vec<syn::Ident> = vnames.iter().map(|n| ident(n)).collect();
+    let values = &e.values;
+    let doc = format!(
+        "Values of {}.\n\nOpen: Dixa may send values this client does not know yet; they decode as [`Self::Unknown`] and are sent back unchanged.",
+        e.used_by.join(", ")
+    );
+    let vdocs: Vec<String> = values.iter().map(|v| format!("`\"{v}\"`")).collect();
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #[doc = #vdocs] #vnames, )*
+            /// A value this client does not know, as Dixa sent it.
+            Unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The values this client knows.
+            pub const KNOWN: &'static [&'static str] = &[#(#values),*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#vnames => #values, )*
+                    Self::Unknown(s) => s.as_str(),
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #values => Self::#vnames, )*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::tagged::deserialize_open_str(deserializer)
+            }
+        }
+    })
+}
+
+/// `pub const OPERATIONS: &[crate::OperationMeta]`.
+fn operations_table(ops: &[Operation]) -> TokenStream {
+    let entries = ops.iter().map(|op| {
+        let Operation { spec_operation_id, operation_id, method, path, paginated } = op;
+        quote! {
+            crate::OperationMeta {
+                operation_id: #operation_id,
+                spec_operation_id: #spec_operation_id,
+                method: #method,
+                path: #path,
+                rust_method: #operation_id,
+                paginated: #paginated,
+            }
+        }
+    });
+    quote! {
+        /// Every operation of [`Client`], in spec order: what the generated
+        /// code passes to hooks as `OperationInfo::operation_id`, its HTTP
+        /// method and path template, and whether it is paginated.
+        pub const OPERATIONS: &[crate::OperationMeta] = &[ #(#entries),* ];
+    }
+}
+
+/// The operation table included in the crate docs.
+fn operations_markdown(ops: &[Operation], spec_file: &str) -> String {
+    let mut md = format!(
+        "## Operations\n\n\
+         Every operation of the Dixa API v1 and the `Client` method that calls it\n\
+         (generated from `{spec_file}` by `{REGENERATE_COMMAND}`; do not edit).\n\
+         \"Paginated\" operations take a `pageKey` or return `meta.next`.\n\n\
+         | Method | Path | Rust method | Paginated |\n|---|---|---|---|\n"
+    );
+    for op in ops {
+        md.push_str(&format!(
+            "| {} | `{}` | [`{}`](crate::Client::{}) | {} |\n",
+            op.method,
+            op.path,
+            op.operation_id,
+            op.operation_id,
+            if op.paginated { "yes" } else { "" }
+        ));
+    }
+    md
+}

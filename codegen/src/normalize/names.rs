@@ -1,0 +1,76 @@
+//! Naming rules shared by the passes and the generator.
+
+use std::collections::BTreeSet;
+
+use heck::{ToPascalCase, ToSnakeCase};
+
+/// The Rust type name typify gives the component schema `schema`.
+///
+/// Mirrors typify 0.8's `sanitize(name, Case::Pascal)` for the identifier-like
+/// names the Dixa spec uses: replacements are keyed by this name, so it must
+/// match typify exactly (a test compares it with typify's output).
+pub fn rust_type_name(schema: &str) -> String {
+    let cleaned: String = schema
+        .replace('\'', "")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .collect();
+    let out = cleaned.to_pascal_case();
+    let out = match out.chars().next() {
+        None => "X".to_string(),
+        Some(c) if c.is_alphabetic() || c == '_' => out,
+        Some(_) => format!("X{out}"),
+    };
+    if typify::accept_as_ident(&out) { out } else { format!("{out}_") }
+}
+
+/// A snake_case Rust identifier for `name` (progenitor's method naming).
+pub fn snake(name: &str) -> String {
+    name.to_snake_case()
+}
+
+/// The `_type` value Dixa puts on the wire for the variant schema `schema`.
+///
+/// The spec exporter names generic instances `Base_Arg1_Arg2` and breaks name
+/// clashes by appending a number; neither is on the wire:
+/// - `BulkActionSuccess_BulkError_Agent` -> `BulkActionSuccess`
+/// - `NotFound1` -> `NotFound` when a schema `NotFound` exists in the spec
+///   (otherwise the digits are part of the real name, e.g. `Oauth2`).
+pub fn wire_tag(schema: &str, all_schemas: &BTreeSet<String>) -> String {
+    let base = schema.split('_').next().unwrap_or(schema);
+    let base = if base.is_empty() { schema } else { base };
+    let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit());
+    if trimmed.len() < base.len() && !trimmed.is_empty() && all_schemas.contains(trimmed) {
+        trimmed.to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn wire_tag_drops_generic_arguments_and_clash_suffixes() {
+        let all = names(&["NotFound", "NotFound1", "Text", "Text1", "Text2", "Oauth2"]);
+        assert_eq!(wire_tag("BulkActionSuccess_BulkError_Agent", &all), "BulkActionSuccess");
+        assert_eq!(wire_tag("BulkActionFailure_ErrorResponse_InternalNoteData", &all), "BulkActionFailure");
+        assert_eq!(wire_tag("NotFound1", &all), "NotFound");
+        assert_eq!(wire_tag("Text2", &all), "Text");
+        // No unsuffixed schema: the digits belong to the name.
+        assert_eq!(wire_tag("Oauth2", &all), "Oauth2");
+        assert_eq!(wire_tag("EmailConversation", &all), "EmailConversation");
+    }
+
+    #[test]
+    fn rust_type_name_matches_typify_casing() {
+        assert_eq!(rust_type_name("BulkActionOutcome_BulkError_UUID"), "BulkActionOutcomeBulkErrorUuid");
+        assert_eq!(rust_type_name("NotFound1"), "NotFound1");
+        assert_eq!(rust_type_name("Map_UUID_Option_AttributeValue"), "MapUuidOptionAttributeValue");
+    }
+}

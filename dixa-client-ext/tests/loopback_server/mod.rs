@@ -67,9 +67,11 @@ impl Recorded {
     }
 }
 
+/// Chooses the reply to a request.
+pub type Responder = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
 pub struct Server {
     pub addr: SocketAddr,
-    script: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
@@ -77,11 +79,21 @@ impl Server {
     /// Starts a server answering `script` in order, then repeating its last reply.
     pub async fn start(script: Vec<Reply>) -> Server {
         assert!(!script.is_empty());
+        let script = Mutex::new(VecDeque::from(script));
+        Self::start_fn(move |_| {
+            let mut s = script.lock().unwrap();
+            if s.len() > 1 { s.pop_front().unwrap() } else { s.front().cloned().unwrap() }
+        })
+        .await
+    }
+
+    /// Starts a server answering each request with `responder`'s reply.
+    pub async fn start_fn(responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let script = Arc::new(Mutex::new(VecDeque::from(script)));
+        let responder: Responder = Arc::new(responder);
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let (s, r) = (Arc::clone(&script), Arc::clone(&requests));
+        let (s, r) = (Arc::clone(&responder), Arc::clone(&requests));
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
@@ -89,7 +101,7 @@ impl Server {
                 tokio::spawn(async move { serve(stream, s, r).await });
             }
         });
-        Server { addr, script, requests }
+        Server { addr, requests }
     }
 
     /// The base URL to configure the client with.
@@ -113,7 +125,7 @@ impl Server {
     }
 }
 
-async fn serve(mut stream: TcpStream, script: Arc<Mutex<VecDeque<Reply>>>, requests: Arc<Mutex<Vec<Recorded>>>) {
+async fn serve(mut stream: TcpStream, responder: Responder, requests: Arc<Mutex<Vec<Recorded>>>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -145,11 +157,9 @@ async fn serve(mut stream: TcpStream, script: Arc<Mutex<VecDeque<Reply>>>, reque
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }
     }
-    requests.lock().unwrap().push(Recorded { method, target, headers, body });
-    let reply = {
-        let mut s = script.lock().unwrap();
-        if s.len() > 1 { s.pop_front().unwrap() } else { s.front().cloned().unwrap() }
-    };
+    let recorded = Recorded { method, target, headers, body };
+    let reply = responder(&recorded);
+    requests.lock().unwrap().push(recorded);
     match reply {
         Reply::Respond { status, headers, body } => {
             let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());

@@ -1,0 +1,183 @@
+//! The client-side rate limiter through the whole client, on the manual
+//! clock: exact virtual waits, sharing between clones, and no 429 from a
+//! server that enforces Dixa's own bucket.
+
+mod loopback_server;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dixa_client_ext::client::DixaClient;
+use dixa_client_ext::clock::{Clock, ManualClock};
+use dixa_client_ext::config::Config;
+use dixa_client_ext::rate_limit::{RateLimit, RATE_MARGIN};
+use dixa_client_ext::retry::{FixedRandom, RetryConfig};
+use loopback_server::{Reply, Server};
+use reqwest::Method;
+
+fn interval(per_second: f64) -> Duration {
+    Duration::from_secs_f64(1.0 / (per_second * (1.0 - RATE_MARGIN)))
+}
+
+fn client(server: &Server, clock: &ManualClock, limit: RateLimit, retry: RetryConfig) -> DixaClient {
+    DixaClient::new(
+        Config::new("k")
+            .base_url(server.base_url())
+            .rate_limit(limit)
+            .retry(retry)
+            .clock(Arc::new(clock.clone()))
+            .random(Arc::new(FixedRandom(1.0))),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sequential_calls_take_exactly_the_expected_virtual_time() {
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let c = client(&server, &clock, RateLimit::default(), RetryConfig::default());
+    for _ in 0..20 {
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+    }
+    assert_eq!(server.count(), 20);
+    // Three go at once (burst 4 less the reserve token), the other 17 one slot apart.
+    assert_eq!(clock.elapsed(), interval(10.0) * 17);
+    let stats = c.stats();
+    assert_eq!(stats.rate_limited_waits, 17);
+    assert_eq!(stats.rate_limited_wait, interval(10.0) * 17);
+}
+
+#[tokio::test]
+async fn clones_share_one_limiter() {
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let a = client(&server, &clock, RateLimit::default(), RetryConfig::default());
+    let b = a.clone();
+    for i in 0..10 {
+        let c = if i % 2 == 0 { &a } else { &b };
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+    }
+    assert_eq!(clock.elapsed(), interval(10.0) * 7);
+    assert_eq!(b.stats().rate_limited_waits, 7);
+}
+
+#[tokio::test]
+async fn separate_clients_do_not_share_a_limiter() {
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let a = client(&server, &clock, RateLimit::default(), RetryConfig::default());
+    let b = client(&server, &clock, RateLimit::default(), RetryConfig::default());
+    for c in [&a, &b] {
+        for _ in 0..3 {
+            c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+        }
+    }
+    assert_eq!(clock.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn concurrent_callers_are_paced_together() {
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let c = client(&server, &clock, RateLimit::per_second(100.0, 4), RetryConfig::default());
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let c = c.clone();
+            let url = server.url("/v1/agents");
+            tokio::spawn(async move { c.send_raw(Method::GET, url, None, "op").await.map(|_| ()) })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(server.count(), 30);
+    // The last of 30 slots opens 27 intervals after the first.
+    assert_eq!(clock.elapsed(), interval(100.0) * 27);
+    assert_eq!(c.stats().rate_limited_waits, 27);
+}
+
+#[tokio::test]
+async fn off_means_no_waits() {
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let c = client(&server, &clock, RateLimit::off(), RetryConfig::default());
+    for _ in 0..20 {
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+    }
+    assert_eq!(clock.elapsed(), Duration::ZERO);
+    assert_eq!(c.stats().rate_limited_waits, 0);
+}
+
+/// A server enforcing a token bucket of `rate`/s with bursts of `burst` on
+/// the test's virtual clock, answering 429 (without Retry-After) when empty.
+async fn bucket_server(clock: &ManualClock, rate: f64, burst: f64) -> (Server, Arc<Mutex<u32>>) {
+    let rejected = Arc::new(Mutex::new(0u32));
+    let state = Mutex::new((burst, clock.now()));
+    let (clock, r) = (clock.clone(), Arc::clone(&rejected));
+    let server = Server::start_fn(move |_| {
+        let mut s = state.lock().unwrap();
+        let now = clock.now();
+        let refill = now.saturating_duration_since(s.1).as_secs_f64() * rate;
+        s.0 = (s.0 + refill).min(burst);
+        s.1 = now;
+        if s.0 >= 1.0 - 1e-9 {
+            s.0 -= 1.0;
+            Reply::json(200, "{}")
+        } else {
+            *r.lock().unwrap() += 1;
+            Reply::status(429)
+        }
+    })
+    .await;
+    (server, rejected)
+}
+
+#[tokio::test]
+async fn a_lone_client_never_sees_a_429_from_a_server_with_the_same_limit() {
+    let clock = ManualClock::new();
+    let (server, rejected) = bucket_server(&clock, 10.0, 4.0).await;
+    // No retries: a single 429 would surface as an error.
+    let c = client(&server, &clock, RateLimit::default(), RetryConfig::disabled());
+    for i in 0..200 {
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op")
+            .await
+            .unwrap_or_else(|e| panic!("request {i}: {e}"));
+    }
+    assert_eq!(*rejected.lock().unwrap(), 0);
+    assert_eq!(c.stats().throttled, 0);
+    // And the pace is within the margin of the limit: 200 requests at 98% of 10/s.
+    assert_eq!(clock.elapsed(), interval(10.0) * 197);
+}
+
+#[tokio::test]
+async fn without_the_limiter_the_same_server_answers_429() {
+    let clock = ManualClock::new();
+    let (server, rejected) = bucket_server(&clock, 10.0, 4.0).await;
+    let c = client(&server, &clock, RateLimit::off(), RetryConfig::disabled());
+    let mut errors = 0;
+    for _ in 0..20 {
+        if c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.is_err() {
+            errors += 1;
+        }
+    }
+    // Virtual time does not move: the burst of 4 passes, the rest is refused.
+    assert_eq!(errors, 16);
+    assert_eq!(*rejected.lock().unwrap(), 16);
+    assert_eq!(c.stats().throttled, 16);
+}
+
+#[tokio::test]
+async fn throttled_retries_absorb_an_over_eager_limit() {
+    // Client configured above the server's rate: 429s happen, and are retried.
+    let clock = ManualClock::new();
+    let (server, _) = bucket_server(&clock, 10.0, 4.0).await;
+    let c = client(&server, &clock, RateLimit::per_second(40.0, 8), RetryConfig::default());
+    for i in 0..40 {
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op")
+            .await
+            .unwrap_or_else(|e| panic!("request {i}: {e}"));
+    }
+    let stats = c.stats();
+    assert!(stats.throttled > 0, "{stats:?}");
+    assert_eq!(stats.retries, stats.throttled);
+}

@@ -1,7 +1,85 @@
 //! `cargo xtask generate` and the generation half of `cargo xtask check`.
+//!
+//! generate: read `spec/dixa-v1.json`, normalize it, run the generator, and
+//! write the normalized spec, `dixa-client/src/generated.rs` and
+//! `dixa-client/OPERATIONS.md`, printing which files changed and the time.
+//! check: the same in memory; any difference is an error with a unified diff
+//! per file and the command that fixes it.
 use std::path::Path;
+use std::time::Instant;
+
+use dixa_codegen::generate::{generate, REGENERATE_COMMAND};
+
+/// The raw spec, relative to the workspace root (also named in the header).
+const SPEC: &str = "spec/dixa-v1.json";
+const NORMALIZED: &str = "spec/dixa-v1.normalized.json";
+const CLIENT: &str = "dixa-client/src/generated.rs";
+const OPERATIONS: &str = "dixa-client/OPERATIONS.md";
+
+/// How many diff lines a check failure prints per file; a regenerated
+/// client can differ in thousands of lines, and the first hunks say enough.
+const MAX_DIFF_LINES: usize = 60;
 
 /// Regenerates the normalized spec and `dixa-client`; with `check`, fails on drift.
-pub fn run(_root: &Path, _check: bool) -> Result<(), String> {
-    Err("generate: not built yet".into())
+pub fn run(root: &Path, check: bool) -> Result<(), String> {
+    let started = Instant::now();
+    let raw = std::fs::read(root.join(SPEC)).map_err(|e| format!("cannot read {SPEC}: {e} (run `cargo xtask recover` first)"))?;
+    let generated = generate(&raw, SPEC).map_err(|e| format!("generate: {e}"))?;
+    let elapsed = started.elapsed();
+    let outputs = [(NORMALIZED, &generated.normalized_spec), (CLIENT, &generated.client), (OPERATIONS, &generated.operations_md)];
+    let custom = &generated.normalized.custom;
+    let summary = format!(
+        "{} operations, {} unions, {} open enums, {} generated lines, in {:.2?}",
+        generated.normalized.operations.len(),
+        custom.unions.len(),
+        custom.open_enums.len(),
+        generated.client.lines().count(),
+        elapsed
+    );
+
+    if check {
+        let mut problems = Vec::new();
+        for (rel, fresh) in outputs {
+            let committed = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
+            if committed != *fresh {
+                problems.push(format!("{rel} is stale:\n{}", unified_diff(rel, &committed, fresh)));
+            }
+        }
+        if problems.is_empty() {
+            println!("generate: {NORMALIZED}, {CLIENT} and {OPERATIONS} are up to date ({summary})");
+            return Ok(());
+        }
+        return Err(format!("{}\nfix: {REGENERATE_COMMAND}", problems.join("\n")));
+    }
+
+    for (rel, fresh) in outputs {
+        let path = root.join(rel);
+        let committed = std::fs::read_to_string(&path).ok();
+        if committed.as_deref() == Some(fresh.as_str()) {
+            println!("generate: {rel} unchanged");
+        } else {
+            std::fs::write(&path, fresh).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("generate: {rel} {}", if committed.is_some() { "updated" } else { "created" });
+        }
+    }
+    println!("generate: {summary}");
+    Ok(())
+}
+
+/// A unified diff (3 lines of context) of `old` -> `new`, cut after
+/// [`MAX_DIFF_LINES`] lines with a note of how many were left out.
+fn unified_diff(rel: &str, old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{rel} (committed)"), &format!("b/{rel} (regenerated)"))
+        .to_string();
+    let total = text.lines().count();
+    if total <= MAX_DIFF_LINES {
+        return text;
+    }
+    let mut out: String = text.lines().take(MAX_DIFF_LINES).map(|l| format!("{l}\n")).collect();
+    out.push_str(&format!("... {} more diff lines not shown\n", total - MAX_DIFF_LINES));
+    out
 }

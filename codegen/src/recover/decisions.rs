@@ -223,12 +223,10 @@ pub(crate) const NAMELESS_PARAMS: &[(&str, &str, &str, &str, &str)] = &[(
 the operation's description says it filters by `email or phone number`, and the sibling rows are `phone` and `externalId`",
 )];
 
-/// Error responses for operations no rendering shows responses for:
-/// (status, schema, description or `None` for the synthesized 400 text, when).
-pub(crate) const ERROR_RULE: &str = "Errors of operations no rendering shows responses for follow the 17 operations that are shown (12 on the Redoc page, 6 on the DELETE page, one on both): \
-400 `BadRequest` always (17 of 17 show it); \
-404 `NotFound` when the path has a parameter (9 of 11 such operations show it; 1 of 6 without one does); \
-500 `ServerError` always (15 of 17). \
+/// How error responses are inferred (printed in RECOVERY.md).
+pub(crate) const ERROR_RULE: &str = "Errors of operations no rendering shows responses for follow the operations that are shown \
+(the Redoc page and the DELETE page; the counts are below): \
+400 `BadRequest` always; 404 `NotFound` when the path has a parameter; 500 `ServerError` always. \
 The 404 and 500 descriptions are the ones every shown operation uses word for word. \
 The 400 description is built the way every shown one starts: `Invalid value for: path parameter <p>` per path parameter, then `Invalid value extracted from request context`, \
 then `Invalid value for: query parameter <q>` per query parameter, then `Invalid value for: body` if there is a body \

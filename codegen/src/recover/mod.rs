@@ -61,9 +61,18 @@ pub fn recover_spec(sources_dir: &Path) -> Result<String, RecoverError> {
 
 /// Rebuilds the raw spec and its report (`spec/RECOVERY.md`).
 pub fn recover(sources_dir: &Path) -> Result<Recovery, RecoverError> {
-    let catalog = catalog::parse(&Source::load(sources_dir, CATALOG_FILE)?)?;
-    let delete_page = delete_page::parse(&Source::load(sources_dir, DELETE_PAGE_FILE)?)?;
-    let redoc = redoc::parse(&Source::load(sources_dir, REDOC_FILE)?)?;
+    recover_from(
+        &Source::load(sources_dir, CATALOG_FILE)?,
+        &Source::load(sources_dir, DELETE_PAGE_FILE)?,
+        &Source::load(sources_dir, REDOC_FILE)?,
+    )
+}
+
+/// Recovery from renderings already in memory.
+fn recover_from(catalog: &Source, delete_page: &Source, redoc: &Source) -> Result<Recovery, RecoverError> {
+    let catalog = catalog::parse(catalog)?;
+    let delete_page = delete_page::parse(delete_page)?;
+    let redoc = redoc::parse(redoc)?;
     let (spec, log) = build(&catalog, &delete_page, &redoc)?;
     let mut text = serde_json::to_string_pretty(&spec)
         .map_err(|e| RecoverError::Inconsistent(format!("spec does not serialize: {e}")))?;
@@ -113,6 +122,10 @@ pub(crate) struct Log {
     pub(crate) request_examples: usize,
     /// Redoc response samples placed as response examples.
     pub(crate) response_samples: usize,
+    /// For every operation whose responses a rendering shows: whether its
+    /// path has a parameter, and the statuses shown (evidence for the error
+    /// rule, counted in the report).
+    pub(crate) shown: Vec<(bool, Vec<String>)>,
 }
 
 fn op_key(method: &str, path: &str) -> String {
@@ -182,9 +195,11 @@ fn build(
     let mut paths = Map::new();
     for op in &catalog.ops {
         let key = op_key(&op.method, &op.path);
-        let decision = decisions[&key];
         let redoc_op = redoc_ops.get(&key).copied();
         let delete_op = (op.method == "DELETE").then(|| delete_ops.get(op.path.as_str()).copied()).flatten();
+        let decision = decisions.get(&key).copied().ok_or_else(|| {
+            RecoverError::Inconsistent(format!("{key} has no row in recover::decisions::OPERATIONS"))
+        })?;
         let value = build_op(op, decision, redoc_op, delete_op, &redoc.ops, &mut schemas, &mut log)?;
         let item = paths
             .entry(op.path.clone())
@@ -582,7 +597,9 @@ fn build_responses(
     let sample = redoc_op.and_then(|r| r.response_sample.as_ref());
     let mut out = Map::new();
     let success_schema = decision.schema;
+    let has_path_param = params.iter().any(|p| p.get("in").and_then(Value::as_str) == Some("path"));
     if let Some((responses, by)) = shown {
+        log.shown.push((has_path_param, responses.iter().map(|r| r.status.clone()).collect()));
         let success = responses
             .iter()
             .find(|r| r.status.starts_with('2'))
@@ -629,13 +646,12 @@ fn build_responses(
         status,
         schema: success_schema.map(str::to_string),
         shown_by: None,
-        why: format!("{} Status: see the status rule.", decision.why.text()),
+        why: format!("{} Status {}: by the status rule.", decision.why.text(), decision.status),
     });
-    let has_path_param = params.iter().any(|p| p.get("in").and_then(Value::as_str) == Some("path"));
     let errors = [
-        ("400", Some(bad_request_text(params, op.request_body.is_some())), "always shown (17 of 17)"),
-        ("404", has_path_param.then(|| decisions::NOT_FOUND_TEXT.to_string()), "the path has a parameter"),
-        ("500", Some(decisions::SERVER_ERROR_TEXT.to_string()), "almost always shown (15 of 17)"),
+        ("400", Some(bad_request_text(params, op.request_body.is_some())), "400 always"),
+        ("404", has_path_param.then(|| decisions::NOT_FOUND_TEXT.to_string()), "404 when the path has a parameter"),
+        ("500", Some(decisions::SERVER_ERROR_TEXT.to_string()), "500 always"),
     ];
     for (status, description, why) in errors {
         let Some(description) = description else { continue };
@@ -650,4 +666,86 @@ fn build_responses(
         });
     }
     Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real(name: &str) -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/sources").join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Damaged renderings (a line dropped, a line garbled, the file cut
+    /// short) must give an error or a spec, never a panic.
+    #[test]
+    fn damaged_renderings_never_panic() {
+        let files = [real(CATALOG_FILE), real(DELETE_PAGE_FILE), real(REDOC_FILE)];
+        let mut errors = 0;
+        let mut total = 0;
+        for which in 0..files.len() {
+            let lines: Vec<&str> = files[which].lines().collect();
+            // Prime steps visit every kind of line while keeping the test
+            // to a couple of seconds in debug builds.
+            for at in (0..lines.len()).step_by([499, 67, 37][which]) {
+                let damaged = [
+                    lines.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, l)| *l).collect::<Vec<_>>().join("\n"),
+                    lines.iter().enumerate().map(|(i, l)| if i == at { "| ? |" } else { l }).collect::<Vec<_>>().join("\n"),
+                    lines[..at].join("\n"),
+                ];
+                for text in damaged {
+                    let mut sources: Vec<Source> = [CATALOG_FILE, DELETE_PAGE_FILE, REDOC_FILE]
+                        .iter()
+                        .zip(&files)
+                        .map(|(name, text)| Source::from_text(name, text))
+                        .collect();
+                    sources[which] = Source::from_text("damaged", &text);
+                    total += 1;
+                    if recover_from(&sources[0], &sources[1], &sources[2]).is_err() {
+                        errors += 1;
+                    }
+                }
+            }
+        }
+        // Structural damage must be detected; damage that leaves valid
+        // content (a dropped blank line or JSON member) may pass, and the
+        // committed-file check then catches the change.
+        assert!(errors * 2 > total, "only {errors} of {total} damaged inputs were rejected");
+    }
+
+    #[test]
+    fn error_messages_name_file_and_line() {
+        let catalog = real(CATALOG_FILE).replacen("GET /v1/agents/presence", "GET /v1/agents/presencе", 1);
+        let err = recover_from(
+            &Source::from_text(CATALOG_FILE, &catalog),
+            &Source::from_text(DELETE_PAGE_FILE, &real(DELETE_PAGE_FILE)),
+            &Source::from_text(REDOC_FILE, &real(REDOC_FILE)),
+        )
+        .expect_err("mismatched closing line");
+        let text = err.to_string();
+        assert!(text.starts_with("catalog-full-spec.txt:") && text.contains("/v1/agents/presence"), "{text}");
+    }
+
+    #[test]
+    fn a_contradiction_between_renderings_is_an_error() {
+        // Redoc and the catalog must agree on descriptions.
+        let redoc = real(REDOC_FILE).replacen("Get an agent/admin by id.", "Fetch an agent.", 1);
+        let err = recover_from(
+            &Source::from_text(CATALOG_FILE, &real(CATALOG_FILE)),
+            &Source::from_text(DELETE_PAGE_FILE, &real(DELETE_PAGE_FILE)),
+            &Source::from_text(REDOC_FILE, &redoc),
+        )
+        .expect_err("contradiction");
+        assert!(matches!(err, RecoverError::Inconsistent(_)), "{err}");
+        // The DELETE page's operationIds must match the recorded ones.
+        let page = real(DELETE_PAGE_FILE).replacen("Teams_removeTeam", "Teams_deleteTeam", 1);
+        let err = recover_from(
+            &Source::from_text(CATALOG_FILE, &real(CATALOG_FILE)),
+            &Source::from_text(DELETE_PAGE_FILE, &page),
+            &Source::from_text(REDOC_FILE, &real(REDOC_FILE)),
+        )
+        .expect_err("operationId contradiction");
+        assert!(err.to_string().contains("Teams_deleteTeam"), "{err}");
+    }
 }

@@ -13,6 +13,23 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Counts, over the operations whose responses a rendering shows, of how
+/// often each error status appears: the evidence for the error rule.
+fn evidence(shown: &[(bool, Vec<String>)]) -> String {
+    let count = |with_path: Option<bool>, status: &str| -> (usize, usize) {
+        let ops: Vec<_> = shown.iter().filter(|(p, _)| with_path.is_none_or(|w| w == *p)).collect();
+        (ops.iter().filter(|(_, s)| s.iter().any(|x| x == status)).count(), ops.len())
+    };
+    let (bad, all) = count(None, "400");
+    let (nf_path, path) = count(Some(true), "404");
+    let (nf_nopath, nopath) = count(Some(false), "404");
+    let (server, _) = count(None, "500");
+    format!(
+        "Evidence: of the {all} operations whose responses are shown, {bad} show a 400 and {server} a 500; \
+{nf_path} of the {path} with a path parameter show a 404, {nf_nopath} of the {nopath} without one do."
+    )
+}
+
 /// The whole report.
 pub(crate) fn render(log: &Log, page: &DeletePage, ops: usize, schemas: usize) -> String {
     let mut s = String::new();
@@ -115,6 +132,8 @@ plain `string`/`integer`: no rendering shows their formats.
 
 {errors}
 
+{evidence}
+
 `...Output` schemas are referenced by nothing else; each is used by the operation it is named after. \
 They cannot all map one to one: 60 Outputs plus the bare-array `AgentsListPresenceResponse` serve 69 \
 operations with a body, so four schemas are shared (`AgentOutput` by the four single-agent operations, \
@@ -129,6 +148,7 @@ Every response, with where its status and description come from (`inferred` = no
 |---|---|---|---|---|",
         status = decisions::STATUS_RULE,
         errors = decisions::ERROR_RULE,
+        evidence = evidence(&log.shown),
     );
     for r in &log.responses {
         let _ = writeln!(

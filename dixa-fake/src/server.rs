@@ -194,16 +194,31 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
     app.counters.received(&method, template.as_deref(), &path);
     let conn = req.extensions().get::<ConnCtl>().cloned();
 
+    let origin = Origin { method: &method, template: template.as_deref() };
     let resp = match app.faults.take(&method, &path) {
-        None => guarded(&app, req, next).await,
-        Some(fault) => apply_fault(&app, fault, conn, req, next).await,
+        None => handle(&app, &origin, req, next).await,
+        Some(fault) => apply_fault(&app, &origin, fault, conn, req, next).await,
     };
+    app.counters.status(resp.status().as_u16());
+    resp
+}
+
+/// Which route a request is for, to count its side effect.
+struct Origin<'a> {
+    method: &'a Method,
+    template: Option<&'a str>,
+}
+
+/// Runs the guarded handler and counts its side effect as soon as it has
+/// happened, so that a fault replacing the answer afterwards (even a
+/// connection reset) cannot hide it.
+async fn handle(app: &App, origin: &Origin<'_>, req: Request, next: Next) -> Response {
+    let resp = guarded(app, req, next).await;
     if resp.extensions().get::<SideEffect>().is_some() && resp.status().is_success() {
-        if let Some(t) = &template {
-            app.counters.side_effect(&method, t);
+        if let Some(t) = origin.template {
+            app.counters.side_effect(origin.method, t);
         }
     }
-    app.counters.status(resp.status().as_u16());
     resp
 }
 
@@ -276,6 +291,7 @@ fn canned(kind: &FaultKind) -> Option<Response> {
 
 async fn apply_fault(
     app: &App,
+    origin: &Origin<'_>,
     fault: Fault,
     conn: Option<ConnCtl>,
     req: Request,
@@ -283,11 +299,11 @@ async fn apply_fault(
 ) -> Response {
     if let FaultKind::Slow(delay) = fault.kind {
         tokio::time::sleep(delay).await;
-        return guarded(app, req, next).await;
+        return handle(app, origin, req, next).await;
     }
     let body_fault = matches!(fault.kind, FaultKind::TruncatedBody | FaultKind::CutJson);
     let real = if fault.after_handler || body_fault {
-        Some(guarded(app, req, next).await)
+        Some(handle(app, origin, req, next).await)
     } else {
         None
     };
@@ -300,13 +316,7 @@ async fn apply_fault(
         return message_response(500, "fake could not reset the connection");
     }
     if let Some(resp) = canned(&fault.kind) {
-        // Keep the side-effect mark of a handler that ran before the fault.
-        return match real {
-            Some(r) if r.extensions().get::<SideEffect>().is_some() && resp.status().is_success() => {
-                with_effect(resp)
-            }
-            _ => resp,
-        };
+        return resp;
     }
     let Some(real) = real else {
         return message_response(500, "fake fault without a response");
@@ -324,7 +334,18 @@ async fn apply_fault(
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1) as u64));
-        Body::from_stream(futures::stream::iter([Ok::<_, Infallible>(half)]))
+        // Pause after the partial chunk so hyper flushes the head and the
+        // half body before it notices the early end and drops the connection.
+        let chunks = futures::stream::unfold(Some(half), |chunk| async move {
+            match chunk {
+                Some(c) => Some((Ok::<_, Infallible>(c), None)),
+                None => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    None
+                }
+            }
+        });
+        Body::from_stream(chunks)
     } else {
         Body::from(half)
     };

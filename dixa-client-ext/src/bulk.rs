@@ -36,6 +36,7 @@
 //! [`crate::client::DixaClient`] (see [`ops`]).
 
 pub mod ops;
+mod typed;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -227,20 +227,15 @@ async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
 #[tokio::test]
 async fn the_first_query_is_never_resent_beside_a_page_key() {
     let server = Canned::start(pages_by_key(vec![
-        (None, 0..1, Some("/v1/agents?pageKey=k2".into())),
+        (None, 0..1, Some("/v1/things?pageKey=k2".into())),
         (Some("k2"), 1..2, None),
     ]))
     .await;
     let c = client(&server.base_url());
-    let got: Vec<Value> = c
-        .paginate(ListAgents::new().page_limit(1).email("a b@example.org"))
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(got.len(), 2);
+    let request = ListThings { limit: 1, extra: Some(("email", "a b@example.org".to_owned())) };
+    assert_eq!(collect_ids(c.paginate(request).items()).await, [0, 1]);
     let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(targets, ["/v1/agents?pageLimit=1&email=a+b%40example.org", "/v1/agents?pageKey=k2"]);
+    assert_eq!(targets, ["/v1/things?pageLimit=1&email=a+b%40example.org", "/v1/things?pageKey=k2"]);
 }
 
 #[tokio::test]
@@ -249,9 +244,10 @@ async fn analytics_records_re_post_the_same_body_with_the_page_key() {
         if req.method != "POST" {
             return Reply::status(405, r#"{"message":"POST only"}"#);
         }
+        let record = |i: u32| json!({"primaryTimestampField": {"name": "closed_at", "timestamp": format!("2024-01-0{}T00:00:00Z", i + 1)}});
         match req.query() {
-            Some("pageLimit=2") => page(0..2, Some("/v1/analytics/records?pageKey=r2")),
-            Some("pageKey=r2") => page(2..3, None),
+            Some("pageLimit=2") => Reply::json(json!({"data": [record(0), record(1)], "meta": {"next": "/v1/analytics/records?pageKey=r2"}})),
+            Some("pageKey=r2") => Reply::json(json!({"data": [record(2)]})),
             _ => Reply::status(404, "{}"),
         }
     })
@@ -534,4 +530,104 @@ fn every_paginated_operation_of_the_spec_has_a_stream() {
     covered.sort();
     assert_eq!(paginated.len(), 10, "the snapshot spec has ten paginated operations");
     assert_eq!(covered, paginated, "paginated operations of the spec vs streams in paginate::ops");
+}
+
+// ------------------------------------------------- through the fake Dixa ----
+// The fake answers 400 when a pageKey arrives with any parameter other than
+// pageLimit, so these runs also prove the first query is never re-sent.
+
+mod with_fake {
+    use super::*;
+    use dixa_fake::FakeDixa;
+    use std::collections::HashSet;
+
+    #[tokio::test]
+    async fn all_agents_stream_across_pages_as_typed_items() {
+        let fake = FakeDixa::builder().agents(23).spawn().await;
+        let c = client(&fake.base_url());
+        let agents: Vec<dixa_client::types::Agent> =
+            c.paginate(ListAgents::new().page_limit(5)).items().try_collect().await.unwrap();
+        assert_eq!(agents.len(), 23);
+        let ids: HashSet<String> = agents.iter().map(|a| a.id.to_string()).collect();
+        assert_eq!(ids.len(), 23, "no page repeated");
+        assert!(ids.contains(&fake.agent_id(22)));
+        assert_eq!(fake.stats().received("GET", "/v1/agents"), 5);
+    }
+
+    #[tokio::test]
+    async fn filtered_end_users_and_absolute_links_work_end_to_end() {
+        let fake = FakeDixa::builder().end_users(40).absolute_next_links(true).spawn().await;
+        let c = client(&fake.base_url());
+        let n = c
+            .paginate(ops::ListEndUsers::new().page_limit(7))
+            .pages()
+            .try_fold(0usize, |n, p| async move { Ok(n + p.len()) })
+            .await
+            .unwrap();
+        assert_eq!(n, 40);
+        assert_eq!(fake.stats().received("GET", "/v1/endusers"), 6);
+    }
+
+    #[tokio::test]
+    async fn search_links_with_a_trailing_slash_are_followed() {
+        let fake = FakeDixa::builder().conversations(30).spawn().await;
+        let c = client(&fake.base_url());
+        let mut pages = c.paginate(ops::SearchConversations::new("a").page_limit(2)).pages();
+        let first = pages.try_next().await.unwrap().expect("a first page");
+        if let Some(next) = first.next_cursor() {
+            assert!(next.link().contains("/?pageKey="), "{}", next.link());
+            let second = pages.try_next().await.unwrap();
+            assert!(second.is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn analytics_records_page_by_re_posting_through_the_fake() {
+        let fake = FakeDixa::builder().conversations(25).spawn().await;
+        let c = client(&fake.base_url());
+        let body = json!({
+            "id": "closed_conversations",
+            "timezone": "Europe/Copenhagen",
+            "periodFilter": {"_type": "Preset", "value": {"_type": "PreviousWeek"}}
+        });
+        let records = c
+            .paginate(ops::GetRecordsData::new(&body).page_limit(10))
+            .items()
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .unwrap();
+        assert_eq!(records, 25);
+        assert_eq!(fake.stats().received("POST", "/v1/analytics/records"), 3);
+    }
+
+    #[tokio::test]
+    async fn the_fakes_repeating_and_foreign_links_are_stopped() {
+        let fake = FakeDixa::builder().agents(20).spawn().await;
+        fake.faults().repeat_next_link("/v1/agents");
+        let c = client(&fake.base_url());
+        let results: Vec<_> = c.paginate(ListAgents::new().page_limit(5)).pages().collect().await;
+        let last = results.last().expect("something");
+        assert!(matches!(last, Err(Error::PaginationLoop { .. })), "{last:?}");
+        assert!(results.len() <= 4, "stopped early, not looping: {} results", results.len());
+
+        let fake = FakeDixa::builder().agents(20).spawn().await;
+        fake.faults().foreign_next_link("/v1/agents");
+        let c = client(&fake.base_url());
+        let results: Vec<_> = c.paginate(ListAgents::new().page_limit(5)).pages().collect().await;
+        assert_eq!(results.len(), 2, "{results:?}");
+        assert_eq!(results[0].as_ref().map(|p| p.len()).ok(), Some(5));
+        assert!(matches!(&results[1], Err(Error::ForeignNextLink { url }) if url.contains("127.0.0.2")));
+        assert_eq!(fake.stats().received("GET", "/v1/agents"), 1);
+    }
+
+    #[tokio::test]
+    async fn an_empty_final_page_ends_the_stream() {
+        let fake = FakeDixa::builder().agents(10).spawn().await;
+        fake.faults().empty_final_page("/v1/agents");
+        let c = client(&fake.base_url());
+        let sizes: Vec<usize> =
+            c.paginate(ListAgents::new().page_limit(5)).pages().map_ok(|p| p.len()).try_collect().await.unwrap();
+        assert_eq!(sizes.iter().sum::<usize>(), 10);
+        assert_eq!(sizes.last(), Some(&0));
+    }
 }

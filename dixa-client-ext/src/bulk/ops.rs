@@ -12,6 +12,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use dixa_client::types;
+use uuid::Uuid;
+
+#[allow(unused_imports)] // referenced by the docs of the typed helpers
+use super::UNDOCUMENTED_CHUNK;
 use super::{send_chunked, BulkEndpoint, BulkInterrupted, BulkOutcome, BulkOutcomes};
 use crate::client::DixaClient;
 use crate::error::{decode_json, Error};
@@ -200,24 +205,77 @@ impl BulkClient<'_> {
         Ok(url)
     }
 
-    /// `PATCH /v1/queues/{queueId}/members`: assigns agents/admins to a queue,
-    /// 10 per call. Each success is the agent id.
-    pub async fn add_queue_members<I>(&self, queue_id: &str, agent_ids: Vec<I>) -> BulkRun<I, Value>
-    where
-        I: Serialize,
-    {
-        self.send::<I, Value>(BulkEndpoint::AddQueueMembers, &[queue_id], agent_ids, None)
+    /// `PATCH /v1/agents`: patches agents/admins, [`UNDOCUMENTED_CHUNK`] per call.
+    pub async fn patch_agents(&self, items: Vec<types::BulkPatchAgentInput>) -> BulkRun<types::BulkPatchAgentInput, types::Agent> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::PatchAgents, &[], items, None)
+            .await
+    }
+
+    /// `PUT /v1/agents`: updates agents/admins, [`UNDOCUMENTED_CHUNK`] per call.
+    pub async fn update_agents(&self, items: Vec<types::BulkUpdateAgentInput>) -> BulkRun<types::BulkUpdateAgentInput, types::Agent> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::UpdateAgents, &[], items, None)
+            .await
+    }
+
+    /// `POST /v1/agents/bulk`: creates agents, [`UNDOCUMENTED_CHUNK`] per call.
+    /// Not retried on 5xx (POST): a failed call is reported, never replayed.
+    pub async fn create_agents(&self, items: Vec<types::CreateAgentInput>) -> BulkRun<types::CreateAgentInput, types::Agent> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::CreateAgents, &[], items, None)
+            .await
+    }
+
+    /// `PATCH /v1/endusers`: patches end users, [`UNDOCUMENTED_CHUNK`] per call.
+    pub async fn patch_end_users(
+        &self,
+        items: Vec<types::BulkPatchEndUserInput>,
+    ) -> BulkRun<types::BulkPatchEndUserInput, types::EndUser> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::PatchEndUsers, &[], items, None)
+            .await
+    }
+
+    /// `PUT /v1/endusers`: updates end users, [`UNDOCUMENTED_CHUNK`] per call.
+    pub async fn update_end_users(
+        &self,
+        items: Vec<types::BulkUpdateEndUserInput>,
+    ) -> BulkRun<types::BulkUpdateEndUserInput, types::EndUser> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::UpdateEndUsers, &[], items, None)
+            .await
+    }
+
+    /// `POST /v1/endusers/bulk`: creates end users, [`UNDOCUMENTED_CHUNK`] per call.
+    pub async fn create_end_users(
+        &self,
+        items: Vec<types::CreateEndUserInput>,
+    ) -> BulkRun<types::CreateEndUserInput, types::EndUser> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::CreateEndUsers, &[], items, None)
+            .await
+    }
+
+    /// `POST /v1/conversations/{conversationId}/notes/bulk`: creates internal
+    /// notes in one conversation, [`UNDOCUMENTED_CHUNK`] per call.
+    pub async fn create_notes(
+        &self,
+        conversation_id: impl std::fmt::Display,
+        items: Vec<types::CreateInternalNoteInput>,
+    ) -> BulkRun<types::CreateInternalNoteInput, types::InternalNoteData> {
+        let id = conversation_id.to_string();
+        self.send::<_, types::BulkActionOutcomeErrorResponseInternalNoteData>(BulkEndpoint::CreateNotes, &[&id], items, None)
+            .await
+    }
+
+    /// `PATCH /v1/queues/{queueId}/members`: assigns agents/admins to a
+    /// queue, 10 per call. Each success is the agent id.
+    pub async fn add_queue_members(&self, queue_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::AddQueueMembers, &[queue_id], agent_ids, None)
             .await
     }
 
     /// `DELETE /v1/queues/{queueId}/members`: removes agents/admins from a
     /// queue, 10 per call (documented). Dixa answers `204` without per-item
-    /// outcomes; every id of a successful call counts as removed.
-    pub async fn remove_queue_members<I>(&self, queue_id: &str, agent_ids: Vec<I>) -> BulkRun<I, Value>
-    where
-        I: Serialize,
-    {
-        self.send::<I, Value>(BulkEndpoint::RemoveQueueMembers, &[queue_id], agent_ids, None)
+    /// outcomes, so every id of a successful call counts as removed (if a
+    /// deployment answers with outcomes, they are used instead).
+    pub async fn remove_queue_members(&self, queue_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::RemoveQueueMembers, &[queue_id], agent_ids, None)
             .await
     }
 }

@@ -31,31 +31,37 @@ use crate::error::{Error, Result};
 
 pub use pages::*;
 
-/// The page body types of the paginated operations.
+/// The page body types of the paginated operations: the generated `*Output`s.
 mod pages {
-    use super::super::Envelope;
-    use serde_json::Value;
+    use super::super::PageEnvelope;
+    use dixa_client::types;
 
-    /// Page body of `GET /v1/agents`.
-    pub type ListAgentsPage = Envelope<Value>;
-    /// Page body of `GET /v1/analytics/filter/{filterAttribute}`.
-    pub type ListFilterValuesPage = Envelope<Value>;
-    /// Page body of `GET /v1/analytics/metrics`.
-    pub type ListMetricsPage = Envelope<Value>;
-    /// Page body of `GET /v1/analytics/records`.
-    pub type ListRecordsPage = Envelope<Value>;
-    /// Page body of `POST /v1/analytics/records`.
-    pub type GetRecordsDataPage = Envelope<Value>;
-    /// Page body of `GET /v1/conversations/activitylog`.
-    pub type ListActivityLogPage = Envelope<Value>;
-    /// Page body of `GET /v1/endusers`.
-    pub type ListEndUsersPage = Envelope<Value>;
-    /// Page body of `GET /v1/endusers/{userId}/conversations`.
-    pub type ListEndUserConversationsPage = Envelope<Value>;
-    /// Page body of `GET /v1/search/conversations`.
-    pub type SearchConversationsPage = Envelope<Value>;
-    /// Page body of `GET /v1/teams/{teamId}/presence`.
-    pub type ListTeamPresencePage = Envelope<Value>;
+    /// Implements [`PageEnvelope`] for a generated list output.
+    macro_rules! envelope {
+        ($($alias:ident = $output:ident => $item:ty),* $(,)?) => {$(
+            impl PageEnvelope for types::$output {
+                type Item = $item;
+                fn into_parts(self) -> (Vec<$item>, Option<String>) {
+                    (self.data, self.meta.and_then(|m| m.next))
+                }
+            }
+            #[doc = concat!("Page body of a paginated operation: the generated `", stringify!($output), "`.")]
+            pub type $alias = types::$output;
+        )*};
+    }
+
+    envelope! {
+        ListAgentsPage = ListAgentsOutput => types::Agent,
+        ListFilterValuesPage = GetFilterValuesOutput => types::FilterValue,
+        ListMetricsPage = GetMetricsOutput => types::MetricMetadata,
+        ListRecordsPage = GetMetricRecordsOutput => types::MetricRecordMetadata,
+        GetRecordsDataPage = GetMetricRecordsDataOutput => types::MetricRecord,
+        ListActivityLogPage = ListActivityLogOutput => types::ActivityLogEntry,
+        ListEndUsersPage = ListEndUsersOutput => types::EndUser,
+        ListEndUserConversationsPage = ListEndUserConversationsOutput => types::Conversation,
+        SearchConversationsPage = SearchOutput => types::SearchHit,
+        ListTeamPresencePage = ListPresenceOutput => types::UserPresence,
+    }
 }
 
 /// A paginated operation as listed in [`PAGINATED_OPERATIONS`].

@@ -280,7 +280,10 @@ impl DixaTransport {
                     jitter: self.random.unit(),
                 },
             );
+            let call_deadline_fired = bound_by_call && matches!(&result, Err(e) if e.is_timeout());
             let decision = match decision {
+                // The attempt was cut at the call deadline: the call is over.
+                Decision::Retry { .. } if call_deadline_fired => Decision::GiveUp(GiveUpReason::Deadline),
                 Decision::Retry { cost, .. } if !self.withdraw(cost) => Decision::GiveUp(GiveUpReason::BudgetExhausted),
                 d => d,
             };

@@ -1,0 +1,199 @@
+//! Errors as a caller meets them: each failure lands in its own variant, with
+//! a message a person can act on.
+
+mod loopback_server;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dixa_client_ext::client::DixaClient;
+use dixa_client_ext::clock::ManualClock;
+use dixa_client_ext::config::Config;
+use dixa_client_ext::error::{decode_json, Error, TimeoutKind};
+use dixa_client_ext::rate_limit::RateLimit;
+use dixa_client_ext::retry::RetryConfig;
+use loopback_server::{Reply, Server};
+use reqwest::{Method, StatusCode};
+
+fn client(base_url: &str) -> DixaClient {
+    DixaClient::new(
+        Config::new("k")
+            .base_url(base_url)
+            .rate_limit(RateLimit::off())
+            .retry(RetryConfig::disabled())
+            .clock(Arc::new(ManualClock::new())),
+    )
+    .unwrap()
+}
+
+async fn fail_with(reply: Reply) -> Error {
+    let server = Server::start(vec![reply]).await;
+    client(&server.base_url())
+        .send_raw(Method::GET, server.url("/v1/agents/a1"), None, "Agents_getAgent")
+        .await
+        .unwrap_err()
+}
+
+#[test]
+fn error_is_send_sync_static() {
+    fn check<T: Send + Sync + 'static + std::error::Error>() {}
+    check::<Error>();
+}
+
+#[tokio::test]
+async fn dixa_error_body_gives_message_and_hint() {
+    let err = fail_with(Reply::json(404, r#"{"message":"Agent a1 not found"}"#)).await;
+    match &err {
+        Error::Api { status, message, body } => {
+            assert_eq!(*status, StatusCode::NOT_FOUND);
+            assert_eq!(message.as_deref(), Some("Agent a1 not found"));
+            assert_eq!(&body[..], br#"{"message":"Agent a1 not found"}"#);
+        }
+        other => panic!("expected Api, got {other:?}"),
+    }
+    assert_eq!(err.api_message(), Some("Agent a1 not found"));
+    let text = err.to_string();
+    assert!(text.contains("404") && text.contains("Agent a1 not found") && text.contains("does not exist"), "{text}");
+}
+
+#[tokio::test]
+async fn unauthorized_points_at_the_key_and_scheme() {
+    let err = fail_with(Reply::json(401, r#"{"message":"Unauthorized"}"#)).await;
+    let text = err.to_string();
+    assert!(text.contains("DIXA_API_KEY") && text.contains("Bearer"), "{text}");
+}
+
+#[tokio::test]
+async fn html_from_a_proxy_is_an_api_error_with_raw_bytes() {
+    let html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+    let err = fail_with(Reply::body(502, "text/html", html)).await;
+    match &err {
+        Error::Api { status, message, body } => {
+            assert_eq!(*status, StatusCode::BAD_GATEWAY);
+            assert_eq!(*message, None);
+            assert_eq!(&body[..], html.as_bytes());
+        }
+        other => panic!("expected Api, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("non-JSON") && text.contains("502 Bad Gateway"), "{text}");
+}
+
+#[tokio::test]
+async fn empty_error_body_says_so() {
+    let err = fail_with(Reply::status(500)).await;
+    assert!(matches!(&err, Error::Api { message: None, body, .. } if body.is_empty()), "{err:?}");
+    assert!(err.to_string().contains("empty body"), "{err}");
+}
+
+#[tokio::test]
+async fn undecodable_success_body_names_the_json_path() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        data: Vec<Entry>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Entry {
+        id: String,
+        attributes: Option<Attrs>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Attrs {
+        #[serde(rename = "_type")]
+        kind: String,
+    }
+    let body = r#"{"data":[{"id":"a"},{"id":"b"},{"id":"c","attributes":{"_type":"X"}},{"id":"d","attributes":{"_type":7}}]}"#;
+    let server = Server::start(vec![Reply::json(200, body)]).await;
+    let raw = client(&server.base_url()).send_raw(Method::GET, server.url("/v1/x"), None, "op").await.unwrap();
+    let err = raw.json::<Page>().unwrap_err();
+    match &err {
+        Error::Decode { status, path, body: b, .. } => {
+            assert_eq!(*status, Some(StatusCode::OK));
+            assert_eq!(path, "data[3].attributes._type");
+            assert_eq!(&b[..], body.as_bytes());
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert!(err.to_string().contains("data[3].attributes._type"), "{err}");
+    assert_eq!(err.status(), Some(StatusCode::OK));
+    assert_eq!(err.body().map(|b| b.len()), Some(body.len()));
+}
+
+#[tokio::test]
+async fn refused_connection_is_a_transport_error() {
+    // Bind then drop, so the port is (very likely) closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let c = client(&base);
+    let err = c
+        .send_raw(Method::GET, reqwest::Url::parse(&format!("{base}/v1/agents")).unwrap(), None, "op")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(err.to_string().contains("check the network"), "{err}");
+}
+
+#[tokio::test]
+async fn call_deadline_is_reported_as_a_call_timeout() {
+    let server = Server::start(vec![Reply::Hang]).await;
+    let c = DixaClient::new(
+        Config::new("k")
+            .base_url(server.base_url())
+            .rate_limit(RateLimit::off())
+            .attempt_timeout(Some(Duration::from_secs(30)))
+            .call_timeout(Some(Duration::from_millis(80)))
+            .clock(Arc::new(ManualClock::new())),
+    )
+    .unwrap();
+    let err = c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap_err();
+    match &err {
+        Error::Timeout { kind, after } => {
+            assert_eq!(*kind, TimeoutKind::Call);
+            assert_eq!(*after, Some(Duration::from_millis(80)));
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    assert!(err.to_string().contains("call_timeout"), "{err}");
+    // Once the deadline has fired there is no retry, even for a GET.
+    assert_eq!(server.count(), 1);
+    assert_eq!(c.stats().retries, 0);
+}
+
+#[test]
+fn invalid_inputs_are_never_sent_and_say_what() {
+    let cases: Vec<(Config, &str)> = vec![
+        (Config::new("k").base_url("ftp://dev.dixa.io"), "base URL"),
+        (Config::new("k").base_url("https://dev.dixa.io/?a=b"), "base URL"),
+        (Config::new("k").rate_limit(RateLimit::per_second(0.0, 4)), "rate limit"),
+        (Config::new("k").user_agent("bad\nagent"), "user agent"),
+        (Config::new(""), "API key"),
+    ];
+    for (config, what) in cases {
+        let err = DixaClient::new(config).unwrap_err();
+        match &err {
+            Error::InvalidInput { what: w, .. } => assert_eq!(*w, what),
+            other => panic!("expected InvalidInput({what}), got {other:?}"),
+        }
+        assert!(err.to_string().contains("nothing was sent"), "{err}");
+    }
+    let err = Config::from_lookup(|_| None).unwrap_err();
+    assert!(err.to_string().contains("DIXA_API_KEY"), "{err}");
+}
+
+#[test]
+fn decode_json_helper_is_usable_directly() {
+    let v: serde_json::Value = decode_json(StatusCode::OK, bytes::Bytes::from_static(br#"{"a":1}"#)).unwrap();
+    assert_eq!(v["a"], 1);
+}
+
+#[test]
+fn pagination_errors_read_well() {
+    let e = Error::PaginationLoop { cursor: "abc".into() };
+    assert!(e.to_string().contains("`abc` twice"), "{e}");
+    let e = Error::ForeignNextLink { url: "https://elsewhere.example".into() };
+    assert!(e.to_string().contains("elsewhere.example") && e.to_string().contains("API key"), "{e}");
+}

@@ -354,3 +354,97 @@ fn get_operation_ids_say_list_for_collections_and_get_for_one() {
         assert!(verb_noun.starts_with(expected), "{method} {path}: {id} should start with {expected}");
     }
 }
+
+/// A lenient structural check of `value` against `schema`: member names must
+/// be declared properties (the undeclared `_type` tag excepted, see
+/// WIRE-FACTS), JSON types must match, `oneOf` needs one matching variant.
+/// Returns the first problem as a JSON-pointer-ish path.
+fn mismatch(value: &Value, schema: &Value, at: &str) -> Option<String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return mismatch(value, &schemas()[name], at);
+    }
+    if let Some(variants) = schema.get("oneOf").and_then(Value::as_array) {
+        return variants
+            .iter()
+            .all(|v| mismatch(value, v, at).is_some())
+            .then(|| format!("{at}: no oneOf variant matches"));
+    }
+    let ty = schema.get("type").and_then(Value::as_str);
+    let ok = match (ty, value) {
+        (None, _) => true,
+        (Some("object"), Value::Object(_)) | (Some("array"), Value::Array(_)) => true,
+        (Some("string"), Value::String(_)) | (Some("boolean"), Value::Bool(_)) => true,
+        (Some("integer"), Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (Some("number"), Value::Number(_)) => true,
+        _ => false,
+    };
+    if !ok {
+        return Some(format!("{at}: expected {}, found {value}", ty.unwrap_or("?")));
+    }
+    match value {
+        Value::Object(members) => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let additional = schema.get("additionalProperties");
+            for (key, member) in members {
+                let sub = properties.and_then(|p| p.get(key)).or(additional.filter(|a| a.is_object()));
+                match sub {
+                    Some(sub) => {
+                        if let Some(problem) = mismatch(member, sub, &format!("{at}/{key}")) {
+                            return Some(problem);
+                        }
+                    }
+                    None if key == "_type" || (properties.is_none() && additional.is_none()) => {}
+                    None => return Some(format!("{at}/{key}: not a declared property")),
+                }
+            }
+            None
+        }
+        Value::Array(items) => schema.get("items").and_then(|item_schema| {
+            items.iter().enumerate().find_map(|(i, item)| mismatch(item, item_schema, &format!("{at}/{i}")))
+        }),
+        _ => None,
+    }
+}
+
+#[test]
+fn redoc_samples_fit_the_inferred_response_schemas() {
+    let mut checked = 0;
+    for (method, path, op) in operations() {
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            let Some(media) = response.pointer("/content/application~1json") else { continue };
+            let Some(example) = media.get("example") else { continue };
+            checked += 1;
+            if let Some(problem) = mismatch(example, &media["schema"], "") {
+                panic!("{method} {path} {status}: sample does not fit {}: {problem}", media["schema"]["$ref"]);
+            }
+        }
+    }
+    assert_eq!(checked, 12);
+}
+
+#[test]
+fn request_examples_fit_their_schemas_except_the_known_preset_quirk() {
+    let mut misfits = Vec::new();
+    for (method, path, op) in operations() {
+        let Some(media) = op.pointer("/requestBody/content/application~1json") else { continue };
+        let examples: Vec<&Value> = match media.get("examples") {
+            Some(Value::Object(named)) => named.values().map(|e| &e["value"]).collect(),
+            _ => media.get("example").into_iter().collect(),
+        };
+        for example in examples {
+            if let Some(problem) = mismatch(example, &media["schema"], "") {
+                misfits.push(format!("{method} {path}: {problem}"));
+            }
+        }
+    }
+    // Kept verbatim on purpose (normalization's job): the examples send
+    // `Preset.value` as an object where the schema says string.
+    assert_eq!(
+        misfits,
+        [
+            "POST /v1/analytics/metrics: /periodFilter: no oneOf variant matches",
+            "POST /v1/analytics/records: /periodFilter: no oneOf variant matches",
+        ]
+    );
+}

@@ -427,6 +427,7 @@ fn build_body(
     schemas: &mut Map<String, Value>,
     log: &mut Log,
 ) -> Result<Value, RecoverError> {
+    let catalog_required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
     let mut body = body.clone();
     let media = body
         .pointer_mut("/content/application~1json")
@@ -444,6 +445,12 @@ fn build_body(
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
         .map(str::to_string);
     let Some(r) = redoc_op else { return Ok(body) };
+    if r.body_required != Some(catalog_required) {
+        return Err(RecoverError::Inconsistent(format!(
+            "{key}: the catalog's requestBody has required={catalog_required}, Redoc shows {:?}",
+            r.body_required
+        )));
+    }
 
     if let Some(sample) = &r.request_sample {
         match media.get("example") {

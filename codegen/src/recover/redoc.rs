@@ -92,6 +92,8 @@ pub(crate) struct RedocOp {
     pub(crate) security: String,
     /// Parameters in Redoc's (alphabetical) order.
     pub(crate) params: Vec<RedocParam>,
+    /// Whether Redoc marks the request body required (`None`: no body).
+    pub(crate) body_required: Option<bool>,
     /// Request body properties, if Redoc expands them.
     pub(crate) body_props: Vec<RedocProp>,
     /// Responses in order.
@@ -186,12 +188,14 @@ fn parse_op(src: &Source, start: usize, marker: usize, end: usize) -> Result<Red
 
     let mut params = Vec::new();
     let mut body_props = Vec::new();
+    let mut body_required = None;
     let mut idx = marker + 1;
     while idx < responses_at {
         let line = src.line(idx).trim();
         if let Some(location) = line.strip_suffix(" Parameters") {
             idx = parse_params(src, idx + 1, responses_at, location, &mut params)?;
         } else if line.starts_with("Request Body schema:") {
+            body_required = Some(src.line(idx + 1).trim() == "required");
             idx = parse_body(src, idx + 1, responses_at, &mut body_props)?;
         } else {
             idx += 1;
@@ -220,6 +224,7 @@ fn parse_op(src: &Source, start: usize, marker: usize, end: usize) -> Result<Red
         description: description.to_string(),
         security,
         params,
+        body_required,
         body_props,
         responses,
         request_sample,

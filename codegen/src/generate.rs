@@ -107,7 +107,10 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
          // with progenitor-impl {PROGENITOR_VERSION}, typify {TYPIFY_VERSION}, prettyplease {PRETTYPLEASE_VERSION}.\n\
          // Regenerate with `{REGENERATE_COMMAND}`; `cargo xtask check` fails when this file is stale.\n\n"
     );
-    let client = format!("{header}{}", prettyplease::unparse(&file));
+    // progenitor's usage examples are ```ignore doc tests; they are not
+    // compilable as written, and a test suite full of ignored tests hides
+    // real ones, so they are shown as text instead.
+    let client = format!("{header}{}", prettyplease::unparse(&file).replace("```ignore", "```text"));
     let operations_md = operations_markdown(&normalized.operations, spec_file);
     Ok(Generated { normalized_spec, client, operations_md, report: normalized.report.clone(), normalized })
 }

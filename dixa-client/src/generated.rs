@@ -28960,7 +28960,7 @@ Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
 - `phone`: The agent/admin phone number filter
-```ignore
+```text
 let response = client.list_agents()
     .email(email)
     .page_key(page_key)
@@ -28980,7 +28980,7 @@ Sends a `PUT` request to `/v1/agents`
 
 Arguments:
 - `body`: The list of agent/admin update actions
-```ignore
+```text
 let response = client.update_agents_bulk()
     .body(body)
     .send()
@@ -28997,7 +28997,7 @@ Sends a `POST` request to `/v1/agents`
 
 Arguments:
 - `body`: The agent's details
-```ignore
+```text
 let response = client.create_agent()
     .body(body)
     .send()
@@ -29014,7 +29014,7 @@ Sends a `PATCH` request to `/v1/agents`
 
 Arguments:
 - `body`: List of agent/admin patch actions
-```ignore
+```text
 let response = client.patch_agents_bulk()
     .body(body)
     .send()
@@ -29031,7 +29031,7 @@ Sends a `POST` request to `/v1/agents/bulk`
 
 Arguments:
 - `body`: The list of agent's details
-```ignore
+```text
 let response = client.create_agents_bulk()
     .body(body)
     .send()
@@ -29046,7 +29046,7 @@ List the presence status for all agents/admins in an organization.
 
 Sends a `GET` request to `/v1/agents/presence`
 
-```ignore
+```text
 let response = client.agents_list_presence()
     .send()
     .await;
@@ -29062,7 +29062,7 @@ Sends a `GET` request to `/v1/agents/{agentId}`
 
 Arguments:
 - `agent_id`: The agent/admin id
-```ignore
+```text
 let response = client.get_agent()
     .agent_id(agent_id)
     .send()
@@ -29080,7 +29080,7 @@ Sends a `PUT` request to `/v1/agents/{agentId}`
 Arguments:
 - `agent_id`: The agent id
 - `body`: The updated details for an agent/admin
-```ignore
+```text
 let response = client.update_agent()
     .agent_id(agent_id)
     .body(body)
@@ -29098,7 +29098,7 @@ Sends a `DELETE` request to `/v1/agents/{agentId}`
 
 Arguments:
 - `agent_id`: The agent/admin id
-```ignore
+```text
 let response = client.downgrade_agent()
     .agent_id(agent_id)
     .send()
@@ -29116,7 +29116,7 @@ Sends a `PATCH` request to `/v1/agents/{agentId}`
 Arguments:
 - `agent_id`: The agent/admin id
 - `body`: The agent/admin patch
-```ignore
+```text
 let response = client.patch_agent()
     .agent_id(agent_id)
     .body(body)
@@ -29134,7 +29134,7 @@ Sends a `GET` request to `/v1/agents/{agentId}/presence`
 
 Arguments:
 - `agent_id`: The agent/admin id
-```ignore
+```text
 let response = client.get_presence()
     .agent_id(agent_id)
     .send()
@@ -29151,7 +29151,7 @@ Sends a `GET` request to `/v1/agents/{agentId}/teams`
 
 Arguments:
 - `agent_id`: The agent/admin id
-```ignore
+```text
 let response = client.agents_list_teams()
     .agent_id(agent_id)
     .send()
@@ -29168,7 +29168,7 @@ Arguments:
 - `filter_attribute`
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```ignore
+```text
 let response = client.list_filter_values()
     .filter_attribute(filter_attribute)
     .page_key(page_key)
@@ -29186,7 +29186,7 @@ Sends a `GET` request to `/v1/analytics/metrics`
 Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```ignore
+```text
 let response = client.list_metrics()
     .page_key(page_key)
     .page_limit(page_limit)
@@ -29202,7 +29202,7 @@ Sends a `POST` request to `/v1/analytics/metrics`
 
 Arguments:
 - `body`: The available request filters and aggregations for fetching the metric data
-```ignore
+```text
 let response = client.get_metric_data()
     .body(body)
     .send()
@@ -29215,7 +29215,7 @@ let response = client.get_metric_data()
 
 Sends a `GET` request to `/v1/analytics/metrics/{metricId}`
 
-```ignore
+```text
 let response = client.get_metric()
     .metric_id(metric_id)
     .send()
@@ -29231,7 +29231,7 @@ Sends a `GET` request to `/v1/analytics/records`
 Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```ignore
+```text
 let response = client.list_records()
     .page_key(page_key)
     .page_limit(page_limit)
@@ -29249,7 +29249,7 @@ Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
 - `body`: The available request filters for fetching the metric records data
-```ignore
+```text
 let response = client.get_metric_records_data()
     .page_key(page_key)
     .page_limit(page_limit)
@@ -29264,7 +29264,7 @@ let response = client.get_metric_records_data()
 
 Sends a `GET` request to `/v1/analytics/records/{recordId}`
 
-```ignore
+```text
 let response = client.get_record()
     .record_id(record_id)
     .send()
@@ -29277,7 +29277,7 @@ let response = client.get_record()
 
 Sends a `GET` request to `/v1/anonymization/request/{requestId}`
 
-```ignore
+```text
 let response = client.get_request()
     .request_id(request_id)
     .send()
@@ -29292,7 +29292,7 @@ Sends a `GET` request to `/v1/contact-endpoints`
 
 Arguments:
 - `type_`: An optional contact type can be specified to filter the contact endpoints. If not provided, all types are listed. Possible values: [EmailEndpoint, TelephonyEndpoint]
-```ignore
+```text
 let response = client.list_contact_endpoints()
     .type_(type_)
     .send()
@@ -29305,7 +29305,7 @@ let response = client.list_contact_endpoints()
 
 Sends a `GET` request to `/v1/contact-endpoints/{contactEndpointId}`
 
-```ignore
+```text
 let response = client.get_contact_endpoint()
     .contact_endpoint_id(contact_endpoint_id)
     .send()
@@ -29320,7 +29320,7 @@ Sends a `POST` request to `/v1/conversations`
 
 Arguments:
 - `body`: The conversation to create
-```ignore
+```text
 let response = client.create_conversation()
     .body(body)
     .send()
@@ -29338,7 +29338,7 @@ Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
 - `to_datetime`: Ending date-time filter with ISO 8601 format: yyyy-MM-dd'T'HH:mm:sss'Z'
-```ignore
+```text
 let response = client.list_activity_logs()
     .from_datetime(from_datetime)
     .page_key(page_key)
@@ -29356,7 +29356,7 @@ Sends a `GET` request to `/v1/conversations/flows`
 
 Arguments:
 - `channel`: An optional ConversationChannel can be specified to filter the flows. If not provided, the default channel is PstnPhone. Possible values: [WhatsApp, Voicemail, WidgetChat, FacebookMessenger, Email, ContactForm, Callback, PstnPhone, Messenger]
-```ignore
+```text
 let response = client.list_flows()
     .channel(channel)
     .send()
@@ -29369,7 +29369,7 @@ let response = client.list_flows()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}`
 
-```ignore
+```text
 let response = client.get_conversation()
     .conversation_id(conversation_id)
     .send()
@@ -29382,7 +29382,7 @@ let response = client.get_conversation()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}/activitylog`
 
-```ignore
+```text
 let response = client.list_conversation_activity_log()
     .conversation_id(conversation_id)
     .send()
@@ -29397,7 +29397,7 @@ let response = client.list_conversation_activity_log()
 
 Sends a `PUT` request to `/v1/conversations/{conversationId}/claim`
 
-```ignore
+```text
 let response = client.claim_conversation()
     .conversation_id(conversation_id)
     .body(body)
@@ -29414,7 +29414,7 @@ Sends a `PUT` request to `/v1/conversations/{conversationId}/close`
 Arguments:
 - `conversation_id`
 - `body`: An optional agent/admin to close the conversation
-```ignore
+```text
 let response = client.close_conversation()
     .conversation_id(conversation_id)
     .body(body)
@@ -29428,7 +29428,7 @@ let response = client.close_conversation()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}/linked`
 
-```ignore
+```text
 let response = client.list_linked_conversations()
     .conversation_id(conversation_id)
     .send()
@@ -29441,7 +29441,7 @@ let response = client.list_linked_conversations()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}/messages`
 
-```ignore
+```text
 let response = client.list_messages()
     .conversation_id(conversation_id)
     .send()
@@ -29457,7 +29457,7 @@ Sends a `POST` request to `/v1/conversations/{conversationId}/messages`
 Arguments:
 - `conversation_id`
 - `body`: The message to be added to a conversation
-```ignore
+```text
 let response = client.add_message()
     .conversation_id(conversation_id)
     .body(body)
@@ -29474,7 +29474,7 @@ Sends a `PUT` request to `/v1/conversations/{conversationId}/reopen`
 Arguments:
 - `conversation_id`
 - `body`: An optional agent/admin to reopen the conversation
-```ignore
+```text
 let response = client.reopen_conversation()
     .conversation_id(conversation_id)
     .body(body)
@@ -29491,7 +29491,7 @@ Sends a `PUT` request to `/v1/conversations/{conversationId}/transfer/queue`
 Arguments:
 - `conversation_id`
 - `body`: Transfer conversation request
-```ignore
+```text
 let response = client.transfer_conversation()
     .conversation_id(conversation_id)
     .body(body)
@@ -29508,7 +29508,7 @@ Sends a `PATCH` request to `/v1/conversations/{conversationId}/anonymize`
 Arguments:
 - `conversation_id`: the id of the conversation to anonymize
 - `force`: Whether to force close the conversation if it is found in a non closed state.
-```ignore
+```text
 let response = client.anonymize_conversation()
     .conversation_id(conversation_id)
     .force(force)
@@ -29525,7 +29525,7 @@ Sends a `PATCH` request to `/v1/conversations/{conversationId}/messages/{message
 Arguments:
 - `conversation_id`: the id of the conversation in which the message belongs
 - `message_id`: the id of the message to anonymize
-```ignore
+```text
 let response = client.anonymize_message()
     .conversation_id(conversation_id)
     .message_id(message_id)
@@ -29542,7 +29542,7 @@ Sends a `PATCH` request to `/v1/conversations/{conversationId}/custom-attributes
 Arguments:
 - `conversation_id`
 - `body`: The custom attributes of an conversation to be patched. This should map the custom attribute id to the desired attribute value. Format: Map[UUID, Option[AttributeValue].
-```ignore
+```text
 let response = client.conversations_patch_custom_attributes()
     .conversation_id(conversation_id)
     .body(body)
@@ -29558,7 +29558,7 @@ let response = client.conversations_patch_custom_attributes()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}/notes`
 
-```ignore
+```text
 let response = client.list_internal_notes()
     .conversation_id(conversation_id)
     .send()
@@ -29574,7 +29574,7 @@ Sends a `POST` request to `/v1/conversations/{conversationId}/notes`
 Arguments:
 - `conversation_id`
 - `body`: The internal note to create for a conversation
-```ignore
+```text
 let response = client.create_internal_note()
     .conversation_id(conversation_id)
     .body(body)
@@ -29591,7 +29591,7 @@ Sends a `POST` request to `/v1/conversations/{conversationId}/notes/bulk`
 Arguments:
 - `conversation_id`
 - `body`: The list of internal notes to create for a conversation
-```ignore
+```text
 let response = client.create_internal_notes_bulk()
     .conversation_id(conversation_id)
     .body(body)
@@ -29605,7 +29605,7 @@ let response = client.create_internal_notes_bulk()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}/rating`
 
-```ignore
+```text
 let response = client.list_ratings()
     .conversation_id(conversation_id)
     .send()
@@ -29618,7 +29618,7 @@ let response = client.list_ratings()
 
 Sends a `GET` request to `/v1/conversations/{conversationId}/tags`
 
-```ignore
+```text
 let response = client.conversations_list_tags()
     .conversation_id(conversation_id)
     .send()
@@ -29631,7 +29631,7 @@ let response = client.conversations_list_tags()
 
 Sends a `PUT` request to `/v1/conversations/{conversationId}/tags/{tagId}`
 
-```ignore
+```text
 let response = client.tag_conversation()
     .conversation_id(conversation_id)
     .tag_id(tag_id)
@@ -29645,7 +29645,7 @@ let response = client.tag_conversation()
 
 Sends a `DELETE` request to `/v1/conversations/{conversationId}/tags/{tagId}`
 
-```ignore
+```text
 let response = client.untag_conversation()
     .conversation_id(conversation_id)
     .tag_id(tag_id)
@@ -29659,7 +29659,7 @@ let response = client.untag_conversation()
 
 Sends a `GET` request to `/v1/custom-attributes`
 
-```ignore
+```text
 let response = client.list_custom_attributes()
     .send()
     .await;
@@ -29677,7 +29677,7 @@ Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
 - `phone`: Filter by the contact's phone number
-```ignore
+```text
 let response = client.list_end_users()
     .email(email)
     .external_id(external_id)
@@ -29696,7 +29696,7 @@ Sends a `PUT` request to `/v1/endusers`
 
 Arguments:
 - `body`: List of end user update actions
-```ignore
+```text
 let response = client.update_end_users_bulk()
     .body(body)
     .send()
@@ -29711,7 +29711,7 @@ Sends a `POST` request to `/v1/endusers`
 
 Arguments:
 - `body`: The end user's details
-```ignore
+```text
 let response = client.create_end_user()
     .body(body)
     .send()
@@ -29726,7 +29726,7 @@ Sends a `PATCH` request to `/v1/endusers`
 
 Arguments:
 - `body`: List of end user patch actions
-```ignore
+```text
 let response = client.patch_end_users_bulk()
     .body(body)
     .send()
@@ -29741,7 +29741,7 @@ Sends a `POST` request to `/v1/endusers/bulk`
 
 Arguments:
 - `body`: The list of end user details
-```ignore
+```text
 let response = client.create_end_users_bulk()
     .body(body)
     .send()
@@ -29756,7 +29756,7 @@ Sends a `GET` request to `/v1/endusers/{userId}`
 
 Arguments:
 - `user_id`: The end user id
-```ignore
+```text
 let response = client.get_end_user()
     .user_id(user_id)
     .send()
@@ -29772,7 +29772,7 @@ Sends a `PUT` request to `/v1/endusers/{userId}`
 Arguments:
 - `user_id`: The end user id
 - `body`: The updated details for an end user
-```ignore
+```text
 let response = client.update_end_user()
     .user_id(user_id)
     .body(body)
@@ -29789,7 +29789,7 @@ Sends a `PATCH` request to `/v1/endusers/{userId}`
 Arguments:
 - `user_id`: The end user id to be patched
 - `body`: The end user patch
-```ignore
+```text
 let response = client.patch_end_user()
     .user_id(user_id)
     .body(body)
@@ -29807,7 +29807,7 @@ Arguments:
 - `user_id`
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```ignore
+```text
 let response = client.list_conversations()
     .user_id(user_id)
     .page_key(page_key)
@@ -29825,7 +29825,7 @@ Sends a `PATCH` request to `/v1/endusers/{userId}/anonymize`
 Arguments:
 - `user_id`: The id of the end user to anonymize
 - `force`: Whether to force close all the conversations initiated by the end user, if any are found in a non closed state.
-```ignore
+```text
 let response = client.anonymize_end_user()
     .user_id(user_id)
     .force(force)
@@ -29842,7 +29842,7 @@ Sends a `PATCH` request to `/v1/endusers/{userId}/custom-attributes`
 Arguments:
 - `user_id`
 - `body`: The custom attributes of an end user to be patched. This should map the custom attribute id to the desired attribute value. Format: Map[UUID, Option[AttributeValue].
-```ignore
+```text
 let response = client.end_users_patch_custom_attributes()
     .user_id(user_id)
     .body(body)
@@ -29858,7 +29858,7 @@ let response = client.end_users_patch_custom_attributes()
 
 Sends a `GET` request to `/v1/queues`
 
-```ignore
+```text
 let response = client.list_queues()
     .send()
     .await;
@@ -29872,7 +29872,7 @@ Sends a `POST` request to `/v1/queues`
 
 Arguments:
 - `body`: The details for creating a queue
-```ignore
+```text
 let response = client.create_queue()
     .body(body)
     .send()
@@ -29885,7 +29885,7 @@ let response = client.create_queue()
 
 Sends a `GET` request to `/v1/queues/{queueId}`
 
-```ignore
+```text
 let response = client.get_queue()
     .queue_id(queue_id)
     .send()
@@ -29898,7 +29898,7 @@ let response = client.get_queue()
 
 Sends a `GET` request to `/v1/queues/{queueId}/members`
 
-```ignore
+```text
 let response = client.queues_list_members()
     .queue_id(queue_id)
     .send()
@@ -29914,7 +29914,7 @@ Sends a `DELETE` request to `/v1/queues/{queueId}/members`
 Arguments:
 - `queue_id`
 - `body`: The list of agents/admins to be removed from the queue. Up to 10 members can be specified.
-```ignore
+```text
 let response = client.remove_members_bulk()
     .queue_id(queue_id)
     .body(body)
@@ -29931,7 +29931,7 @@ Sends a `PATCH` request to `/v1/queues/{queueId}/members`
 Arguments:
 - `queue_id`
 - `body`: The list of agents/admins to be added to the queue
-```ignore
+```text
 let response = client.assign_members()
     .queue_id(queue_id)
     .body(body)
@@ -29950,7 +29950,7 @@ Arguments:
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
 - `query`: The text by which to search conversations
-```ignore
+```text
 let response = client.search_conversations()
     .exact_match(exact_match)
     .page_key(page_key)
@@ -29966,7 +29966,7 @@ let response = client.search_conversations()
 
 Sends a `GET` request to `/v1/tags`
 
-```ignore
+```text
 let response = client.tags_list_tags()
     .send()
     .await;
@@ -29980,7 +29980,7 @@ Sends a `POST` request to `/v1/tags`
 
 Arguments:
 - `body`: The tag details
-```ignore
+```text
 let response = client.create_tag()
     .body(body)
     .send()
@@ -29993,7 +29993,7 @@ let response = client.create_tag()
 
 Sends a `GET` request to `/v1/tags/{tagId}`
 
-```ignore
+```text
 let response = client.get_tag()
     .tag_id(tag_id)
     .send()
@@ -30008,7 +30008,7 @@ Sends a `PATCH` request to `/v1/tags/{tagId}/activate`
 
 Arguments:
 - `tag_id`: The tag id
-```ignore
+```text
 let response = client.activate_tag()
     .tag_id(tag_id)
     .send()
@@ -30023,7 +30023,7 @@ Sends a `PATCH` request to `/v1/tags/{tagId}/deactivate`
 
 Arguments:
 - `tag_id`: The tag id
-```ignore
+```text
 let response = client.deactivate_tag()
     .tag_id(tag_id)
     .send()
@@ -30036,7 +30036,7 @@ let response = client.deactivate_tag()
 
 Sends a `GET` request to `/v1/teams`
 
-```ignore
+```text
 let response = client.teams_list_teams()
     .send()
     .await;
@@ -30050,7 +30050,7 @@ Sends a `POST` request to `/v1/teams`
 
 Arguments:
 - `body`: The team name
-```ignore
+```text
 let response = client.create_team()
     .body(body)
     .send()
@@ -30065,7 +30065,7 @@ Sends a `GET` request to `/v1/teams/{teamId}`
 
 Arguments:
 - `team_id`: The team id
-```ignore
+```text
 let response = client.get_team()
     .team_id(team_id)
     .send()
@@ -30080,7 +30080,7 @@ Sends a `DELETE` request to `/v1/teams/{teamId}`
 
 Arguments:
 - `team_id`: The team id
-```ignore
+```text
 let response = client.remove_team()
     .team_id(team_id)
     .send()
@@ -30095,7 +30095,7 @@ Sends a `GET` request to `/v1/teams/{teamId}/agents`
 
 Arguments:
 - `team_id`: The team id
-```ignore
+```text
 let response = client.teams_list_members()
     .team_id(team_id)
     .send()
@@ -30111,7 +30111,7 @@ Sends a `DELETE` request to `/v1/teams/{teamId}/agents`
 Arguments:
 - `team_id`: The team id
 - `body`: List of agent/admin ids to remove from the specified team
-```ignore
+```text
 let response = client.remove_members()
     .team_id(team_id)
     .body(body)
@@ -30128,7 +30128,7 @@ Sends a `PATCH` request to `/v1/teams/{teamId}/agents`
 Arguments:
 - `team_id`: The team id
 - `body`: List of agent/admin ids to add to the specified team
-```ignore
+```text
 let response = client.add_members()
     .team_id(team_id)
     .body(body)
@@ -30146,7 +30146,7 @@ Arguments:
 - `team_id`: The team id
 - `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
 - `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```ignore
+```text
 let response = client.teams_list_presence()
     .team_id(team_id)
     .page_key(page_key)
@@ -30161,7 +30161,7 @@ let response = client.teams_list_presence()
 
 Sends a `GET` request to `/v1/webhooks`
 
-```ignore
+```text
 let response = client.list_subscriptions()
     .send()
     .await;
@@ -30175,7 +30175,7 @@ Sends a `POST` request to `/v1/webhooks`
 
 Arguments:
 - `body`: The Webhook Subscription to be created
-```ignore
+```text
 let response = client.create_subscription()
     .body(body)
     .send()
@@ -30188,7 +30188,7 @@ let response = client.create_subscription()
 
 Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}`
 
-```ignore
+```text
 let response = client.get_subscription()
     .webhook_subscription_id(webhook_subscription_id)
     .send()
@@ -30201,7 +30201,7 @@ let response = client.get_subscription()
 
 Sends a `DELETE` request to `/v1/webhooks/{webhookSubscriptionId}`
 
-```ignore
+```text
 let response = client.delete_subscription()
     .webhook_subscription_id(webhook_subscription_id)
     .send()
@@ -30217,7 +30217,7 @@ Sends a `PATCH` request to `/v1/webhooks/{webhookSubscriptionId}`
 Arguments:
 - `webhook_subscription_id`
 - `body`: The Webhook Subscription fields to be patched
-```ignore
+```text
 let response = client.patch_subscription()
     .webhook_subscription_id(webhook_subscription_id)
     .body(body)
@@ -30231,7 +30231,7 @@ let response = client.patch_subscription()
 
 Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}/delivery-status`
 
-```ignore
+```text
 let response = client.list_delivery_statuses()
     .webhook_subscription_id(webhook_subscription_id)
     .send()
@@ -30244,7 +30244,7 @@ let response = client.list_delivery_statuses()
 
 Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}`
 
-```ignore
+```text
 let response = client.list_event_logs()
     .webhook_subscription_id(webhook_subscription_id)
     .event(event)

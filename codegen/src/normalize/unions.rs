@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use super::{
     names::{rust_type_name, wire_tag},
-    ref_name,
+    ref_name, schema_ref,
     usage::Usage,
     Context, NormalizeError, Union, UnionVariant,
 };
@@ -116,6 +116,11 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
             &u.schema,
             format!("{} union by `_type` [{}]", if u.open { "open" } else { "closed (request-only)" }, tags.join(", ")),
         );
+        // Document the tagging in the normalized spec the OpenAPI way (typify
+        // ignores `discriminator`; the generator emits the enum itself).
+        let mapping: serde_json::Map<String, Value> =
+            u.variants.iter().map(|v| (v.tag.clone(), schema_ref(&v.schema)["$ref"].clone())).collect();
+        cx.schemas_mut()[&u.schema]["discriminator"] = serde_json::json!({ "propertyName": "_type", "mapping": mapping });
         let path = format!("crate::types::{}", u.rust_name);
         cx.replace(&u.schema, path);
     }

@@ -15,14 +15,18 @@ const SHOWN_LINES: usize = 20;
 /// Rebuilds `spec/dixa-v1.json` and `spec/RECOVERY.md`; with `check`,
 /// writes nothing and fails if either committed file differs.
 pub fn run(root: &Path, check: bool) -> Result<(), String> {
-    let Recovery { spec, report } = recover(&root.join(SOURCES)).map_err(|e| format!("recover: {e}"))?;
+    let Recovery { spec, report } =
+        recover(&root.join(SOURCES)).map_err(|e| format!("recover: {e}"))?;
     let outputs = [(SPEC, spec), (REPORT, report)];
     if check {
         let mut problems = Vec::new();
         for (rel, fresh) in &outputs {
             let committed = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
             if &committed != fresh {
-                problems.push(format!("{rel} differs from what the renderings give:\n{}", first_differences(&committed, fresh)));
+                problems.push(format!(
+                    "{rel} differs from what the renderings give:\n{}",
+                    first_differences(&committed, fresh)
+                ));
             }
         }
         if problems.is_empty() {
@@ -37,8 +41,16 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         if committed.as_deref() == Some(fresh.as_str()) {
             println!("recover: {rel} unchanged");
         } else {
-            std::fs::write(&path, fresh).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            println!("recover: {rel} {}", if committed.is_some() { "updated" } else { "created" });
+            std::fs::write(&path, fresh)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!(
+                "recover: {rel} {}",
+                if committed.is_some() {
+                    "updated"
+                } else {
+                    "created"
+                }
+            );
         }
     }
     Ok(())
@@ -59,7 +71,10 @@ fn first_differences(old: &str, new: &str) -> String {
             out.push_str("  ...\n");
             break;
         }
-        let line_no = change.old_index().or(change.new_index()).map_or(0, |i| i + 1);
+        let line_no = change
+            .old_index()
+            .or(change.new_index())
+            .map_or(0, |i| i + 1);
         out.push_str(&format!("  {sign}{line_no:>6}: {}", change.value()));
         if !change.value().ends_with('\n') {
             out.push('\n');

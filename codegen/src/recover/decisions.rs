@@ -110,7 +110,14 @@ const fn op(
     schema: Option<&'static str>,
     why: Why,
 ) -> OpDecision {
-    OpDecision { method, path, operation_id, status, schema, why }
+    OpDecision {
+        method,
+        path,
+        operation_id,
+        status,
+        schema,
+        why,
+    }
 }
 
 use Why::*;
@@ -123,6 +130,8 @@ every other operation with a body answers 200 (Redoc: GET, PATCH, PUT answer 200
 operations without an Output answer 204.";
 
 /// Every operation the renderings show, with the decisions for it.
+// One row per line keeps the table reviewable.
+#[rustfmt::skip]
 pub(crate) const OPERATIONS: &[OpDecision] = &[
     op("GET", "/v1/agents", "Agents_listAgents", 200, Some("ListAgentsOutput"), OwnOutput),
     op("PATCH", "/v1/agents", "Agents_patchAgentsBulk", 200, Some("BulkUpdateAgentOutput"), SharedBulkAgentOutput),

@@ -86,14 +86,21 @@ pub(crate) fn parse(src: &Source) -> Result<DeletePage, RecoverError> {
         {
             tag = Some(name.0.to_string());
         }
-        let Some(operation_id) = line.strip_prefix(OPERATION_ID) else { continue };
+        let Some(operation_id) = line.strip_prefix(OPERATION_ID) else {
+            continue;
+        };
         // The card's `DELETE /path` line is four lines up: path, blank,
         // description, blank, operationId.
         let path = idx
             .checked_sub(4)
             .map(|i| src.line(i).trim())
             .and_then(|l| l.strip_prefix("DELETE "))
-            .ok_or_else(|| src.err(idx, "expected `DELETE /path` four lines above the operationId"))?;
+            .ok_or_else(|| {
+                src.err(
+                    idx,
+                    "expected `DELETE /path` four lines above the operationId",
+                )
+            })?;
         let responses_at = (idx..schemas_at)
             .find(|&i| src.line(i).trim() == "Responses")
             .ok_or_else(|| src.err(idx, format!("card {operation_id} has no `Responses`")))?;
@@ -111,7 +118,12 @@ pub(crate) fn parse(src: &Source) -> Result<DeletePage, RecoverError> {
             responses,
         });
     }
-    Ok(DeletePage { openapi, endpoints, schemas, ops })
+    Ok(DeletePage {
+        openapi,
+        endpoints,
+        schemas,
+        ops,
+    })
 }
 
 #[cfg(test)]
@@ -123,7 +135,10 @@ mod tests {
     #[test]
     fn parses_a_card() {
         let page = parse(&Source::from_text("d", MINI)).expect("parses");
-        assert_eq!((page.openapi.as_str(), page.endpoints, page.schemas), ("3.0.3", 84, 299));
+        assert_eq!(
+            (page.openapi.as_str(), page.endpoints, page.schemas),
+            ("3.0.3", 84, 299)
+        );
         assert_eq!(page.ops.len(), 1);
         assert_eq!(page.ops[0].tag, "Teams");
         assert_eq!(page.ops[0].operation_id, "Teams_removeTeam");
@@ -137,7 +152,10 @@ mod tests {
             MINI.replace("DELETE /v1/teams/{teamId}\n\nDelete", "X\n\nDelete"),
             MINI.replace("Responses\n", ""),
         ] {
-            assert!(parse(&Source::from_text("d", &broken)).is_err(), "{broken:?}");
+            assert!(
+                parse(&Source::from_text("d", &broken)).is_err(),
+                "{broken:?}"
+            );
         }
     }
 }

@@ -123,7 +123,11 @@ impl Source {
         let mut idx = start;
         while idx < self.lines.len() {
             let raw = self.line(idx);
-            let line = if strip_bullets { strip_bullet(raw) } else { raw.to_string() };
+            let line = if strip_bullets {
+                strip_bullet(raw)
+            } else {
+                raw.to_string()
+            };
             for c in line.chars() {
                 if in_string {
                     if escaped {
@@ -195,7 +199,10 @@ mod tests {
         let err = src.json_block(1, false).unwrap_err().to_string();
         assert!(err.starts_with("t:2:"), "{err}");
         let src = Source::from_text("t", "{\n\"a\" 1\n}");
-        assert!(matches!(src.json_block(0, false), Err(RecoverError::Json { line: 1, .. })));
+        assert!(matches!(
+            src.json_block(0, false),
+            Err(RecoverError::Json { line: 1, .. })
+        ));
         assert!(src.json_block(5, false).is_err());
     }
 }

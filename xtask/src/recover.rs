@@ -83,3 +83,51 @@ fn first_differences(old: &str, new: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_show_line_numbers_and_signs() {
+        let out = first_differences("a\nb\nc\n", "a\nB\nc\n");
+        assert_eq!(out, "  -     2: b\n  +     2: B\n");
+    }
+
+    #[test]
+    fn differences_are_capped() {
+        let old: String = (0..100).map(|i| format!("{i}\n")).collect();
+        let out = first_differences(&old, "");
+        assert_eq!(out.lines().count(), SHOWN_LINES + 1);
+        assert!(out.ends_with("  ...\n"));
+    }
+
+    #[test]
+    fn check_fails_with_the_fix_command_when_sources_are_missing_or_stale() {
+        let dir = std::env::temp_dir().join(format!("xtask-recover-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+        // No sources at all: a readable error naming the file.
+        let err = run(&dir, true).expect_err("no sources");
+        assert!(err.contains("catalog-full-spec.txt"), "{err}");
+        // Real sources, no committed outputs: drift, with the fix command.
+        let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/sources");
+        let sources = dir.join(SOURCES);
+        std::fs::create_dir_all(&sources).expect("sources dir");
+        for name in [
+            "catalog-full-spec.txt",
+            "catalog-delete-endpoints.txt",
+            "redoc-agents.txt",
+        ] {
+            std::fs::copy(real.join(name), sources.join(name)).expect("copy source");
+        }
+        let err = run(&dir, true).expect_err("stale");
+        assert!(
+            err.contains("spec/dixa-v1.json differs") && err.ends_with("fix: cargo xtask recover"),
+            "{err}"
+        );
+        // Writing makes the check pass.
+        run(&dir, false).expect("write");
+        run(&dir, true).expect("up to date");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

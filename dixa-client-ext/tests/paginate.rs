@@ -532,6 +532,24 @@ fn every_paginated_operation_of_the_spec_has_a_stream() {
     assert_eq!(covered, paginated, "paginated operations of the spec vs streams in paginate::ops");
 }
 
+/// The same check against the generated client's operation table, which
+/// is what a regenerated client from a newer spec updates.
+#[test]
+fn every_paginated_operation_of_the_generated_client_has_a_stream() {
+    let generated: Vec<_> = dixa_client::OPERATIONS.iter().filter(|o| o.paginated).collect();
+    for op in &generated {
+        let stream = PAGINATED_OPERATIONS.iter().find(|p| p.method == op.method && p.path == op.path);
+        let stream = stream.unwrap_or_else(|| {
+            panic!(
+                "{} {} ({}) is paginated but has no request type in paginate::ops",
+                op.method, op.path, op.operation_id
+            )
+        });
+        assert_eq!(stream.operation_id, op.operation_id);
+    }
+    assert_eq!(generated.len(), PAGINATED_OPERATIONS.len(), "a stream for a non-paginated operation");
+}
+
 // ------------------------------------------------- through the fake Dixa ----
 // The fake answers 400 when a pageKey arrives with any parameter other than
 // pageLimit, so these runs also prove the first query is never re-sent.

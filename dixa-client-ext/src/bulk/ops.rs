@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::UNDOCUMENTED_CHUNK;
 use super::{send_chunked, BulkEndpoint, BulkInterrupted, BulkOutcome, BulkOutcomes};
 use crate::client::DixaClient;
+use crate::paginate::ops::operation_id;
 use crate::error::{decode_json, Error};
 
 /// The result of a chunked bulk run: merged outcomes, or where it stopped.
@@ -46,19 +47,24 @@ impl BulkEndpoint {
         }
     }
 
-    /// The operation name the generated client uses (for tracing).
+    /// The generated client's operation id (for tracing), from
+    /// `dixa_client::OPERATIONS`.
     pub fn operation_id(self) -> &'static str {
-        match self {
-            Self::PatchAgents => "patch_agents_bulk",
-            Self::UpdateAgents => "update_agents_bulk",
-            Self::CreateAgents => "create_agents_bulk",
-            Self::PatchEndUsers => "patch_end_users_bulk",
-            Self::UpdateEndUsers => "update_end_users_bulk",
-            Self::CreateEndUsers => "create_end_users_bulk",
-            Self::CreateNotes => "create_internal_notes_bulk",
-            Self::AddQueueMembers => "assign_members",
-            Self::RemoveQueueMembers => "remove_members_bulk",
-        }
+        // Looked up at compile time: a bulk route missing from the generated
+        // client fails the build.
+        const IDS: [&str; 9] = [
+            operation_id("PATCH", "/v1/agents"),
+            operation_id("PUT", "/v1/agents"),
+            operation_id("POST", "/v1/agents/bulk"),
+            operation_id("PATCH", "/v1/endusers"),
+            operation_id("PUT", "/v1/endusers"),
+            operation_id("POST", "/v1/endusers/bulk"),
+            operation_id("POST", "/v1/conversations/{conversationId}/notes/bulk"),
+            operation_id("PATCH", "/v1/queues/{queueId}/members"),
+            operation_id("DELETE", "/v1/queues/{queueId}/members"),
+        ];
+        let index = BulkEndpoint::ALL.iter().position(|e| *e == self).unwrap_or(0);
+        IDS[index]
     }
 
     /// Whether the spec documents a `204` with no per-item outcomes for a

@@ -68,7 +68,7 @@ mod pages {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PaginatedOperation {
-    /// The operationId used for tracing (the generated client's).
+    /// The generated client's operation id (`dixa_client::OPERATIONS`), used for tracing.
     pub operation_id: &'static str,
     /// HTTP method, upper case.
     pub method: &'static str,
@@ -80,7 +80,7 @@ pub struct PaginatedOperation {
 
 /// Declares the method and path of a request type and registers it.
 macro_rules! paginated_ops {
-    ($($ty:ident => ($method:literal, $path:literal, $op:literal)),* $(,)?) => {
+    ($($ty:ident => ($method:literal, $path:literal)),* $(,)?) => {
         $(
             impl $ty {
                 /// HTTP method of this operation.
@@ -93,7 +93,7 @@ macro_rules! paginated_ops {
         /// Every paginated operation of the spec and the request type that streams it.
         pub const PAGINATED_OPERATIONS: &[PaginatedOperation] = &[
             $(PaginatedOperation {
-                operation_id: $op,
+                operation_id: operation_id($method, $path),
                 method: $method,
                 path: $path,
                 request_type: stringify!($ty),
@@ -103,16 +103,45 @@ macro_rules! paginated_ops {
 }
 
 paginated_ops! {
-    ListAgents => ("GET", "/v1/agents", "list_agents"),
-    ListFilterValues => ("GET", "/v1/analytics/filter/{filterAttribute}", "get_filter_values"),
-    ListMetrics => ("GET", "/v1/analytics/metrics", "list_metrics"),
-    ListRecords => ("GET", "/v1/analytics/records", "list_records"),
-    GetRecordsData => ("POST", "/v1/analytics/records", "get_records_data"),
-    ListActivityLog => ("GET", "/v1/conversations/activitylog", "list_activity_log"),
-    ListEndUsers => ("GET", "/v1/endusers", "list_end_users"),
-    ListEndUserConversations => ("GET", "/v1/endusers/{userId}/conversations", "list_conversations"),
-    SearchConversations => ("GET", "/v1/search/conversations", "search_conversations"),
-    ListTeamPresence => ("GET", "/v1/teams/{teamId}/presence", "teams_list_presence"),
+    ListAgents => ("GET", "/v1/agents"),
+    ListFilterValues => ("GET", "/v1/analytics/filter/{filterAttribute}"),
+    ListMetrics => ("GET", "/v1/analytics/metrics"),
+    ListRecords => ("GET", "/v1/analytics/records"),
+    GetRecordsData => ("POST", "/v1/analytics/records"),
+    ListActivityLog => ("GET", "/v1/conversations/activitylog"),
+    ListEndUsers => ("GET", "/v1/endusers"),
+    ListEndUserConversations => ("GET", "/v1/endusers/{userId}/conversations"),
+    SearchConversations => ("GET", "/v1/search/conversations"),
+    ListTeamPresence => ("GET", "/v1/teams/{teamId}/presence"),
+}
+
+/// The generated client's operation id for `method` and `path`, looked up
+/// in `dixa_client::OPERATIONS` at compile time: an operation missing from
+/// the generated client (a renamed path, a wrong method) fails the build.
+pub(crate) const fn operation_id(method: &str, path: &str) -> &'static str {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let ops = dixa_client::OPERATIONS;
+    let mut i = 0;
+    while i < ops.len() {
+        if same(ops[i].method, method) && same(ops[i].path, path) {
+            return ops[i].operation_id;
+        }
+        i += 1;
+    }
+    panic!("no such operation in dixa_client::OPERATIONS")
 }
 
 /// `pageLimit` as a query pair, refusing 0 before anything is sent.
@@ -193,7 +222,7 @@ impl ListAgents {
 
 impl PaginatedRequest for ListAgents {
     type Page = ListAgentsPage;
-    const OPERATION_ID: &'static str = "list_agents";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         first(
             Method::GET,
@@ -233,7 +262,7 @@ impl ListFilterValues {
 
 impl PaginatedRequest for ListFilterValues {
     type Page = ListFilterValuesPage;
-    const OPERATION_ID: &'static str = "get_filter_values";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let attr = path_param("filterAttribute", &self.filter_attribute)?;
         first(
@@ -266,7 +295,7 @@ impl ListMetrics {
 
 impl PaginatedRequest for ListMetrics {
     type Page = ListMetricsPage;
-    const OPERATION_ID: &'static str = "list_metrics";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         first(
             Method::GET,
@@ -298,7 +327,7 @@ impl ListRecords {
 
 impl PaginatedRequest for ListRecords {
     type Page = ListRecordsPage;
-    const OPERATION_ID: &'static str = "list_records";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         first(
             Method::GET,
@@ -340,7 +369,7 @@ impl GetRecordsData {
 
 impl PaginatedRequest for GetRecordsData {
     type Page = GetRecordsDataPage;
-    const OPERATION_ID: &'static str = "get_records_data";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let body = self.body.clone().map_err(|detail| Error::InvalidInput {
             what: "analytics records body",
@@ -388,7 +417,7 @@ impl ListActivityLog {
 
 impl PaginatedRequest for ListActivityLog {
     type Page = ListActivityLogPage;
-    const OPERATION_ID: &'static str = "list_activity_log";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         first(
             Method::GET,
@@ -443,7 +472,7 @@ impl ListEndUsers {
 
 impl PaginatedRequest for ListEndUsers {
     type Page = ListEndUsersPage;
-    const OPERATION_ID: &'static str = "list_end_users";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         first(
             Method::GET,
@@ -484,7 +513,7 @@ impl ListEndUserConversations {
 
 impl PaginatedRequest for ListEndUserConversations {
     type Page = ListEndUserConversationsPage;
-    const OPERATION_ID: &'static str = "list_conversations";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let user = path_param("userId", &self.user_id)?;
         first(
@@ -528,7 +557,7 @@ impl SearchConversations {
 
 impl PaginatedRequest for SearchConversations {
     type Page = SearchConversationsPage;
-    const OPERATION_ID: &'static str = "search_conversations";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         first(
             Method::GET,
@@ -568,7 +597,7 @@ impl ListTeamPresence {
 
 impl PaginatedRequest for ListTeamPresence {
     type Page = ListTeamPresencePage;
-    const OPERATION_ID: &'static str = "teams_list_presence";
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let team = path_param("teamId", &self.team_id)?;
         first(

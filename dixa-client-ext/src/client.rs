@@ -19,47 +19,16 @@ use crate::config::Config;
 use crate::error::{decode_json, Error, Result};
 use crate::transport::{read_capped, DixaTransport, Stats, ATTEMPTS_HEADER};
 
-/// The generated client type that [`DixaClient::api`] hands out.
-///
-/// SWITCH POINT (generated client): this becomes `dixa_client::Client` when
-/// `dixa-client/src/generated.rs` lands; [`build_api`] is the one function that
-/// constructs it.
-pub type Api = ApiPlaceholder;
-
-/// Stand-in for `dixa_client::Client` until the generated code lands: holds
-/// what the generated client will be built from.
-#[derive(Debug, Clone)]
-pub struct ApiPlaceholder {
-    baseurl: String,
-    client: reqwest::Client,
-    hooks: dixa_client::Hooks,
-}
-
-impl ApiPlaceholder {
-    /// The base URL the generated client joins its paths to.
-    pub fn baseurl(&self) -> &str {
-        &self.baseurl
-    }
-
-    /// The reqwest client (connection pool) it sends through.
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
-    /// The hooks routing its requests through [`DixaTransport`].
-    pub fn inner(&self) -> &dixa_client::Hooks {
-        &self.hooks
-    }
-}
+/// The generated client that [`DixaClient::api`] hands out (and that
+/// `DixaClient` derefs to): every operation of the Dixa API.
+pub type Api = dixa_client::Client;
 
 /// Builds the generated client on the shared pool and transport.
 fn build_api(base_url: &Url, http: reqwest::Client, transport: Arc<DixaTransport>) -> Api {
     // Generated paths begin with `/v1/`, so the base is given without a
     // trailing slash.
-    let baseurl = base_url.as_str().trim_end_matches('/').to_owned();
-    let hooks = dixa_client::Hooks::with_transport(transport);
-    // With generated.rs: `dixa_client::Client::new_with_client(&baseurl, http, hooks)`.
-    ApiPlaceholder { baseurl, client: http, hooks }
+    let baseurl = base_url.as_str().trim_end_matches('/');
+    dixa_client::Client::new_with_client(baseurl, http, dixa_client::Hooks::with_transport(transport))
 }
 
 /// An answer read in full, from [`DixaClient::send_raw`].
@@ -248,6 +217,8 @@ fn build_http(config: &Config) -> Result<reqwest::Client> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use progenitor_client::ClientInfo;
 
     #[test]
     fn builds_with_defaults_and_rejects_bad_base_url() {

@@ -548,6 +548,34 @@ mod tests {
     }
 
     #[test]
+    fn progenitor_error_response_keeps_status_message_and_retry_after() {
+        let mut headers = HeaderMap::new();
+        headers.insert(crate::transport::ATTEMPTS_HEADER, "1".parse().unwrap());
+        let rv = progenitor_client::ResponseValue::new(
+            ApiError { message: "Conversation 42 not found".into() },
+            StatusCode::NOT_FOUND,
+            headers.clone(),
+        );
+        let err: Error = progenitor_client::Error::ErrorResponse(rv).into();
+        match &err {
+            Error::Api { status, message, body } => {
+                assert_eq!(*status, StatusCode::NOT_FOUND);
+                assert_eq!(message.as_deref(), Some("Conversation 42 not found"));
+                assert_eq!(&body[..], br#"{"message":"Conversation 42 not found"}"#);
+            }
+            other => panic!("expected Api, got {other:?}"),
+        }
+        headers.insert(RETRY_AFTER, "9".parse().unwrap());
+        headers.insert(crate::transport::ATTEMPTS_HEADER, "4".parse().unwrap());
+        let rv = progenitor_client::ResponseValue::new(ApiError { message: "slow".into() }, StatusCode::TOO_MANY_REQUESTS, headers);
+        let err: Error = progenitor_client::Error::ErrorResponse(rv).into();
+        assert!(
+            matches!(err, Error::RateLimited { attempts: 4, retry_after: Some(d), .. } if d == Duration::from_secs(9)),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn progenitor_custom_is_client_error() {
         let err: Error = progenitor_client::Error::<ApiError>::Custom("hook".into()).into();
         assert!(matches!(err, Error::Client { .. }));

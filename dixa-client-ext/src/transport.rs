@@ -5,7 +5,7 @@
 //! Per attempt: wait for the shared rate limiter; set `Authorization` (marked
 //! sensitive) and `User-Agent`; set the attempt timeout, capped by what is left
 //! of the call deadline; send; classify the outcome; ask
-//! [`retry::decide`](crate::retry::decide); sleep on the injected clock; send
+//! [`retry::decide`]; sleep on the injected clock; send
 //! a clone of the request again. A request whose body is a stream cannot be
 //! cloned and is sent once.
 //!
@@ -405,15 +405,16 @@ pub(crate) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> std:
     Ok(buf.freeze())
 }
 
-/// The path recorded in the span for `operation_id`.
-///
-/// SWITCH POINT: once `dixa_client::OPERATIONS` exists, return the
-/// operation's path template (e.g. `/v1/agents/{agentId}`) from it, falling
-/// back to the URL path for `send_raw` calls with unknown ids. Until then, the
-/// URL path (never the query string, which may carry a cursor).
+/// The path recorded in the span for `operation_id`: the operation's path
+/// template from `dixa_client::OPERATIONS` (e.g. `/v1/agents/{agentId}`, so
+/// ids stay out of traces and spans group by operation), or for ids it does
+/// not know (`send_raw` callers) the URL path, never the query string, which
+/// may carry a cursor.
 pub fn path_template(operation_id: &str, url: &reqwest::Url) -> String {
-    let _ = operation_id;
-    url.path().to_owned()
+    match dixa_client::OperationMeta::find(operation_id) {
+        Some(op) => op.path.to_owned(),
+        None => url.path().to_owned(),
+    }
 }
 
 impl dixa_client::hooks::Transport for DixaTransport {
@@ -430,4 +431,40 @@ impl dixa_client::hooks::Transport for DixaTransport {
 /// Whether `method` is one the retry policy replays after server errors.
 pub fn retries_server_errors(method: &Method) -> bool {
     retry::is_idempotent(method)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_template_comes_from_the_operation_table() {
+        let op = dixa_client::OPERATIONS
+            .iter()
+            .find(|op| op.path.contains('{'))
+            .expect("some operation has a path parameter");
+        let url = reqwest::Url::parse("https://dev.dixa.io/v1/some/concrete-id-123?pageKey=abc").unwrap();
+        assert_eq!(path_template(op.operation_id, &url), op.path);
+        // Unknown ids (send_raw) fall back to the URL path, without the query.
+        assert_eq!(path_template("not_an_operation", &url), "/v1/some/concrete-id-123");
+    }
+
+    #[test]
+    fn attempt_limit_is_capped_by_the_call_deadline() {
+        let config = Config::new("k")
+            .attempt_timeout(Some(Duration::from_secs(30)))
+            .call_timeout(Some(Duration::from_secs(40)));
+        let t = DixaTransport::new(&config).unwrap();
+        assert_eq!(t.attempt_limit(Duration::ZERO), (Some(Duration::from_secs(30)), false));
+        assert_eq!(t.attempt_limit(Duration::from_secs(25)), (Some(Duration::from_secs(15)), true));
+        assert_eq!(t.attempt_limit(Duration::from_secs(99)), (Some(Duration::from_millis(1)), true));
+        let t = DixaTransport::new(&Config::new("k").attempt_timeout(None).call_timeout(None)).unwrap();
+        assert_eq!(t.attempt_limit(Duration::from_secs(99)), (None, false));
+    }
+
+    #[test]
+    fn debug_leaves_out_the_auth_header() {
+        let t = DixaTransport::new(&Config::new("secret-key-xyz")).unwrap();
+        assert!(!format!("{t:?}").contains("secret-key-xyz"));
+    }
 }

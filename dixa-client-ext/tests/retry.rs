@@ -13,6 +13,7 @@ use dixa_client_ext::error::{Error, TimeoutKind};
 use dixa_client_ext::rate_limit::RateLimit;
 use dixa_client_ext::retry::{BudgetConfig, FixedRandom, RetryConfig};
 use loopback_server::{Reply, Server};
+use progenitor_client::ClientInfo;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

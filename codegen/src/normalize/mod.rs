@@ -26,9 +26,6 @@ mod unions;
 mod usage;
 mod value_sets;
 
-#[cfg(test)]
-mod tests;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};

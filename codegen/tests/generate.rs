@@ -1,0 +1,108 @@
+//! The generator over the real spec and over a synthetic future spec, the
+//! header, and snapshots of what normalization did to the real spec.
+
+mod common;
+
+use dixa_codegen::generate::{generate, Generated, PRETTYPLEASE_VERSION, PROGENITOR_VERSION, TYPIFY_VERSION};
+use serde_json::json;
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn real() -> Generated {
+    let raw = std::fs::read(root().join("spec/dixa-v1.json")).expect("spec/dixa-v1.json is committed");
+    generate(&raw, "spec/dixa-v1.json").unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn generator_version_constants_match_cargo_lock() {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).expect("Cargo.lock");
+    for (name, version) in [("progenitor-impl", PROGENITOR_VERSION), ("typify", TYPIFY_VERSION), ("prettyplease", PRETTYPLEASE_VERSION)] {
+        let entry = format!("name = \"{name}\"\nversion = \"{version}\"\n");
+        assert!(lock.contains(&entry), "Cargo.lock does not pin {name} {version}; update the constant in generate.rs");
+    }
+}
+
+#[test]
+fn real_spec_generates_with_header_unions_and_deprecations() {
+    let g = real();
+    let head: Vec<&str> = g.client.lines().take(4).collect();
+    assert!(head[0].contains("DO NOT EDIT") && head[0].contains("cargo xtask generate"), "{head:?}");
+    let sha = head[1].split("SHA-256 ").nth(1).expect("sha in header").trim_end_matches(')');
+    assert_eq!(sha.len(), 64);
+    assert!(head[2].contains(&format!("progenitor-impl {PROGENITOR_VERSION}")) && head[2].contains(&format!("typify {TYPIFY_VERSION}")));
+    for u in &g.normalized.custom.unions {
+        assert!(g.client.contains(&format!("pub enum {} {{", u.rust_name)), "union {} emitted", u.schema);
+        for v in &u.variants {
+            assert!(g.client.contains(&format!("pub struct {} ", v.payload)) || g.client.contains(&format!("pub struct {}(", v.payload)),
+                "payload {} of {} is typify's named struct (rust_type_name matches typify)", v.payload, u.schema);
+        }
+    }
+    for e in &g.normalized.custom.open_enums {
+        assert!(g.client.contains(&format!("pub enum {} {{", e.name)), "open enum {}", e.name);
+    }
+    assert_eq!(g.client.matches("#[deprecated(").count(), g.normalized.deprecated_fields.len());
+    assert_eq!(g.normalized.deprecated_fields.len(), 3);
+    assert!(!g.client.contains("```ignore"));
+    assert!(g.client.contains("pub const OPERATIONS: &[crate::OperationMeta]"));
+    assert_eq!(g.operations_md.lines().filter(|l| l.starts_with("| ") && l.contains("/v1/")).count(), g.normalized.operations.len());
+    // The error type the hand-written layer depends on.
+    assert!(g.client.contains("Error<types::ApiError>"));
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let (a, b) = (real(), real());
+    assert_eq!(a.client, b.client);
+    assert_eq!(a.normalized_spec, b.normalized_spec);
+}
+
+#[test]
+fn a_future_spec_generates_its_new_union_and_variant() {
+    let mut spec = common::dixa_like();
+    let s = &mut spec["components"]["schemas"];
+    s["VideoConversation"] = json!({ "type": "object", "properties": { "id": { "type": "integer" } } });
+    s["Conversation"]["oneOf"].as_array_mut().unwrap().push(common::r("VideoConversation"));
+    s["Bike"] = json!({ "type": "object" });
+    s["Bike2"] = json!({ "type": "object", "properties": { "gears": { "type": "integer" } } });
+    s["Vehicle"] = json!({ "oneOf": [ common::r("Bike2"), common::r("Bike") ] });
+    s["Page"]["properties"]["vehicle"] = common::r("Vehicle");
+    // Bike and Bike2 both have wire tag `Bike`: refused with the schema named.
+    let err = generate(spec.to_string().as_bytes(), "future.json").unwrap_err().to_string();
+    assert!(err.contains("Vehicle") && err.contains("`Bike`"), "{err}");
+    spec["components"]["schemas"]["Vehicle"] = json!({ "oneOf": [ common::r("Bike2") ] });
+    let g = generate(spec.to_string().as_bytes(), "future.json").unwrap_or_else(|e| panic!("{e}"));
+    assert!(g.client.contains("VideoConversation(VideoConversation)"));
+    assert!(g.client.contains("Bike(Bike2)"), "variant named by its wire tag, payload by its schema");
+    assert!(g.client.contains("\"Bike\" =>"), "decoded by the wire tag");
+}
+
+#[test]
+fn invalid_json_names_the_file() {
+    let err = generate(b"{ nope", "spec/broken.json").unwrap_err().to_string();
+    assert!(err.contains("spec/broken.json"), "{err}");
+}
+
+#[test]
+fn snapshot_normalization_report() {
+    insta::assert_snapshot!("report", real().report.to_string());
+}
+
+#[test]
+fn snapshot_unions_and_value_sets() {
+    let g = real();
+    let unions: Vec<_> = g
+        .normalized
+        .custom
+        .unions
+        .iter()
+        .map(|u| json!({
+            "schema": u.schema, "rust": u.rust_name, "open": u.open,
+            "variants": u.variants.iter().map(|v| format!("{} -> {}({})", v.tag, v.rust_name, v.payload)).collect::<Vec<_>>()
+        }))
+        .collect();
+    insta::assert_json_snapshot!("unions", unions);
+    let enums: Vec<_> = g.normalized.custom.open_enums.iter().map(|e| json!({ "name": e.name, "values": e.values, "used_by": e.used_by })).collect();
+    insta::assert_json_snapshot!("open_enums", enums);
+}

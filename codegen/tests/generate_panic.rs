@@ -1,0 +1,23 @@
+//! progenitor panics are caught and reported with the operation that causes
+//! them. (Own test binary: catching swaps the process-wide panic hook.)
+
+mod common;
+
+use dixa_codegen::generate::{generate, GenerateError};
+use serde_json::json;
+
+#[test]
+fn a_progenitor_panic_names_the_operation() {
+    let mut spec = common::dixa_like();
+    // Two different success types: progenitor asserts `response_types.len() <= 1`.
+    spec["paths"]["/v1/conversations"]["post"]["responses"]["200"] = common::ok("Page");
+    spec["paths"]["/v1/other"] = json!({ "get": { "operationId": "Other_get", "responses": { "200": common::ok("Page") } } });
+    match generate(spec.to_string().as_bytes(), "spec.json") {
+        Err(GenerateError::Panic { operation, message }) => {
+            assert_eq!(operation.as_deref(), Some("POST /v1/conversations (Conversations_createConversation)"));
+            assert!(message.contains("response_types.len() <= 1"), "{message}");
+        }
+        Err(other) => panic!("expected a caught panic, got {other}"),
+        Ok(_) => panic!("expected a caught panic, generation succeeded"),
+    }
+}

@@ -1,0 +1,275 @@
+//! One section per normalization pass: each pass's rule on synthetic specs,
+//! including shapes today's spec does not have (new unions, new variants,
+//! new clash suffixes), and the typed errors for shapes no rule covers.
+
+mod common;
+
+use common::{dixa_like, error, r};
+use dixa_codegen::normalize::{normalize, NormalizeError, Normalized};
+use serde_json::{json, Value};
+
+fn run(spec: &Value) -> Normalized {
+    normalize(spec).unwrap_or_else(|e| panic!("normalize failed: {e}"))
+}
+
+fn lines(n: &Normalized, pass: &str) -> Vec<String> {
+    n.report.of_pass(pass).map(|l| format!("{}: {}", l.subject, l.change)).collect()
+}
+
+fn schema<'a>(n: &'a Normalized, name: &str) -> &'a Value {
+    &n.spec["components"]["schemas"][name]
+}
+
+// ---- operations ----------------------------------------------------------
+
+#[test]
+fn operations_drop_the_tag_prefix_and_snake_case() {
+    let n = run(&dixa_like());
+    let ids: Vec<(&str, &str, bool)> =
+        n.operations.iter().map(|o| (o.spec_operation_id.as_str(), o.operation_id.as_str(), o.paginated)).collect();
+    assert_eq!(
+        ids,
+        vec![("Conversations_listConversations", "list_conversations", true), ("Conversations_createConversation", "create_conversation", false)]
+    );
+    assert_eq!(n.spec["paths"]["/v1/conversations"]["get"]["operationId"], "list_conversations");
+    assert!(lines(&n, "operations")[0].contains("Conversations_listConversations -> list_conversations; paginated"));
+}
+
+#[test]
+fn operations_keep_the_tag_only_when_short_names_collide() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/teams"] = json!({ "get": { "operationId": "Teams_listConversations", "responses": { "200": common::ok("Page") } } });
+    let n = run(&spec);
+    let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
+    assert!(ids.contains(&"conversations_list_conversations") && ids.contains(&"teams_list_conversations"), "{ids:?}");
+    assert!(ids.contains(&"create_conversation"), "non-colliding names stay short: {ids:?}");
+}
+
+#[test]
+fn operations_paginated_by_meta_next_without_page_key() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["get"]["parameters"] = json!([]);
+    let n = run(&spec);
+    assert!(n.operations[0].paginated, "Page has meta.next");
+    assert!(!n.operations[1].paginated);
+}
+
+// ---- errors --------------------------------------------------------------
+
+#[test]
+fn errors_merge_into_one_api_error_schema() {
+    let n = run(&dixa_like());
+    for (method, status) in [("get", "400"), ("get", "404"), ("get", "500"), ("post", "400"), ("post", "500")] {
+        let s = &n.spec["paths"]["/v1/conversations"][method]["responses"][status]["content"]["application/json"]["schema"];
+        assert_eq!(s, &r("ApiError"), "{method} {status}");
+    }
+    assert_eq!(schema(&n, "ApiError")["required"], json!(["message"]));
+    assert_eq!(lines(&n, "errors").len(), 5);
+}
+
+#[test]
+fn errors_with_another_shape_are_rejected_naming_the_operation() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Weird"] = json!({ "type": "object", "required": ["code"], "properties": { "code": { "type": "integer" } } });
+    spec["paths"]["/v1/conversations"]["post"]["responses"]["409"] = error("Weird");
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "errors", location, problem }) => {
+            assert!(location.contains("POST /v1/conversations response 409"), "{location}");
+            assert!(problem.contains("Weird"), "{problem}");
+        }
+        other => panic!("expected an errors-pass error, got {other:?}"),
+    }
+}
+
+#[test]
+fn errors_refuse_to_shadow_an_existing_api_error() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ApiError"] = json!({ "type": "object" });
+    assert!(matches!(normalize(&spec), Err(NormalizeError::NameClash { name, .. }) if name == "ApiError"));
+}
+
+// ---- deprecated ----------------------------------------------------------
+
+#[test]
+fn deprecated_empty_object_unions_become_deprecated_strings() {
+    let n = run(&dixa_like());
+    let kind = &schema(&n, "EmailConversation")["properties"]["kind"];
+    assert_eq!(kind["type"], "string");
+    assert_eq!(kind["deprecated"], true);
+    assert!(kind["description"].as_str().is_some_and(|d| d.contains("use `_type`")), "points to _type: {kind}");
+    for gone in ["DeprecatedKind", "EmailKind", "ChatKind"] {
+        assert!(schema(&n, gone).is_null(), "{gone} removed");
+    }
+    assert_eq!(n.deprecated_fields.len(), 1);
+    assert_eq!((n.deprecated_fields[0].schema.as_str(), n.deprecated_fields[0].property.as_str()), ("EmailConversation", "kind"));
+}
+
+#[test]
+fn deprecated_rule_is_keyed_on_shape_not_name() {
+    let mut spec = dixa_like();
+    // Renamed, and a new holder: still found.
+    let kind = spec["components"]["schemas"]["DeprecatedKind"].take();
+    spec["components"]["schemas"].as_object_mut().unwrap().remove("DeprecatedKind");
+    spec["components"]["schemas"]["LegacyChannelKind"] = kind;
+    spec["components"]["schemas"]["EmailConversation"]["properties"]["kind"] = r("LegacyChannelKind");
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["legacy"] = r("LegacyChannelKind");
+    let n = run(&spec);
+    assert_eq!(n.deprecated_fields.len(), 2);
+    // Not deprecated: a union of empty objects stays a union (NoAuth-like).
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["DeprecatedKind"].as_object_mut().unwrap().remove("deprecated");
+    let n = run(&spec);
+    assert!(n.deprecated_fields.is_empty());
+    assert!(n.custom.unions.iter().any(|u| u.schema == "DeprecatedKind"));
+}
+
+// ---- unions --------------------------------------------------------------
+
+#[test]
+fn unions_are_tagged_by_wire_tag_and_open_when_in_responses() {
+    let n = run(&dixa_like());
+    let conv = n.custom.unions.iter().find(|u| u.schema == "Conversation").expect("Conversation");
+    assert!(conv.open, "Conversation is in a response");
+    let tags: Vec<&str> = conv.variants.iter().map(|v| v.tag.as_str()).collect();
+    assert_eq!(tags, ["EmailConversation", "ChatConversation"]);
+    let content = n.custom.unions.iter().find(|u| u.schema == "Content").expect("Content");
+    assert!(!content.open, "Content is request-only here");
+    let text = &content.variants[1];
+    assert_eq!((text.schema.as_str(), text.tag.as_str(), text.rust_name.as_str(), text.payload.as_str()), ("Text1", "Text", "Text", "Text1"));
+    assert_eq!(schema(&n, "Content")["discriminator"]["mapping"]["Text"], "#/components/schemas/Text1");
+    assert_eq!(n.custom.replacements.get("Conversation").map(String::as_str), Some("crate::types::Conversation"));
+}
+
+#[test]
+fn unions_rule_covers_a_future_spec() {
+    // A new union, a new variant of an existing one, generic instances and a
+    // `2` clash suffix: none of these names appear in the code.
+    let mut spec = dixa_like();
+    let s = &mut spec["components"]["schemas"];
+    s["VideoConversation"] = json!({ "type": "object", "properties": { "id": { "type": "integer" } } });
+    s["Conversation"]["oneOf"].as_array_mut().unwrap().push(r("VideoConversation"));
+    s["Bike"] = json!({ "type": "object" });
+    s["Bike2"] = json!({ "type": "object", "properties": { "gears": { "type": "integer" } } });
+    s["Outcome_Car_UUID"] = json!({ "type": "object", "properties": { "id": { "type": "string" } } });
+    s["Vehicle"] = json!({ "oneOf": [ r("Bike2"), r("Outcome_Car_UUID") ] });
+    s["Page"]["properties"]["vehicle"] = r("Vehicle");
+    let n = run(&spec);
+    let conv = n.custom.unions.iter().find(|u| u.schema == "Conversation").unwrap();
+    assert_eq!(conv.variants.last().unwrap().tag, "VideoConversation");
+    let vehicle = n.custom.unions.iter().find(|u| u.schema == "Vehicle").expect("new union found");
+    let tags: Vec<&str> = vehicle.variants.iter().map(|v| v.tag.as_str()).collect();
+    assert_eq!(tags, ["Bike", "Outcome"]);
+    assert!(vehicle.open);
+    assert!(lines(&n, "unions").iter().any(|l| l.starts_with("Vehicle: open union by `_type` [Bike2=Bike, Outcome_Car_UUID=Outcome]")));
+}
+
+#[test]
+fn unions_remove_a_variant_own_type_property() {
+    let n = run(&dixa_like());
+    assert!(schema(&n, "EmailConversation")["properties"].get("_type").is_none());
+    assert!(lines(&n, "unions").iter().any(|l| l.starts_with("EmailConversation: removed its own `_type`")));
+}
+
+#[test]
+fn unions_reject_inline_members_and_duplicate_tags() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Conversation"]["oneOf"].as_array_mut().unwrap().push(json!({ "type": "object" }));
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "unions", location, problem }) => {
+            assert_eq!(location, "Conversation");
+            assert!(problem.contains("inline"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Content"]["oneOf"].as_array_mut().unwrap().push(r("Text"));
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "unions", location, problem }) => {
+            assert_eq!(location, "Content");
+            assert!(problem.contains("wire tag `Text`"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---- value_sets ----------------------------------------------------------
+
+#[test]
+fn value_sets_share_a_type_and_are_open_on_the_response_side() {
+    let n = run(&dixa_like());
+    // Same set in two conversation schemas (order differs): one type.
+    assert_eq!(schema(&n, "EmailConversation")["properties"]["direction"], r("Direction"));
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["direction"], r("Direction"));
+    let direction = n.custom.open_enums.iter().find(|e| e.name == "Direction").expect("open");
+    assert_eq!(direction.values, ["Inbound", "Outbound"]);
+    // Request-only: closed, left to typify as an enum.
+    assert_eq!(schema(&n, "Priority")["enum"], json!(["High", "Low"]));
+    assert!(!n.custom.open_enums.iter().any(|e| e.name == "Priority"));
+    // `_type` is too generic a name alone.
+    assert_eq!(schema(&n, "Created")["properties"]["_type"], r("CreatedType"));
+}
+
+#[test]
+fn value_sets_with_a_contested_name_qualify_the_minority() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["CreateInput"]["properties"]["direction"] =
+        json!({ "type": "string", "description": "values: [Inbound, Outbound, Internal]" });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "CreateInput")["properties"]["direction"], r("CreateInputDirection"));
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["direction"], r("Direction"));
+    assert!(lines(&n, "value_sets").iter().any(|l| l.starts_with("CreateInputDirection: closed")));
+}
+
+// ---- preset --------------------------------------------------------------
+
+#[test]
+fn preset_value_becomes_string_or_tag() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Preset"] =
+        json!({ "type": "object", "required": ["value"], "properties": { "value": { "type": "string", "description": "values: [Today, ThisWeek]" } } });
+    spec["components"]["schemas"]["CreateInput"]["properties"]["period"] = r("Preset");
+    let n = run(&spec);
+    assert_eq!(schema(&n, "Preset")["properties"]["value"], r("PresetValueStringOrTag"));
+    assert_eq!(schema(&n, "PresetValue")["enum"], json!(["ThisWeek", "Today"]));
+    assert_eq!(
+        n.custom.replacements.get("PresetValueStringOrTag").map(String::as_str),
+        Some("crate::StringOrTag<crate::types::PresetValue>")
+    );
+    // Without a value set the fix no longer matches the spec: an error.
+    spec["components"]["schemas"]["Preset"]["properties"]["value"] = json!({ "type": "integer" });
+    assert!(matches!(normalize(&spec), Err(NormalizeError::UnexpectedShape { pass: "preset", .. })));
+}
+
+// ---- timestamps ----------------------------------------------------------
+
+#[test]
+fn timestamps_reference_the_lenient_type_everywhere() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["get"]["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" } }));
+    let n = run(&spec);
+    assert_eq!(schema(&n, "EmailConversation")["properties"]["createdAt"], r("Timestamp"));
+    assert_eq!(n.spec["paths"]["/v1/conversations"]["get"]["parameters"][1]["schema"], r("Timestamp"));
+    assert_eq!(n.custom.replacements.get("Timestamp").map(String::as_str), Some("crate::Timestamp"));
+    assert_eq!(lines(&n, "timestamps").len(), 2);
+}
+
+// ---- request_arrays ------------------------------------------------------
+
+#[test]
+fn request_arrays_become_nullable_only_on_the_request_side() {
+    let n = run(&dixa_like());
+    assert_eq!(schema(&n, "CreateInput")["properties"]["middleNames"]["nullable"], true);
+    assert!(schema(&n, "Page")["properties"]["data"].get("nullable").is_none(), "response-only stays Vec");
+    assert_eq!(lines(&n, "request_arrays").len(), 2);
+}
+
+// ---- whole pipeline ------------------------------------------------------
+
+#[test]
+fn a_document_without_schemas_is_a_typed_error() {
+    let err = normalize(&json!({ "openapi": "3.0.3", "paths": {} })).unwrap_err();
+    assert!(err.to_string().contains("components.schemas"), "{err}");
+}

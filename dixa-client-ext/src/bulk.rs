@@ -547,8 +547,9 @@ pub enum LimitSource {
 /// Chunk size used for bulk endpoints whose limit is not documented.
 pub const UNDOCUMENTED_CHUNK: usize = 100;
 
-/// The bulk endpoints of the spec that answer with per-item outcomes (or, for
-/// removing queue members, a documented limit), with their per-call limits.
+/// The bulk endpoints of the spec (those answering with per-item outcomes,
+/// and the membership changes that take a list of agent ids), with their
+/// per-call limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BulkEndpoint {
@@ -570,6 +571,12 @@ pub enum BulkEndpoint {
     AddQueueMembers,
     /// `DELETE /v1/queues/{queueId}/members`: remove agents/admins from a queue.
     RemoveQueueMembers,
+    /// `PATCH /v1/teams/{teamId}/agents`: add agents/admins to a team (204,
+    /// no per-item outcomes).
+    AddTeamMembers,
+    /// `DELETE /v1/teams/{teamId}/agents`: remove agents/admins from a team
+    /// (204, no per-item outcomes).
+    RemoveTeamMembers,
 }
 
 impl BulkEndpoint {
@@ -584,6 +591,8 @@ impl BulkEndpoint {
         Self::CreateNotes,
         Self::AddQueueMembers,
         Self::RemoveQueueMembers,
+        Self::AddTeamMembers,
+        Self::RemoveTeamMembers,
     ];
 
     /// HTTP method and path template, as in the spec.
@@ -598,6 +607,8 @@ impl BulkEndpoint {
             Self::CreateNotes => ("POST", "/v1/conversations/{conversationId}/notes/bulk"),
             Self::AddQueueMembers => ("PATCH", "/v1/queues/{queueId}/members"),
             Self::RemoveQueueMembers => ("DELETE", "/v1/queues/{queueId}/members"),
+            Self::AddTeamMembers => ("PATCH", "/v1/teams/{teamId}/agents"),
+            Self::RemoveTeamMembers => ("DELETE", "/v1/teams/{teamId}/agents"),
         }
     }
 

@@ -186,3 +186,30 @@ async fn bulk_agent_patch_through_the_fake_types_every_outcome_kind() {
     let counts = outcomes.failure_counts();
     assert_eq!((counts[&BulkErrorKind::NotFound], counts[&BulkErrorKind::EmptyPatchSet]), (1, 1));
 }
+
+#[tokio::test]
+async fn team_membership_changes_count_204_as_success() {
+    let fake = FakeDixa::builder().agents(9).spawn().await;
+    let c = client(&fake.base_url());
+    let team = fake.team_id(0);
+    let ids: Vec<Uuid> = (0..9).map(|i| uuid(&fake.agent_id(i))).collect();
+    let added = c.bulk().add_team_members(&team, ids.clone()).await.expect("add");
+    assert_eq!(added.into_result().unwrap(), ids);
+    let removed = c.bulk().remove_team_members(&team, ids[..3].to_vec()).await.expect("remove");
+    assert_eq!(removed.success_count(), 3);
+    assert_eq!(fake.stats().received("PATCH", "/v1/teams/{teamId}/agents"), 1);
+    assert_eq!(fake.stats().received("DELETE", "/v1/teams/{teamId}/agents"), 1);
+}
+
+#[test]
+fn every_bulk_route_is_an_operation_of_the_generated_client() {
+    for endpoint in BulkEndpoint::ALL {
+        let (method, path) = endpoint.route();
+        let op = dixa_client::OPERATIONS
+            .iter()
+            .find(|o| o.method == method && o.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} missing from OPERATIONS"));
+        assert_eq!(op.operation_id, endpoint.operation_id());
+        assert!(endpoint.max_items() >= 1);
+    }
+}

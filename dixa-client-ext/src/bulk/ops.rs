@@ -42,7 +42,9 @@ impl BulkEndpoint {
     pub fn body_shape(self) -> BodyShape {
         match self {
             Self::PatchAgents | Self::UpdateAgents => BodyShape::Array,
-            Self::AddQueueMembers | Self::RemoveQueueMembers => BodyShape::AgentIds,
+            Self::AddQueueMembers | Self::RemoveQueueMembers | Self::AddTeamMembers | Self::RemoveTeamMembers => {
+                BodyShape::AgentIds
+            }
             _ => BodyShape::Data,
         }
     }
@@ -52,7 +54,7 @@ impl BulkEndpoint {
     pub fn operation_id(self) -> &'static str {
         // Looked up at compile time: a bulk route missing from the generated
         // client fails the build.
-        const IDS: [&str; 9] = [
+        const IDS: [&str; 11] = [
             operation_id("PATCH", "/v1/agents"),
             operation_id("PUT", "/v1/agents"),
             operation_id("POST", "/v1/agents/bulk"),
@@ -62,16 +64,18 @@ impl BulkEndpoint {
             operation_id("POST", "/v1/conversations/{conversationId}/notes/bulk"),
             operation_id("PATCH", "/v1/queues/{queueId}/members"),
             operation_id("DELETE", "/v1/queues/{queueId}/members"),
+            operation_id("PATCH", "/v1/teams/{teamId}/agents"),
+            operation_id("DELETE", "/v1/teams/{teamId}/agents"),
         ];
         let index = BulkEndpoint::ALL.iter().position(|e| *e == self).unwrap_or(0);
         IDS[index]
     }
 
     /// Whether the spec documents a `204` with no per-item outcomes for a
-    /// successful call (removing queue members), in which case every item of
-    /// the chunk counts as succeeded.
+    /// successful call (removing queue members, team membership changes), in
+    /// which case every item of the chunk counts as succeeded.
     pub fn answers_without_outcomes(self) -> bool {
-        matches!(self, Self::RemoveQueueMembers)
+        matches!(self, Self::RemoveQueueMembers | Self::AddTeamMembers | Self::RemoveTeamMembers)
     }
 }
 
@@ -282,6 +286,24 @@ impl BulkClient<'_> {
     /// deployment answers with outcomes, they are used instead).
     pub async fn remove_queue_members(&self, queue_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
         self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::RemoveQueueMembers, &[queue_id], agent_ids, None)
+            .await
+    }
+}
+
+impl BulkClient<'_> {
+    /// `PATCH /v1/teams/{teamId}/agents`: adds agents/admins to a team,
+    /// [`UNDOCUMENTED_CHUNK`] per call. Dixa answers `204`; every id of a
+    /// successful call counts as added.
+    pub async fn add_team_members(&self, team_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::AddTeamMembers, &[team_id], agent_ids, None)
+            .await
+    }
+
+    /// `DELETE /v1/teams/{teamId}/agents`: removes agents/admins from a team,
+    /// [`UNDOCUMENTED_CHUNK`] per call. Dixa answers `204`; every id of a
+    /// successful call counts as removed.
+    pub async fn remove_team_members(&self, team_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::RemoveTeamMembers, &[team_id], agent_ids, None)
             .await
     }
 }

@@ -37,6 +37,47 @@
 //! encodes the whole original query: a request that carries one together
 //! with any parameter other than `pageLimit` gets a 400, so tests can prove a
 //! client never re-sends its first query. The last page has no `meta.next`.
+//!
+//! # Endpoints
+//! Paths and parameter names are the spec's (they key [`Stats`]):
+//! - agents: `GET|POST|PUT|PATCH /v1/agents` (list paginated, filters `email`
+//!   / `phone`; PUT and PATCH are bulk), `POST /v1/agents/bulk`,
+//!   `GET /v1/agents/presence` (a bare array),
+//!   `GET|PATCH|PUT|DELETE /v1/agents/{agentId}`,
+//!   `GET /v1/agents/{agentId}/presence`, `GET /v1/agents/{agentId}/teams`
+//! - end users: `GET|POST|PUT|PATCH /v1/endusers` (list paginated, filters
+//!   `email` / `phone` / `externalId`; PUT and PATCH are bulk),
+//!   `POST /v1/endusers/bulk`, `GET|PATCH|PUT /v1/endusers/{userId}`,
+//!   `GET /v1/endusers/{userId}/conversations` (paginated)
+//! - conversations: `GET /v1/conversations/{conversationId}`, `.../messages`,
+//!   `.../tags`, `PUT|DELETE .../tags/{tagId}`;
+//!   `GET /v1/search/conversations?query=` (paginated, trailing-slash next)
+//! - `GET|POST /v1/tags`, `GET /v1/tags/{tagId}`,
+//!   `PATCH /v1/tags/{tagId}/activate|deactivate`
+//! - `GET /v1/queues`, `GET /v1/queues/{queueId}`,
+//!   `GET|PATCH|POST|DELETE /v1/queues/{queueId}/members` (at most 10 ids a
+//!   call, DELETE with a JSON body)
+//! - `GET|POST /v1/teams`, `GET|DELETE /v1/teams/{teamId}`,
+//!   `GET|PATCH|DELETE /v1/teams/{teamId}/agents` (DELETE with a JSON body),
+//!   `GET /v1/teams/{teamId}/presence` (paginated)
+//! - `GET /v1/analytics/records` (paginated) and `POST /v1/analytics/records`
+//!   (paginated by re-posting the same body with `?pageKey=`; another body
+//!   with that key is a 400)
+//!
+//! Bulk endpoints answer one `BulkActionSuccess` / `BulkActionFailure` per
+//! item; failures carry an `error` tagged `NotFound` (unknown id),
+//! `Validation` (bad input, e.g. an empty `displayName`) or `EmptyPatchSet`
+//! (a patch with nothing to change). Unknown paths answer 404
+//! `{"message": ...}`.
+//!
+//! # Faults and counters
+//! [`FakeDixa::faults`] arms [`Fault`]s for the next N requests matching a
+//! method and a path prefix (status codes with JSON, HTML or empty bodies,
+//! 429 with or without `Retry-After`, connection resets, truncated or cut
+//! bodies, slow answers) and pagination hooks (repeating, foreign-host and
+//! empty-final-page next links). [`FakeDixa::stats`] counts requests
+//! received and side effects applied per (method, path template), so a test
+//! can prove that a POST ran exactly once.
 
 #![warn(missing_docs)]
 

@@ -56,7 +56,7 @@ pub(crate) fn agent(i: u64) -> Person {
         first_name: Some(first.to_owned()),
         last_name: Some(last.to_owned()),
         middle_names: Vec::new(),
-        avatar_url: (i % 3 == 0).then(|| format!("https://avatars.acme.example/agents/{i}.png")),
+        avatar_url: i.is_multiple_of(3).then(|| format!("https://avatars.acme.example/agents/{i}.png")),
         external_id: None,
         roles: Some(roles),
     }
@@ -71,7 +71,7 @@ pub(crate) fn end_user(i: u64) -> Person {
         display_name: format!("{first} {last}"),
         email: Some(end_user_email(i)),
         phone_number: (i % 5 != 4).then(|| format!("+4540{:06}", i % 1_000_000)),
-        additional_emails: if i % 7 == 0 {
+        additional_emails: if i.is_multiple_of(7) {
             vec![format!("{}.{i}@home.example", ascii_lower(first))]
         } else {
             Vec::new()
@@ -79,7 +79,7 @@ pub(crate) fn end_user(i: u64) -> Person {
         additional_phone_numbers: Vec::new(),
         first_name: Some(first.to_owned()),
         last_name: Some(last.to_owned()),
-        middle_names: if i % 11 == 0 { vec!["Marie".to_owned()] } else { Vec::new() },
+        middle_names: if i.is_multiple_of(11) { vec!["Marie".to_owned()] } else { Vec::new() },
         avatar_url: None,
         external_id: Some(format!("CRM-{:07}", i)),
         roles: None,
@@ -333,7 +333,7 @@ pub(crate) fn conversation(i: u64, ctx: &ConvCtx) -> Value {
             json!({ "agentId": uuid(Kind::Agent, pick(i, 9) % ctx.agents), "assignedAt": rfc3339(created + 60) }),
         );
     }
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         c.insert(
             "customAttributes".into(),
             json!([{
@@ -374,7 +374,7 @@ pub(crate) fn conversation(i: u64, ctx: &ConvCtx) -> Value {
             c.insert("toNumber".into(), json!("+4589880000"));
         }
         "TwitterConversation" => {
-            c.insert("conversationType".into(), json!(if i % 2 == 0 { "DirectMessage" } else { "Tweet" }));
+            c.insert("conversationType".into(), json!(if i.is_multiple_of(2) { "DirectMessage" } else { "Tweet" }));
             c.insert("endUserTwitterId".into(), json!(format!("{}", 1_500_000_000 + i)));
             c.insert("contactPointTwitterId".into(), json!("acme_support"));
         }
@@ -428,7 +428,7 @@ pub(crate) fn messages(i: u64, ctx: &ConvCtx) -> Vec<Value> {
                     "direction": dir,
                     "isAutoReply": false,
                     "emailContent": { "_type": "Regular", "content": { "_type": "Html", "value": format!("<p>{body}</p>") } },
-                    "attachments": if dir == "Inbound" && i % 3 == 0 {
+                    "attachments": if dir == "Inbound" && i.is_multiple_of(3) {
                         json!([{ "url": format!("https://files.acme.example/{i}/photo.jpg"), "prettyName": "photo.jpg" }])
                     } else { json!([]) },
                     "inlineImages": [],

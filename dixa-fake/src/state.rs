@@ -180,7 +180,7 @@ impl OrgState {
         }
         // Seed: every third conversation carries one active tag.
         let active = model::SEED_TAGS.iter().filter(|t| t.2).count() as u64;
-        if i % 3 == 0 && active > 0 {
+        if i.is_multiple_of(3) && active > 0 {
             [(i / 3 % active) as usize].into()
         } else {
             BTreeSet::new()

@@ -30,10 +30,37 @@
 //! raw JSON kept: an item is reported as succeeded only when the server said so.
 //!
 //! Large inputs go through [`send_chunked`], which splits them to an endpoint's
-//! limit (see [`BulkEndpoint`] for each limit and where it comes from), sends
-//! the chunks one after another (the client's rate limiter paces them) and
-//! merges the outcomes. Typed helpers for each bulk endpoint live on
-//! [`crate::client::DixaClient`] (see [`ops`]).
+//! limit (see [`BulkEndpoint::limit`] for each limit and where it comes
+//! from), sends the chunks one after another (the client's rate limiter paces
+//! them) and merges the outcomes. Each bulk endpoint has a typed helper on
+//! `client.bulk()` (see [`ops::BulkClient`]):
+//!
+//! | helper | endpoint | per call | success value |
+//! |---|---|---|---|
+//! | `patch_agents` | `PATCH /v1/agents` | 100 (default) | `Agent` |
+//! | `update_agents` | `PUT /v1/agents` | 100 (default) | `Agent` |
+//! | `create_agents` | `POST /v1/agents/bulk` | 100 (default) | `Agent` |
+//! | `patch_end_users` | `PATCH /v1/endusers` | 100 (default) | `EndUser` |
+//! | `update_end_users` | `PUT /v1/endusers` | 100 (default) | `EndUser` |
+//! | `create_end_users` | `POST /v1/endusers/bulk` | 100 (default) | `EndUser` |
+//! | `create_notes` | `POST /v1/conversations/{id}/notes/bulk` | 100 (default) | `InternalNoteData` |
+//! | `add_queue_members` | `PATCH /v1/queues/{id}/members` | 10 (inferred) | agent id |
+//! | `remove_queue_members` | `DELETE /v1/queues/{id}/members` | 10 (documented) | agent id (204) |
+//! | `add_team_members` | `PATCH /v1/teams/{id}/agents` | 100 (default) | agent id (204) |
+//! | `remove_team_members` | `DELETE /v1/teams/{id}/agents` | 100 (default) | agent id (204) |
+//!
+//! ```no_run
+//! # async fn run(client: dixa_client_ext::client::DixaClient, ids: Vec<uuid::Uuid>) {
+//! match client.bulk().add_queue_members("queue-id", ids).await {
+//!     Ok(outcomes) => match outcomes.into_result() {
+//!         Ok(added) => println!("added {}", added.len()),
+//!         Err(failed) => eprintln!("{failed}"), // "2 of 25 bulk items failed (NotFound: 2); ..."
+//!     },
+//!     // A whole call failed: what completed and what is left are kept.
+//!     Err(stopped) => eprintln!("{stopped}; {} items to retry", stopped.remaining.len()),
+//! }
+//! # }
+//! ```
 
 pub mod ops;
 mod typed;

@@ -319,6 +319,17 @@ pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Decodes a body on serde_json's fast path, and only when that fails
+/// decodes again with path tracking for the error (the JSON path of the
+/// failing field). Tracking the path costs an allocation per member, which
+/// would otherwise be paid on every page of a long export.
+pub(crate) fn decode_page<T: DeserializeOwned>(status: reqwest::StatusCode, body: bytes::Bytes) -> Result<T> {
+    match serde_json::from_slice::<T>(&body) {
+        Ok(value) => Ok(value),
+        Err(_) => decode_json::<T>(status, body),
+    }
+}
+
 /// The identity of a cursor for loop detection: its `pageKey` when it has
 /// one (the position in the listing, whatever `pageLimit` accompanies it),
 /// else the whole resolved URL.
@@ -605,7 +616,7 @@ impl<P: PageEnvelope> Pages<P> {
             let raw = client
                 .send_raw(method, request_url, body.as_ref(), operation_id)
                 .await?;
-            decode_json::<P>(raw.status, raw.body)
+            decode_page::<P>(raw.status, raw.body)
         };
         let fetch = if spawn {
             match tokio::runtime::Handle::try_current() {

@@ -20,7 +20,8 @@ use super::UNDOCUMENTED_CHUNK;
 use super::{send_chunked, BulkEndpoint, BulkInterrupted, BulkOutcome, BulkOutcomes};
 use crate::client::DixaClient;
 use crate::paginate::ops::operation_id;
-use crate::error::{decode_json, Error};
+use crate::error::Error;
+use crate::paginate::decode_page;
 
 /// The result of a chunked bulk run: merged outcomes, or where it stopped.
 pub type BulkRun<I, T> = std::result::Result<BulkOutcomes<T>, BulkInterrupted<I, T>>;
@@ -180,7 +181,7 @@ impl BulkClient<'_> {
                         return Ok(outcomes);
                     }
                 }
-                let envelope: OutcomeEnvelope<O> = decode_json(raw.status, raw.body)?;
+                let envelope: OutcomeEnvelope<O> = decode_page(raw.status, raw.body)?;
                 Ok(BulkOutcomes::from_outcomes(envelope.data))
             }
         })

@@ -100,7 +100,7 @@ pub(crate) fn parse(
             )));
         }
         let cursor = Cursor::decode(&key)
-            .filter(|c| c.r == resource)
+            .filter(|c| c.r == resource && (1..=MAX_PAGE_LIMIT).contains(&c.l))
             .ok_or_else(|| ApiError::bad_request("Invalid value for: query parameter pageKey"))?;
         if cursor.h != body_hash {
             return Err(ApiError::bad_request(

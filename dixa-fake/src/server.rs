@@ -364,7 +364,13 @@ pub(crate) async fn unknown_route(
 }
 
 /// A known path with a method it does not support.
-pub(crate) async fn method_not_allowed(method: Method, uri: http::Uri) -> Response {
+pub(crate) async fn method_not_allowed(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: http::Uri,
+) -> Response {
+    app.counters.received(&method, None, uri.path());
+    app.counters.status(405);
     message_response(405, &format!("Method {method} is not allowed on {}", uri.path()))
 }
 

@@ -351,7 +351,13 @@ async fn wire_shapes_presence_conversations_and_unknown_variants() {
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.expect("json");
     assert!(body["message"].is_string());
-    assert_eq!(fake.stats().unmatched().values().sum::<u64>(), 1);
+    let r = c.delete(format!("{base}/v1/tags")).send().await.expect("send");
+    assert_eq!(r.status(), 405);
+    let body: Value = r.json().await.expect("json");
+    assert!(body["message"].is_string());
+    let stats = fake.stats();
+    assert_eq!(stats.unmatched().values().sum::<u64>(), 2, "{stats:?}");
+    assert_eq!((stats.responses_with_status(404), stats.responses_with_status(405)), (1, 1));
 }
 
 #[tokio::test]

@@ -127,6 +127,43 @@ impl DixaClient {
         self.inner.transport.retry_budget_available()
     }
 
+    /// Awaits a generated operation and converts its outcome: the decoded
+    /// body on success, this crate's [`Error`] otherwise.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: dixa_client_ext::client::DixaClient, id: uuid::Uuid) -> dixa_client_ext::error::Result<()> {
+    /// let agent = client.call(client.get_agent().agent_id(id).send()).await?;
+    /// # let _ = agent; Ok(()) }
+    /// ```
+    ///
+    /// Prefer it to `?` on the operation's own error: progenitor's error
+    /// drops the status of an undecodable body and cannot say which timeout
+    /// fired, and this fills both in from what the transport saw. An HTML
+    /// 502 from a proxy becomes [`Error::Api`] with its raw bytes, and a
+    /// success body that does not fit becomes [`Error::Decode`] with the JSON
+    /// path of the failing field (e.g. `data[3].attributes._type`).
+    pub async fn call<T, E, F>(&self, operation: F) -> Result<T>
+    where
+        F: std::future::Future<
+            Output = std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+        >,
+        T: serde::de::DeserializeOwned,
+        E: serde::Serialize,
+    {
+        use crate::transport::{CallRecord, CALL_RECORD};
+        let (result, record) = CALL_RECORD
+            .scope(std::cell::RefCell::new(CallRecord::default()), async {
+                let result = operation.await;
+                let record = CALL_RECORD.with(|r| r.borrow().clone());
+                (result, record)
+            })
+            .await;
+        match result {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(Error::from_progenitor_recorded::<T, E>(e, &record, self.inner.config.clock.wall())),
+        }
+    }
+
     /// Sends one request through the same pipeline as the generated
     /// operations (auth, rate limit, retries, timeouts, tracing) and reads
     /// the answer in full. Non-success answers come back as

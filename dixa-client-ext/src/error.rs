@@ -319,6 +319,48 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
     }
 }
 
+impl Error {
+    /// Converts a generated operation's error using what the transport
+    /// recorded about the call: an undecodable body keeps its status (an
+    /// HTML 502 becomes [`Error::Api`], a bad success body an
+    /// [`Error::Decode`] with the JSON path found by re-decoding it as `T`),
+    /// and a timeout says which limit fired.
+    pub(crate) fn from_progenitor_recorded<T, E>(
+        e: progenitor_client::Error<E>,
+        record: &crate::transport::CallRecord,
+        now: std::time::SystemTime,
+    ) -> Error
+    where
+        T: serde::de::DeserializeOwned,
+        E: serde::Serialize,
+    {
+        use progenitor_client::Error as P;
+        match (e, record.status) {
+            (P::InvalidResponsePayload(body, _), Some(status)) if status.is_success() => {
+                match decode_json::<T>(status, body.clone()) {
+                    Err(err) => err,
+                    // Decodes on its own: the failure was elsewhere (unlikely);
+                    // report at the root.
+                    Ok(_) => Error::Decode {
+                        status: Some(status),
+                        path: ".".into(),
+                        message: "the body did not decode as the operation's response type".into(),
+                        body,
+                    },
+                }
+            }
+            (P::InvalidResponsePayload(body, _), Some(status)) => {
+                Error::from_status_at(status, &record.headers, body, record.attempts, now)
+            }
+            (P::CommunicationError(err), _) if err.is_timeout() => match record.timeout {
+                Some((kind, after)) => Error::Timeout { kind, after: Some(after) },
+                None => Error::from_reqwest(err, "sending request"),
+            },
+            (e, _) => e.into(),
+        }
+    }
+}
+
 fn looks_like_json(body: &[u8]) -> bool {
     matches!(
         body.iter().find(|b| !b.is_ascii_whitespace()),

@@ -89,6 +89,32 @@ fn add_duration(c: &AtomicU64, d: Duration) {
     c.fetch_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
 }
 
+/// What the transport learnt about the final attempt of a call, for
+/// [`DixaClient::call`](crate::client::DixaClient::call) to complete the
+/// error conversion that progenitor's error type leaves incomplete (it drops
+/// the status of an undecodable body, and cannot say which timeout fired).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallRecord {
+    /// The status of the final answer, if there was one.
+    pub(crate) status: Option<StatusCode>,
+    /// Its headers (for `Retry-After`).
+    pub(crate) headers: reqwest::header::HeaderMap,
+    /// Attempts made.
+    pub(crate) attempts: u32,
+    /// Which timeout fired, if the call ended in one.
+    pub(crate) timeout: Option<(TimeoutKind, Duration)>,
+}
+
+tokio::task_local! {
+    /// Set by `DixaClient::call` around a generated operation's future.
+    pub(crate) static CALL_RECORD: std::cell::RefCell<CallRecord>;
+}
+
+/// Writes into the enclosing `DixaClient::call` record, if there is one.
+fn record_call(f: impl FnOnce(&mut CallRecord)) {
+    let _ = CALL_RECORD.try_with(|r| f(&mut r.borrow_mut()));
+}
+
 /// Why a call produced no usable response, with what the transport knows and
 /// reqwest's error does not say.
 #[derive(Debug)]
@@ -308,6 +334,25 @@ impl DixaTransport {
                     if attempt > 1 || !matches!(decision, Decision::GiveUp(GiveUpReason::NotRetryable)) {
                         tracing::debug!(attempt, ?decision, "final outcome");
                     }
+                    let timeout_fired = match &result {
+                        Err(error) if error.is_timeout() => Some(match (bound_by_call, timeout) {
+                            (true, _) => (TimeoutKind::Call, self.call_timeout.unwrap_or_default()),
+                            (false, Some(t)) => (TimeoutKind::Attempt, t),
+                            (false, None) => (TimeoutKind::Attempt, Duration::ZERO),
+                        }),
+                        _ => None,
+                    };
+                    record_call(|r| {
+                        r.attempts = attempt;
+                        r.timeout = timeout_fired;
+                        match &result {
+                            Ok(resp) => {
+                                r.status = Some(resp.status());
+                                r.headers = resp.headers().clone();
+                            }
+                            Err(_) => r.status = None,
+                        }
+                    });
                     return match result {
                         Ok(resp) => {
                             let status = resp.status();
@@ -318,14 +363,7 @@ impl DixaTransport {
                             }
                             Ok(finish_response(resp, attempt).await)
                         }
-                        Err(error) => {
-                            let timeout = error.is_timeout().then(|| match (bound_by_call, timeout) {
-                                (true, _) => (TimeoutKind::Call, self.call_timeout.unwrap_or_default()),
-                                (false, Some(t)) => (TimeoutKind::Attempt, t),
-                                (false, None) => (TimeoutKind::Attempt, Duration::ZERO),
-                            });
-                            Err(Failure { error, timeout })
-                        }
+                        Err(error) => Err(Failure { error, timeout: timeout_fired }),
                     };
                 }
             }

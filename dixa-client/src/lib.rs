@@ -22,6 +22,24 @@
 //! - Timestamps are [`Timestamp`] (accepts `...Z[GMT]`, round-trips exactly).
 //! - [`OPERATIONS`] lists every operation ([`OperationMeta`]).
 //!
+//! # Example
+//! ```no_run
+//! # async fn demo() -> Result<(), dixa_client::Error<dixa_client::types::ApiError>> {
+//! use dixa_client::{types, Client, Hooks};
+//!
+//! // Plain reqwest; `dixa-client-ext` installs retries, rate limiting and auth.
+//! let client = Client::new("https://dev.dixa.io", Hooks::none());
+//! let page = client.list_conversations().user_id("a-user-id").page_limit(50).send().await?;
+//! for conversation in &page.data {
+//!     match conversation {
+//!         types::Conversation::EmailConversation(email) => println!("email {}", email.id),
+//!         types::Conversation::Unknown(new) => println!("a type this client predates: {}", new.tag),
+//!         other => println!("{}", other.tag()),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Transport seam
 //! The generated [`Client`] carries [`Hooks`]; its `ClientHooks` impl below
 //! sends every request through the installed [`Transport`] (retries, rate

@@ -77,8 +77,8 @@ fn is_utc_zone(zone: &str) -> bool {
 }
 
 impl<Tz: TimeZone> From<DateTime<Tz>> for Timestamp {
-    /// Formats as RFC 3339 with millisecond precision and `Z` for UTC, the
-    /// form Dixa documents.
+    /// Formats as RFC 3339 with `Z` for UTC and only as many fractional
+    /// digits as the value needs (the form Dixa documents).
     fn from(at: DateTime<Tz>) -> Self {
         let at = at.fixed_offset();
         Self { raw: at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), at }

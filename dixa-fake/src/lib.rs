@@ -50,8 +50,10 @@
 //!   `POST /v1/endusers/bulk`, `GET|PATCH|PUT /v1/endusers/{userId}`,
 //!   `GET /v1/endusers/{userId}/conversations` (paginated)
 //! - conversations: `GET /v1/conversations/{conversationId}`, `.../messages`,
-//!   `.../tags`, `PUT|DELETE .../tags/{tagId}`;
-//!   `GET /v1/search/conversations?query=` (paginated, trailing-slash next)
+//!   `.../tags`, `.../activitylog`, `PUT|DELETE .../tags/{tagId}`;
+//!   `GET /v1/conversations/activitylog` (paginated, `fromDatetime` /
+//!   `toDatetime`); `GET /v1/search/conversations?query=` (paginated,
+//!   trailing-slash next)
 //! - `GET|POST /v1/tags`, `GET /v1/tags/{tagId}`,
 //!   `PATCH /v1/tags/{tagId}/activate|deactivate`
 //! - `GET /v1/queues`, `GET /v1/queues/{queueId}`,
@@ -60,9 +62,12 @@
 //! - `GET|POST /v1/teams`, `GET|DELETE /v1/teams/{teamId}`,
 //!   `GET|PATCH|DELETE /v1/teams/{teamId}/agents` (DELETE with a JSON body),
 //!   `GET /v1/teams/{teamId}/presence` (paginated)
-//! - `GET /v1/analytics/records` (paginated) and `POST /v1/analytics/records`
+//! - `GET /v1/analytics/metrics`, `GET /v1/analytics/filter/{filterAttribute}`
+//!   and `GET /v1/analytics/records` (all paginated); `POST /v1/analytics/records`
 //!   (paginated by re-posting the same body with `?pageKey=`; another body
 //!   with that key is a 400)
+//!
+//! Together these cover every paginated operation of the spec.
 //!
 //! Bulk endpoints answer one `BulkActionSuccess` / `BulkActionFailure` per
 //! item; failures carry an `error` tagged `NotFound` (unknown id),

@@ -264,3 +264,34 @@ async fn the_rate_limit_is_per_key_and_can_send_retry_after() {
     let date = r.headers()["retry-after"].to_str().expect("ascii").to_owned();
     assert!(date.ends_with(" GMT") && date.len() == 29, "IMF-fixdate: {date}");
 }
+
+#[tokio::test]
+async fn every_paginated_get_list_of_the_spec_walks_to_its_end() {
+    let fake = FakeDixa::builder().agents(12).end_users(30).conversations(40).spawn().await;
+    let c = reqwest::Client::new();
+    let base = fake.base_url();
+    let lists = [
+        "/v1/agents?pageLimit=5".to_owned(),
+        "/v1/endusers?pageLimit=7".to_owned(),
+        format!("/v1/endusers/{}/conversations?pageLimit=2", fake.conversation_requester_id(0)),
+        "/v1/search/conversations?query=order&exactMatch=false&pageLimit=2".to_owned(),
+        format!("/v1/teams/{}/presence?pageLimit=2", fake.team_id(1)),
+        "/v1/analytics/records?pageLimit=2".to_owned(),
+        "/v1/analytics/metrics?pageLimit=3".to_owned(),
+        "/v1/analytics/filter/channel?pageLimit=4".to_owned(),
+        "/v1/conversations/activitylog?pageLimit=25&fromDatetime=2024-01-11T01:00:00Z".to_owned(),
+    ];
+    for first in &lists {
+        let pages = walk(&c, &base, first).await;
+        assert!(pages.len() >= 2, "{first}: expected several pages, got {}", pages.len());
+        let items: usize = pages.iter().map(|p| p["data"].as_array().map(Vec::len).unwrap_or(0)).sum();
+        assert!(items > pages.len(), "{first}: {items} items");
+    }
+    let (_, log) = get(&c, &format!("{base}/v1/conversations/activitylog?pageLimit=1")).await;
+    let entry = &log["data"][0];
+    assert_eq!(entry["_type"], "ConversationCreatedByCustomer");
+    assert_eq!(entry["activityType"], "ConversationCreatedByCustomer", "a plain string on the wire");
+    assert_eq!(entry["attributes"]["_type"], "ConversationCreatedAttribute");
+    let (status, _) = get(&c, &format!("{base}/v1/analytics/filter/no_such_attribute")).await;
+    assert_eq!(status, 404);
+}

@@ -106,3 +106,73 @@ pub(crate) async fn records_data(State(app): AppState, uri: Uri, body: Bytes) ->
     app.page_delay().await;
     Ok(resp)
 }
+
+/// The metric ids the fake knows, with their descriptions.
+const METRICS: [(&str, &str, &str); 4] = [
+    ("closed_conversations", "Number of conversations closed in the period", "closed_conversations"),
+    ("created_conversations", "Number of conversations created in the period", "created_conversations"),
+    ("first_response_time", "Time until the first agent response", "messages"),
+    ("messages_sent", "Messages sent by agents", "messages"),
+];
+
+/// `GET /v1/analytics/metrics`: paginated `MetricMetadata`.
+pub(crate) async fn list_metrics(State(app): AppState, uri: Uri) -> Result<Response, ApiError> {
+    let req = pagination::parse(uri.query(), "analytics-metrics", &[], None)?;
+    let (range, meta) = req.window(&app, uri.path(), "/v1/analytics/metrics", METRICS.len());
+    let data: Vec<Value> = METRICS[range]
+        .iter()
+        .map(|(id, description, record)| {
+            json!({
+                "id": id,
+                "description": description,
+                "filters": [{ "filterAttribute": "channel", "description": "The conversation channel" }],
+                "aggregations": [
+                    { "measure": "Count", "description": "How many" },
+                    { "measure": "Average" }
+                ],
+                "relatedRecordIds": [record],
+            })
+        })
+        .collect();
+    let resp = json_response(200, &PageBody { data: &data, meta });
+    app.page_delay().await;
+    Ok(resp)
+}
+
+/// `GET /v1/analytics/filter/{filterAttribute}`: paginated `FilterValue`s
+/// for `channel`, `initial_direction`, `queue_id` and `agent_id`.
+pub(crate) async fn filter_values(
+    State(app): AppState,
+    axum::extract::Path(attribute): axum::extract::Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let resource = format!("analytics-filter:{attribute}");
+    let req = pagination::parse(uri.query(), &resource, &[], None)?;
+    let values: Vec<Value> = {
+        let st = app.read();
+        match attribute.as_str() {
+            "channel" => CONVERSATION_TYPES
+                .iter()
+                .map(|(_, c)| c.to_ascii_lowercase())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|c| json!({ "value": c }))
+                .collect(),
+            "initial_direction" => vec![
+                json!({ "value": "INBOUND", "label": "Inbound" }),
+                json!({ "value": "OUTBOUND", "label": "Outbound" }),
+            ],
+            "queue_id" => st.queues.iter().map(|q| json!({ "value": q.id, "label": q.name })).collect(),
+            "agent_id" => st
+                .active_agents()
+                .map(|(_, a)| json!({ "value": a.id, "label": a.display_name }))
+                .collect(),
+            _ => return Err(ApiError::not_found("Filter attribute", &attribute)),
+        }
+    };
+    let path = uri.path().to_owned();
+    let (range, meta) = req.window(&app, &path, &path, values.len());
+    let resp = json_response(200, &PageBody { data: &values[range], meta });
+    app.page_delay().await;
+    Ok(resp)
+}

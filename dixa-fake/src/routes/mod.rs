@@ -1,5 +1,6 @@
 //! The endpoints, with the spec's path templates and parameter names.
 
+mod activity;
 mod agents;
 mod analytics;
 mod conversations;
@@ -57,7 +58,9 @@ pub(crate) fn routes() -> Routes {
                 .put(endusers::update_one),
         ),
         ("/v1/endusers/{userId}/conversations", get(endusers::conversations)),
+        ("/v1/conversations/activitylog", get(activity::list)),
         ("/v1/conversations/{conversationId}", get(conversations::get_one)),
+        ("/v1/conversations/{conversationId}/activitylog", get(activity::of_conversation)),
         ("/v1/conversations/{conversationId}/messages", get(conversations::messages)),
         ("/v1/conversations/{conversationId}/tags", get(conversations::tags)),
         (
@@ -90,6 +93,8 @@ pub(crate) fn routes() -> Routes {
         ),
         ("/v1/teams/{teamId}/presence", get(org::team_presence)),
         ("/v1/analytics/records", get(analytics::list_records).post(analytics::records_data)),
+        ("/v1/analytics/metrics", get(analytics::list_metrics)),
+        ("/v1/analytics/filter/{filterAttribute}", get(analytics::filter_values)),
     ]
 }
 

@@ -286,14 +286,19 @@ pub(crate) fn requester_of(i: u64, ctx: &ConvCtx) -> u64 {
     i % ctx.pool
 }
 
+/// The `state` of conversation `i`.
+pub(crate) fn conversation_state(i: u64) -> &'static str {
+    const STATES: [&str; 5] = ["Closed", "Open", "Pending", "Closed", "AwaitingPending"];
+    STATES[(i % STATES.len() as u64) as usize]
+}
+
 /// Conversation `i` (schema `Conversation`, one of its variants, or the
 /// unknown `InstagramConversation` when the hook selects `i`).
 pub(crate) fn conversation(i: u64, ctx: &ConvCtx) -> Value {
     let id = FIRST_CONVERSATION_ID + i;
     let created = EPOCH + 86_400 * 10 + (i as i64) * 1_811;
     let requester = uuid(Kind::EndUser, requester_of(i, ctx));
-    let states = ["Closed", "Open", "Pending", "Closed", "AwaitingPending"];
-    let state = states[(i % states.len() as u64) as usize];
+    let state = conversation_state(i);
     if ctx.unknown == Some(i) {
         return json!({
             "_type": "InstagramConversation",

@@ -25,17 +25,26 @@ type AppState = State<Arc<App>>;
 
 const ENTRIES_PER_CONVERSATION: u64 = 3;
 
-/// Entry `k` (0..3) of conversation `i`, or `None` when that conversation
-/// has no such entry (only closed conversations have a closing entry).
-fn entry(st: &OrgState, i: u64, k: u64) -> Option<Value> {
+/// When entry `k` of conversation `i` happened (seconds since the Unix
+/// epoch), or `None` when that conversation has no such entry: only closed
+/// conversations have a closing entry, and assignment needs agents.
+fn entry_time(st: &OrgState, i: u64, k: u64) -> Option<i64> {
     let created = EPOCH + 86_400 * 10 + (i as i64) * 1_811;
-    let conversation = model::conversation(i, &st.conv_ctx);
+    match k {
+        0 => Some(created),
+        1 => (st.conv_ctx.agents > 0).then_some(created + 60),
+        _ => (model::conversation_state(i) == "Closed").then_some(created + 5_400),
+    }
+}
+
+/// Entry `k` (0..3) of conversation `i` (see [`entry_time`]).
+fn entry(st: &OrgState, i: u64, k: u64) -> Option<Value> {
+    let at = entry_time(st, i, k)?;
     let agents = st.conv_ctx.agents;
     let agent = (agents > 0).then(|| pick(i, 9) % agents);
-    let (ty, offset, attributes, author) = match k {
+    let (ty, attributes, author) = match k {
         0 => (
             "ConversationCreatedByCustomer",
-            0,
             Some(json!({ "_type": "ConversationCreatedAttribute", "subject": model::topic(i) })),
             Some(json!({ "id": uuid(Kind::EndUser, model::requester_of(i, &st.conv_ctx)) })),
         ),
@@ -49,24 +58,18 @@ fn entry(st: &OrgState, i: u64, k: u64) -> Option<Value> {
                 .unwrap_or_default();
             (
                 "ConversationAssigned",
-                60,
                 Some(json!({ "_type": "ConversationAssignedAttribute", "agentId": uuid(Kind::Agent, a), "agentName": name })),
                 None,
             )
         }
-        _ => {
-            if conversation.get("state").and_then(Value::as_str) != Some("Closed") {
-                return None;
-            }
-            ("ConversationClosed", 5_400, None, agent.map(|a| json!({ "id": uuid(Kind::Agent, a) })))
-        }
+        _ => ("ConversationClosed", None, agent.map(|a| json!({ "id": uuid(Kind::Agent, a) }))),
     };
     let mut e = Map::new();
     e.insert("id".into(), json!(uuid(Kind::Message, 1_000_000_000 + i * 4 + k)));
     e.insert("_type".into(), json!(ty));
     e.insert("activityType".into(), json!(ty));
     e.insert("conversationId".into(), json!(FIRST_CONVERSATION_ID + i));
-    e.insert("activityTimestamp".into(), json!(rfc3339(created + offset)));
+    e.insert("activityTimestamp".into(), json!(rfc3339(at)));
     if let Some(a) = author {
         e.insert("author".into(), a);
     }
@@ -89,17 +92,21 @@ pub(crate) async fn list(State(app): AppState, uri: Uri) -> Result<Response, Api
     let to = req.filters.get("toDatetime").cloned();
     let resp = {
         let st = app.read();
-        let all: Vec<Value> = (0..st.conversations)
+        // Select entries by their computed timestamps first, and render
+        // only the requested page: a large log costs no JSON per request.
+        let selected: Vec<(u64, u64)> = (0..st.conversations)
             .flat_map(|i| (0..ENTRIES_PER_CONVERSATION).map(move |k| (i, k)))
-            .filter_map(|(i, k)| entry(&st, i, k))
-            .filter(|e| {
-                let ts = e["activityTimestamp"].as_str().unwrap_or("");
-                from.as_deref().is_none_or(|f| prefix(ts) >= prefix(f))
-                    && to.as_deref().is_none_or(|t| prefix(ts) <= prefix(t))
+            .filter(|(i, k)| {
+                entry_time(&st, *i, *k).is_some_and(|at| {
+                    let ts = rfc3339(at);
+                    from.as_deref().is_none_or(|f| prefix(&ts) >= prefix(f))
+                        && to.as_deref().is_none_or(|t| prefix(&ts) <= prefix(t))
+                })
             })
             .collect();
-        let (range, meta) = req.window(&app, uri.path(), "/v1/conversations/activitylog", all.len());
-        json_response(200, &PageBody { data: &all[range], meta })
+        let (range, meta) = req.window(&app, uri.path(), "/v1/conversations/activitylog", selected.len());
+        let data: Vec<Value> = selected[range].iter().filter_map(|(i, k)| entry(&st, *i, *k)).collect();
+        json_response(200, &PageBody { data: &data, meta })
     };
     app.page_delay().await;
     Ok(resp)

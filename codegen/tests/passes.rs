@@ -220,24 +220,39 @@ fn value_sets_with_a_contested_name_qualify_the_minority() {
     assert!(lines(&n, "value_sets").iter().any(|l| l.starts_with("CreateInputDirection: closed")));
 }
 
-// ---- preset --------------------------------------------------------------
+// ---- string_or_tag -----------------------------------------------------
+
+/// `dixa_like` plus a `Preset` variant in a request union, with an example
+/// that sends the preset name as `{"_type": name}`.
+fn with_preset(example_value: Value) -> Value {
+    let mut spec = dixa_like();
+    let s = &mut spec["components"]["schemas"];
+    s["Preset"] = json!({ "type": "object", "required": ["value"], "properties": { "value": { "type": "string", "description": "values: [Today, ThisWeek]" } } });
+    s["Interval"] = json!({ "type": "object", "properties": { "start": { "type": "string" } } });
+    s["PeriodFilter"] = json!({ "oneOf": [ r("Interval"), r("Preset") ] });
+    s["CreateInput"]["properties"]["periods"] = json!({ "type": "array", "items": r("PeriodFilter") });
+    spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"]["application/json"]["example"] =
+        json!({ "subject": "s", "periods": [ { "_type": "Preset", "value": example_value } ] });
+    spec
+}
 
 #[test]
-fn preset_value_becomes_string_or_tag() {
-    let mut spec = dixa_like();
-    spec["components"]["schemas"]["Preset"] =
-        json!({ "type": "object", "required": ["value"], "properties": { "value": { "type": "string", "description": "values: [Today, ThisWeek]" } } });
-    spec["components"]["schemas"]["CreateInput"]["properties"]["period"] = r("Preset");
-    let n = run(&spec);
+fn string_or_tag_follows_the_examples_through_unions() {
+    let n = run(&with_preset(json!({ "_type": "ThisWeek" })));
     assert_eq!(schema(&n, "Preset")["properties"]["value"], r("PresetValueStringOrTag"));
     assert_eq!(schema(&n, "PresetValue")["enum"], json!(["ThisWeek", "Today"]));
     assert_eq!(
         n.custom.replacements.get("PresetValueStringOrTag").map(String::as_str),
         Some("crate::StringOrTag<crate::types::PresetValue>")
     );
-    // Without a value set the fix no longer matches the spec: an error.
-    spec["components"]["schemas"]["Preset"]["properties"]["value"] = json!({ "type": "integer" });
-    assert!(matches!(normalize(&spec), Err(NormalizeError::UnexpectedShape { pass: "preset", .. })));
+    assert!(lines(&n, "string_or_tag")[0].contains("examples of POST /v1/conversations"));
+}
+
+#[test]
+fn string_or_tag_leaves_strings_the_examples_send_as_strings() {
+    let n = run(&with_preset(json!("ThisWeek")));
+    assert!(lines(&n, "string_or_tag").is_empty());
+    assert_eq!(schema(&n, "Preset")["properties"]["value"], r("PresetValue"), "an ordinary lifted value set");
 }
 
 // ---- timestamps ----------------------------------------------------------

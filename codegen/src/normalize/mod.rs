@@ -18,9 +18,9 @@ mod deprecated;
 mod errors;
 mod names;
 mod operations;
-mod preset;
 mod report;
 mod request_arrays;
+mod string_or_tag;
 mod timestamps;
 mod unions;
 mod usage;
@@ -237,15 +237,15 @@ pub(crate) fn schema_ref(name: &str) -> Value {
 /// Order matters: operation names first (later report lines use them), error
 /// responses before usage analysis (so error schemas do not count as
 /// payloads), deprecated fields before unions (their empty-object `oneOf`s
-/// are not `_type` unions), the `Preset` fix before value sets (it lifts its
-/// own value set), timestamps and request arrays last (they only annotate).
+/// are not `_type` unions), `string_or_tag` after unions (it walks examples
+/// through them) and before value sets (it lifts its own value sets), timestamps and request arrays last (they only annotate).
 pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     let mut cx = Context::new(raw)?;
     operations::run(&mut cx)?;
     errors::run(&mut cx)?;
     deprecated::run(&mut cx)?;
     unions::run(&mut cx)?;
-    preset::run(&mut cx)?;
+    string_or_tag::run(&mut cx)?;
     value_sets::run(&mut cx)?;
     timestamps::run(&mut cx)?;
     request_arrays::run(&mut cx)?;

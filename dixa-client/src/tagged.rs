@@ -72,28 +72,79 @@ impl<'de, U: TaggedUnion> Visitor<'de> for UnionVisitor<U> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
         let mut before: Vec<(String, Value)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key != "_type" {
-                before.push((key, map.next_value()?));
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if let Key::Other(name) = key {
+                before.push((name, map.next_value()?));
                 continue;
             }
-            let tag: String = map.next_value()?;
-            if U::TAGS.contains(&tag.as_str()) {
-                let rest = Chained { before: before.into_iter(), pending: None, rest: map };
-                return U::from_variant(&tag, de::value::MapAccessDeserializer::new(rest));
+            match map.next_value_seed(TagSeed(U::TAGS))? {
+                Ok(tag) => {
+                    let rest = Chained { before: before.into_iter(), pending: None, rest: map };
+                    return U::from_variant(tag, de::value::MapAccessDeserializer::new(rest));
+                }
+                Err(tag) => {
+                    let mut raw = Map::new();
+                    for (k, v) in before {
+                        raw.insert(k, v);
+                    }
+                    raw.insert("_type".to_string(), Value::String(tag.clone()));
+                    while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                        raw.insert(k, v);
+                    }
+                    return U::from_unknown(UnknownVariant { tag: tag.clone(), raw: Value::Object(raw) })
+                        .ok_or_else(|| de::Error::unknown_variant(&tag, U::TAGS));
+                }
             }
-            let mut raw = Map::new();
-            for (k, v) in before {
-                raw.insert(k, v);
-            }
-            raw.insert("_type".to_string(), Value::String(tag.clone()));
-            while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                raw.insert(k, v);
-            }
-            return U::from_unknown(UnknownVariant { tag: tag.clone(), raw: Value::Object(raw) })
-                .ok_or_else(|| de::Error::unknown_variant(&tag, U::TAGS));
         }
         Err(de::Error::missing_field("_type"))
+    }
+}
+
+/// A member name of a union object: `_type`, or another one (kept, since it
+/// must be buffered when it comes before `_type`). Matching `_type` on the
+/// borrowed string avoids allocating in the common case where it is first.
+enum Key {
+    Type,
+    Other(String),
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(if v == "_type" { Key::Type } else { Key::Other(v.to_string()) })
+    }
+}
+
+/// Reads the `_type` value: `Ok` with the known tag (no allocation), `Err`
+/// with the unknown tag as sent.
+struct TagSeed(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for TagSeed {
+    type Value = Result<&'static str, String>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for TagSeed {
+    type Value = Result<&'static str, String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a `_type` string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().find(|t| **t == v).copied().ok_or_else(|| v.to_string()))
     }
 }
 

@@ -178,3 +178,21 @@ fn nested_failures_inside_unions_keep_their_json_path() {
     let err = serde_path_to_error::deserialize::<_, types::ListEndUserConversationsOutput>(bad).unwrap_err();
     assert_eq!(err.path().to_string(), "data[1].id", "{err}");
 }
+
+#[test]
+fn unions_decode_from_text_with_type_anywhere_and_fail_clearly_without_it() {
+    let late = r#"{"value":"hi","_type":"Text"}"#;
+    assert!(matches!(serde_json::from_str::<Content>(late).unwrap(), Content::Text(t) if t.value == "hi"));
+    let unknown = r#"{"a":1,"_type":"Markdown","b":[true]}"#;
+    match serde_json::from_str::<Content>(unknown).unwrap() {
+        Content::Unknown(u) => {
+            assert_eq!(u.tag, "Markdown");
+            assert_eq!(serde_json::to_string(&u.raw).unwrap(), unknown, "raw keeps member order");
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = serde_json::from_str::<Content>(r#"{"value":"hi"}"#).unwrap_err().to_string();
+    assert!(err.contains("missing field `_type`"), "{err}");
+    let err = serde_json::from_str::<types::CreateMessageInput>(r#"{"_type":"Sideways"}"#).unwrap_err().to_string();
+    assert!(err.contains("Sideways") && err.contains("Inbound"), "closed unions name the known tags: {err}");
+}

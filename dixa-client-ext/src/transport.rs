@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER, USER_AGENT};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use tracing::Instrument;
 
 use crate::clock::Clock;
@@ -464,11 +464,6 @@ impl dixa_client::hooks::Transport for DixaTransport {
     ) -> dixa_client::hooks::TransportFuture<'a> {
         Box::pin(async move { self.call(client, request, operation_id).await.map_err(|f| f.error) })
     }
-}
-
-/// Whether `method` is one the retry policy replays after server errors.
-pub fn retries_server_errors(method: &Method) -> bool {
-    retry::is_idempotent(method)
 }
 
 #[cfg(test)]

@@ -87,3 +87,11 @@ fn operations_table_is_complete_and_consistent() {
     }
     assert!(!paginated.contains(&"get_tag"));
 }
+
+#[test]
+fn operation_futures_are_send_so_callers_can_spawn_them() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::new("http://127.0.0.1:9", Hooks::none());
+    let future = client.get_tag().tag_id("x").send();
+    assert_send(&future);
+}

@@ -211,6 +211,7 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
     for field in &normalized.deprecated_fields {
         mark_deprecated(content, field)?;
     }
+    prune_struct_builders(content, &normalized.request_types);
     for u in &normalized.custom.unions {
         content.extend(parse_items(union_tokens(u), &u.schema)?);
     }
@@ -218,6 +219,40 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
         content.extend(parse_items(open_enum_tokens(e)?, &e.name)?);
     }
     Ok(())
+}
+
+/// Removes typify's struct builders (`types::builder::X`, `X::builder()`)
+/// for types no request contains.
+///
+/// typify emits a builder for every struct, about half of the generated
+/// lines; callers only construct request types (progenitor's `body_map`
+/// needs the builders of request bodies), so the builders of response-only
+/// types cost build time and buy nothing. They can still be built with
+/// struct literals.
+fn prune_struct_builders(items: &mut Vec<syn::Item>, keep: &std::collections::BTreeSet<String>) {
+    let kept = |ty: &syn::Type| match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_none_or(|s| keep.contains(&s.ident.to_string())),
+        _ => true,
+    };
+    for item in items.iter_mut() {
+        match item {
+            // `impl X { pub fn builder() -> builder::X }`
+            syn::Item::Impl(imp) if imp.trait_.is_none() && !kept(&imp.self_ty) => {
+                imp.items.retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "builder"));
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                if let Some((_, inner)) = m.content.as_mut() {
+                    inner.retain(|i| match i {
+                        syn::Item::Struct(s) => keep.contains(&s.ident.to_string()),
+                        syn::Item::Impl(imp) => kept(&imp.self_ty),
+                        _ => true,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    items.retain(|i| !matches!(i, syn::Item::Impl(imp) if imp.trait_.is_none() && imp.items.is_empty()));
 }
 
 /// Parses emitted tokens into items (prettyplease cannot print verbatim tokens).

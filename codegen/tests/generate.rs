@@ -47,6 +47,10 @@ fn real_spec_generates_with_header_unions_and_deprecations() {
     assert!(!g.client.contains("```ignore"));
     assert!(g.client.contains("pub const OPERATIONS: &[crate::OperationMeta]"));
     assert_eq!(g.operations_md.lines().filter(|l| l.starts_with("| ") && l.contains("/v1/")).count(), g.normalized.operations.len());
+    // Struct builders only for what callers construct (request types).
+    assert!(g.client.contains("pub fn builder() -> builder::BulkPatchAgentInput"));
+    assert!(g.client.contains("pub fn builder() -> builder::CreateMessageInputOutbound") || g.client.contains("pub fn builder() -> builder::Outbound"));
+    assert!(!g.client.contains("builder::AgentOutput"), "response-only types have no builder");
     // The error type the hand-written layer depends on.
     assert!(g.client.contains("Error<types::ApiError>"));
 }

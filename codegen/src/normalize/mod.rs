@@ -52,6 +52,9 @@ pub struct Normalized {
     pub deprecated_fields: Vec<DeprecatedField>,
     /// What each pass changed.
     pub report: Report,
+    /// Rust type names of the schemas reachable from a request (parameters
+    /// and bodies): the types callers construct.
+    pub request_types: BTreeSet<String>,
 }
 
 /// Types that codegen emits itself (see the `unions` and `value_sets` passes).
@@ -249,7 +252,9 @@ pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     value_sets::run(&mut cx)?;
     timestamps::run(&mut cx)?;
     request_arrays::run(&mut cx)?;
+    let request_types = usage::Usage::of(&cx).request.iter().map(|s| rust_type_name(s)).collect();
     Ok(Normalized {
+        request_types,
         spec: cx.spec,
         custom: cx.custom,
         operations: cx.operations,

@@ -20,7 +20,7 @@ use quote::quote;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::normalize::{self, names_snake, DeprecatedField, Normalized, OpenEnum, Operation, Union};
+use crate::normalize::{self, snake, DeprecatedField, Normalized, OpenEnum, Operation, Union};
 
 /// progenitor-impl version this generator is written for (a test checks Cargo.lock).
 pub const PROGENITOR_VERSION: &str = "0.15.1";
@@ -266,7 +266,7 @@ fn parse_items(tokens: TokenStream, what: &str) -> Result<Vec<syn::Item>, Genera
 /// that holds JSON property `field.property`.
 fn mark_deprecated(items: &mut [syn::Item], field: &DeprecatedField) -> Result<(), GenerateError> {
     let type_name = normalize::rust_type_name(&field.schema);
-    let wanted_ident = names_snake(&field.property);
+    let wanted_ident = snake(&field.property);
     let strukt = items
         .iter_mut()
         .find_map(|i| match i {

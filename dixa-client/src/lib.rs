@@ -53,7 +53,9 @@ mod string_or_tag;
 pub mod tagged;
 mod timestamp;
 
-#[allow(missing_docs, clippy::all, unused_imports, unused_mut)]
+// Generated code: its doc comments are Dixa's spec descriptions, which use
+// `[...]` in prose (not intra-doc links) and bare URLs.
+#[allow(missing_docs, clippy::all, unused_imports, unused_mut, rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 mod generated;
 
 pub use generated::*;

@@ -132,7 +132,7 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         Ok(())
     };
     for (name, mut gs) in by_name {
-        gs.sort_by(|a, b| b.len().cmp(&a.len()));
+        gs.sort_by_key(|g| std::cmp::Reverse(g.len()));
         let keeper = !existing.contains(&name) && (gs.len() == 1 || gs[0].len() > gs[1].len());
         let mut rest = gs.into_iter();
         if keeper {

@@ -83,3 +83,24 @@ fn unified_diff(rel: &str, old: &str, new: &str) -> String {
     out.push_str(&format!("... {} more diff lines not shown\n", total - MAX_DIFF_LINES));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_difference_is_shown_as_a_unified_diff() {
+        let diff = unified_diff("x.rs", "a\nb\nc\n", "a\nB\nc\n");
+        assert!(diff.starts_with("--- a/x.rs (committed)\n+++ b/x.rs (regenerated)\n"), "{diff}");
+        assert!(diff.contains("-b\n+B\n"), "{diff}");
+    }
+
+    #[test]
+    fn a_large_difference_is_cut_with_a_count() {
+        let old: String = (0..500).map(|i| format!("line {i}\n")).collect();
+        let new: String = (0..500).map(|i| format!("LINE {i}\n")).collect();
+        let diff = unified_diff("big.rs", &old, &new);
+        assert_eq!(diff.lines().count(), MAX_DIFF_LINES + 1);
+        assert!(diff.trim_end().ends_with("more diff lines not shown"), "{}", diff.lines().last().unwrap_or_default());
+    }
+}

@@ -27,8 +27,9 @@ const WORK_PER_PAGE: Duration = Duration::from_millis(10);
 
 fn main() -> BenchResult {
     let args = common::args();
-    let pages = common::num_option(&args, "pages", "DIXA_BENCH_PAGES", 100)?.max(1) as usize;
-    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", 3)?.max(1) as usize;
+    let smoke = common::is_smoke();
+    let pages = common::num_option(&args, "pages", "DIXA_BENCH_PAGES", if smoke { 5 } else { 100 })?.max(1) as usize;
+    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 3 })?.max(1) as usize;
 
     common::print_header(
         "prefetch",

@@ -12,6 +12,15 @@ use std::time::Duration;
 /// non-zero, but never asserts on its measurements.
 pub type BenchResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+/// Whether this is a smoke run: the binary was started without `--bench`,
+/// i.e. by `cargo test --benches` / `--all-targets` rather than by
+/// `cargo bench` (which passes `--bench`). A smoke run uses tiny sizes so a
+/// test suite stays fast, and judges nothing. Run the binary directly with
+/// `--bench` for a real measurement.
+pub fn is_smoke() -> bool {
+    !std::env::args().skip(1).any(|a| a == "--bench")
+}
+
 /// The benchmark's own arguments: everything after the binary name, minus
 /// the flags `cargo bench` and `cargo test` add (`--bench`, `--test`, ...).
 pub fn args() -> Vec<String> {
@@ -25,27 +34,36 @@ pub fn args() -> Vec<String> {
 /// environment variable `env`, else `default`.
 pub fn num_option(args: &[String], name: &str, env: &str, default: u64) -> BenchResult<u64> {
     let flag = format!("--{name}");
-    let prefix = format!("--{name}=");
-    let mut found: Option<String> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if *a == flag {
-            found = Some(it.next().ok_or_else(|| format!("{flag} needs a number"))?.clone());
-        } else if let Some(v) = a.strip_prefix(&prefix) {
-            found = Some(v.to_owned());
-        }
+    if args.last() == Some(&flag) {
+        return Err(format!("{flag} needs a number").into());
     }
-    let found = found.or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()));
+    let found = str_option(args, name).or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()));
     match found {
         Some(v) => v.trim().parse().map_err(|_| format!("{flag} / {env}: `{v}` is not a whole number").into()),
         None => Ok(default),
     }
 }
 
+/// The value of `--name VALUE` (or `--name=VALUE`) in `args`.
+pub fn str_option(args: &[String], name: &str) -> Option<String> {
+    let flag = format!("--{name}");
+    let prefix = format!("--{name}=");
+    let mut found = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if *a == flag {
+            found = it.next().cloned();
+        } else if let Some(v) = a.strip_prefix(&prefix) {
+            found = Some(v.to_owned());
+        }
+    }
+    found
+}
+
 /// Whether `--name` is among `args`.
 pub fn flag(args: &[String], name: &str) -> bool {
     let flag = format!("--{name}");
-    args.iter().any(|a| *a == flag)
+    args.contains(&flag)
 }
 
 /// The median of `values` (the mean of the middle two for an even count).
@@ -80,20 +98,22 @@ pub fn verdict(name: &str, what: &str, ratio: f64, target: Target) -> bool {
         Target::AtLeast(t) => (ratio >= t, format!(">= {t:.2}")),
         Target::AtMost(t) => (ratio <= t, format!("<= {t:.2}")),
     };
-    println!(
-        "RESULT {name}: {what} = {ratio:.3} (target {bound}): {}",
-        if ok { "PASS" } else { "FAIL" }
-    );
+    println!("RESULT {name}: {what} = {ratio:.3} (target {bound}): {}", pass_fail(ok));
     ok
+}
+
+fn pass_fail(ok: bool) -> &'static str {
+    match (is_smoke(), ok) {
+        (true, _) => "not judged (smoke run; use cargo bench)",
+        (false, true) => "PASS",
+        (false, false) => "FAIL",
+    }
 }
 
 /// Prints a PASS/FAIL line for a count that must equal `expected`.
 pub fn verdict_count(name: &str, what: &str, count: u64, expected: u64) -> bool {
     let ok = count == expected;
-    println!(
-        "RESULT {name}: {what} = {count} (target {expected}): {}",
-        if ok { "PASS" } else { "FAIL" }
-    );
+    println!("RESULT {name}: {what} = {count} (target {expected}): {}", pass_fail(ok));
     ok
 }
 
@@ -118,5 +138,9 @@ pub fn client_runtime() -> BenchResult<tokio::runtime::Runtime> {
 pub fn print_header(name: &str, description: &str) {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("== {name}: {description}");
-    println!("   (machine: {cores} cores; profile: {})", if cfg!(debug_assertions) { "debug (numbers not meaningful)" } else { "optimized" });
+    println!(
+        "   (machine: {cores} cores; profile: {}{})",
+        if cfg!(debug_assertions) { "debug (numbers not meaningful)" } else { "optimized" },
+        if is_smoke() { "; SMOKE RUN with tiny sizes: started without --bench" } else { "" }
+    );
 }

@@ -4,9 +4,10 @@
 //!    against a hand-written loop that uses reqwest and serde_json directly,
 //!    on the SAME `reqwest::Client` (connection pool, from
 //!    `DixaClient::http_client`), decoding the same generated
-//!    `ListEndUsersOutput` and following `meta.next` itself. Several
-//!    repetitions in alternating order; medians of items/s; ratio
-//!    client/loop, target >= 0.9.
+//!    `ListEndUsersOutput` and following `meta.next` itself. Seven
+//!    repetitions, each running both back to back in alternating order;
+//!    medians of items/s, and the verdict on the median of the
+//!    per-repetition ratios client/loop, target >= 0.9.
 //! 2. Memory: peak RSS of a child process that streams 100,000 items through
 //!    the client, against one that streams 1,000; ratio target <= 1.2. The
 //!    children are this binary re-executed with `--rss-child URL N`; they

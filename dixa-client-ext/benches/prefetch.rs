@@ -28,8 +28,15 @@ const WORK_PER_PAGE: Duration = Duration::from_millis(10);
 fn main() -> BenchResult {
     let args = common::args();
     let smoke = common::is_smoke();
-    let pages = common::num_option(&args, "pages", "DIXA_BENCH_PAGES", if smoke { 5 } else { 100 })?.max(1) as usize;
-    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 3 })?.max(1) as usize;
+    let pages = common::num_option(
+        &args,
+        "pages",
+        "DIXA_BENCH_PAGES",
+        if smoke { 5 } else { 100 },
+    )?
+    .max(1) as usize;
+    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 3 })?
+        .max(1) as usize;
 
     common::print_header(
         "prefetch",
@@ -46,7 +53,11 @@ fn main() -> BenchResult {
     let rt = common::client_runtime()?;
     // The limiter is off: this measures overlap, not throttling (at Dixa's
     // 10/s a 30 ms page would be limiter-bound either way).
-    let client = DixaClient::new(Config::new("bench-key").base_url(fake.base_url()).rate_limit(RateLimit::off()))?;
+    let client = DixaClient::new(
+        Config::new("bench-key")
+            .base_url(fake.base_url())
+            .rate_limit(RateLimit::off()),
+    )?;
 
     let (off, on) = rt.block_on(async {
         // Warm-up: open the connections (two: prefetch overlaps requests).
@@ -54,7 +65,11 @@ fn main() -> BenchResult {
         let mut off = Vec::new();
         let mut on = Vec::new();
         for rep in 0..reps {
-            let order = if rep % 2 == 0 { [false, true] } else { [true, false] };
+            let order = if rep % 2 == 0 {
+                [false, true]
+            } else {
+                [true, false]
+            };
             for prefetch in order {
                 let elapsed = run(&client, pages, prefetch).await?;
                 println!(
@@ -64,16 +79,35 @@ fn main() -> BenchResult {
                     common::ms(elapsed),
                     elapsed.as_secs_f64() * 1e3 / pages as f64
                 );
-                if prefetch { on.push(elapsed.as_secs_f64()) } else { off.push(elapsed.as_secs_f64()) }
+                if prefetch {
+                    on.push(elapsed.as_secs_f64())
+                } else {
+                    off.push(elapsed.as_secs_f64())
+                }
             }
         }
         BenchResult::Ok((common::median(&off), common::median(&on)))
     })?;
     println!();
     println!("median over {reps} repetitions:");
-    println!("  prefetch off  {:>8.1} ms  ({:.1} ms/page; ideal {} + {} = 30 ms)", off * 1e3, off * 1e3 / pages as f64, 20, 10);
-    println!("  prefetch on   {:>8.1} ms  ({:.1} ms/page; ideal max(20, 10) = 20 ms)", on * 1e3, on * 1e3 / pages as f64);
-    common::verdict("prefetch.speedup", "wall time ratio off/on", off / on, Target::AtLeast(1.4));
+    println!(
+        "  prefetch off  {:>8.1} ms  ({:.1} ms/page; ideal {} + {} = 30 ms)",
+        off * 1e3,
+        off * 1e3 / pages as f64,
+        20,
+        10
+    );
+    println!(
+        "  prefetch on   {:>8.1} ms  ({:.1} ms/page; ideal max(20, 10) = 20 ms)",
+        on * 1e3,
+        on * 1e3 / pages as f64
+    );
+    common::verdict(
+        "prefetch.speedup",
+        "wall time ratio off/on",
+        off / on,
+        Target::AtLeast(1.4),
+    );
     drop(rt);
     drop(fake);
     Ok(())
@@ -88,7 +122,9 @@ async fn run(client: &DixaClient, pages: usize, prefetch: bool) -> BenchResult<D
         .pages();
     let mut seen = 0;
     while seen < pages {
-        let Some(page) = stream.try_next().await? else { break };
+        let Some(page) = stream.try_next().await? else {
+            break;
+        };
         std::hint::black_box(page.items());
         tokio::time::sleep(WORK_PER_PAGE).await;
         seen += 1;

@@ -230,102 +230,14 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// The reqwest client: connect timeout, pool, and TLS on rustls with the
-/// `ring` provider. The provider is handed to reqwest directly rather than
-/// installed process-wide, so an application that installs its own rustls
-/// provider is not disturbed.
+/// The reqwest client: connect timeout, pool, and reqwest's standard TLS
+/// (rustls, the platform's CA store).
 fn build_http(config: &Config) -> Result<reqwest::Client> {
-    let tls = tls_config().map_err(|detail| Error::InvalidInput { what: "TLS setup", detail })?;
     reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .pool_max_idle_per_host(config.pool_max_idle_per_host)
-        .tls_backend_preconfigured(tls)
         .build()
         .map_err(|e| Error::InvalidInput { what: "HTTP client setup", detail: e.to_string() })
-}
-
-/// The TLS configuration, built once per process: reading the system's CA
-/// certificates takes milliseconds, and every client would do it again.
-///
-/// Certificates are checked by the platform verifier (the system's CA
-/// store). On a system without CA certificates the client is still built,
-/// so plain-http use (the embedded fake server, tests) works, but every
-/// https handshake fails with a message saying what to install.
-fn tls_config() -> std::result::Result<rustls::ClientConfig, String> {
-    use std::sync::OnceLock;
-    static TLS: OnceLock<std::result::Result<rustls::ClientConfig, String>> = OnceLock::new();
-    TLS.get_or_init(|| {
-        use rustls_platform_verifier::BuilderVerifierExt;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = || {
-            rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| format!("TLS versions: {e}"))
-        };
-        match builder()?.with_platform_verifier() {
-            Ok(b) => Ok(b.with_no_client_auth()),
-            Err(e) => {
-                tracing::warn!(error = %e, "no usable CA certificates on this system: https connections will fail");
-                let schemes = provider.signature_verification_algorithms.supported_schemes();
-                Ok(builder()?
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(NoTrustAnchors { schemes }))
-                    .with_no_client_auth())
-            }
-        }
-    })
-    .clone()
-}
-
-/// A verifier that trusts nothing, for systems without CA certificates:
-/// every https handshake fails with an actionable error instead of the
-/// client failing to build.
-#[derive(Debug)]
-struct NoTrustAnchors {
-    schemes: Vec<rustls::SignatureScheme>,
-}
-
-impl NoTrustAnchors {
-    fn refuse() -> rustls::Error {
-        rustls::Error::General(
-            "no CA certificates were found on this system, so no https server can be trusted; install the system's CA certificates (e.g. the ca-certificates package)".into(),
-        )
-    }
-}
-
-impl rustls::client::danger::ServerCertVerifier for NoTrustAnchors {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Err(Self::refuse())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &rustls::pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        Err(Self::refuse())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &rustls::pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        Err(Self::refuse())
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.schemes.clone()
-    }
 }
 
 #[cfg(test)]
@@ -364,20 +276,14 @@ mod tests {
         assert_eq!(client.stats().attempts, 0);
     }
 
+    /// Regression: with `rustls-no-provider` in the feature set, any reqwest
+    /// client built without a preconfigured TLS backend panicked, including
+    /// progenitor's own `Client::new` in an application using this crate.
     #[test]
-    fn the_no_ca_fallback_refuses_every_certificate() {
-        use rustls::client::danger::ServerCertVerifier;
-        let v = NoTrustAnchors { schemes: vec![rustls::SignatureScheme::ED25519] };
-        let name = rustls::pki_types::ServerName::try_from("dev.dixa.io").unwrap();
-        let cert = rustls::pki_types::CertificateDer::from(vec![0u8; 4]);
-        let err = v.verify_server_cert(&cert, &[], &name, &[], rustls::pki_types::UnixTime::now()).unwrap_err();
-        assert!(err.to_string().contains("CA certificates"), "{err}");
-        assert_eq!(v.supported_verify_schemes(), vec![rustls::SignatureScheme::ED25519]);
-    }
-
-    #[test]
-    fn tls_config_is_built_once_and_succeeds_here() {
-        assert!(tls_config().is_ok());
+    fn other_reqwest_clients_in_the_same_build_still_construct() {
+        let _plain = reqwest::Client::new();
+        let generated = dixa_client::Client::new("https://dev.dixa.io", dixa_client::Hooks::none());
+        assert_eq!(generated.baseurl(), "https://dev.dixa.io");
     }
 
     #[test]

@@ -6,8 +6,16 @@
 //! [`RateLimiter::acquire`] reserves the next free send slot at once, under a
 //! short lock, then sleeps on the injected clock until that slot. Slots are
 //! handed out in call order, so many waiting tasks are served first come,
-//! first served and none starves. A task dropped while waiting leaves its slot
-//! unused, which only ever makes the client slower, never faster.
+//! first served and none starves.
+//!
+//! A task dropped while waiting (a `select!`, a timeout around the call, a
+//! dropped stream) gives its slot back: otherwise a batch of cancelled calls
+//! would push the schedule into the future and stall every later call for as
+//! long as the cancelled ones would have taken. A slot at the end of the
+//! schedule is returned at once; one with live waiters after it is returned
+//! when they are gone (it cannot be handed to someone else without breaking
+//! the order or bursting above the limit), and is forgotten once its time has
+//! passed. Waits use the monotonic clock, so wall-clock jumps do not move them.
 //!
 //! # Safety margin
 //!
@@ -93,6 +101,35 @@ struct Gcra {
     tolerance: Duration,
     /// The theoretical arrival time of the next send.
     tat: Option<Instant>,
+    /// Ends (the `tat` each set) of slots given up by dropped waiters while
+    /// live ones came after them; returned when they reach the tail.
+    abandoned: Vec<Instant>,
+}
+
+impl Gcra {
+    /// Gives back the slot that ended at `end`: rewinds the schedule when it
+    /// is the last, and then every abandoned slot that becomes the last.
+    fn release(&mut self, end: Instant, now: Instant) {
+        // Slots whose time has passed no longer hold anyone back.
+        self.abandoned.retain(|&e| e > now);
+        if self.tat != Some(end) {
+            if end > now {
+                self.abandoned.push(end);
+            }
+            return;
+        }
+        let mut tail = end;
+        loop {
+            tail = tail.checked_sub(self.interval).unwrap_or(tail);
+            match self.abandoned.iter().position(|&e| e == tail) {
+                Some(i) if !self.interval.is_zero() => {
+                    self.abandoned.swap_remove(i);
+                }
+                _ => break,
+            }
+        }
+        self.tat = Some(tail);
+    }
 }
 
 /// A rate limiter shared (through `Arc`) by every clone of a client.
@@ -117,30 +154,83 @@ impl RateLimiter {
                 let interval = Duration::from_secs_f64(1.0 / (per_second * (1.0 - RATE_MARGIN)));
                 // One token of the server's burst is kept in reserve.
                 let client_burst = burst.saturating_sub(1).max(1);
-                Some(Mutex::new(Gcra { interval, tolerance: interval * (client_burst - 1), tat: None }))
+                Some(Mutex::new(Gcra {
+                    interval,
+                    tolerance: interval * (client_burst - 1),
+                    tat: None,
+                    abandoned: Vec::new(),
+                }))
             }
         };
         Ok(RateLimiter { clock, state })
     }
 
     /// Reserves the next send slot and returns how long to wait for it
-    /// (zero when a token is free). Does not sleep.
+    /// (zero when a token is free). Does not sleep. The slot is spent even if
+    /// the caller never sends; [`RateLimiter::acquire`] gives it back when
+    /// dropped mid-wait, so prefer it.
     pub fn reserve(&self) -> Duration {
-        let Some(state) = &self.state else { return Duration::ZERO };
+        self.reserve_slot().0
+    }
+
+    /// Reserves a slot: the wait, and the slot's end (to give it back).
+    fn reserve_slot(&self) -> (Duration, Option<Instant>) {
+        let Some(state) = &self.state else { return (Duration::ZERO, None) };
         let now = self.clock.now();
         let mut g = state.lock().unwrap_or_else(|p| p.into_inner());
         let tat = g.tat.map_or(now, |t| t.max(now));
-        g.tat = Some(tat + g.interval);
+        let end = tat + g.interval;
+        g.tat = Some(end);
         // The slot opens `tolerance` before its theoretical time.
-        (tat.checked_sub(g.tolerance).unwrap_or(tat)).saturating_duration_since(now)
+        let wait = (tat.checked_sub(g.tolerance).unwrap_or(tat)).saturating_duration_since(now);
+        (wait, Some(end))
     }
 
-    /// Waits (on the injected clock) until a request may be sent.
-    pub async fn acquire(&self) {
-        let wait = self.reserve();
-        if !wait.is_zero() {
-            self.clock.sleep(wait).await;
+    fn release(&self, end: Instant) {
+        if let Some(state) = &self.state {
+            let now = self.clock.now();
+            state.lock().unwrap_or_else(|p| p.into_inner()).release(end, now);
         }
+    }
+
+    /// Waits (on the injected clock) until a request may be sent, and
+    /// returns how long that was. Dropped mid-wait, it gives its slot back.
+    pub async fn acquire(&self) -> Duration {
+        match self.acquire_within(None).await {
+            Ok(wait) | Err(wait) => wait,
+        }
+    }
+
+    /// Like [`RateLimiter::acquire`], but when the wait would be `limit` or
+    /// longer, gives the slot back at once and returns `Err(wait)` without
+    /// sleeping: a call that cannot be sent before its deadline should fail
+    /// now rather than sleep past it.
+    pub async fn acquire_within(&self, limit: Option<Duration>) -> std::result::Result<Duration, Duration> {
+        let (wait, end) = self.reserve_slot();
+        if wait.is_zero() {
+            return Ok(wait);
+        }
+        let Some(end) = end else { return Ok(wait) };
+        if limit.is_some_and(|limit| wait >= limit) {
+            self.release(end);
+            return Err(wait);
+        }
+        /// Gives the slot back unless the wait completed.
+        struct Slot<'a> {
+            limiter: &'a RateLimiter,
+            end: Option<Instant>,
+        }
+        impl Drop for Slot<'_> {
+            fn drop(&mut self) {
+                if let Some(end) = self.end {
+                    self.limiter.release(end);
+                }
+            }
+        }
+        let mut slot = Slot { limiter: self, end: Some(end) };
+        self.clock.sleep(wait).await;
+        slot.end = None;
+        Ok(wait)
     }
 
     /// Whether a limit is in force.
@@ -253,6 +343,71 @@ mod tests {
         }
         assert_eq!(clock.elapsed(), Duration::ZERO);
         assert!(clock.sleeps().is_empty());
+    }
+
+    /// A clock frozen in time whose sleeps never finish: a waiter stays
+    /// mid-wait until it is dropped.
+    struct FrozenClock(Instant);
+
+    impl Clock for FrozenClock {
+        fn now(&self) -> Instant {
+            self.0
+        }
+        fn wall(&self) -> std::time::SystemTime {
+            std::time::SystemTime::UNIX_EPOCH
+        }
+        fn sleep(&self, _: Duration) -> futures::future::BoxFuture<'static, ()> {
+            Box::pin(futures::future::pending())
+        }
+    }
+
+    /// Starts `n` acquisitions and leaves each mid-wait.
+    fn waiting(l: &RateLimiter, n: usize) -> Vec<futures::future::BoxFuture<'_, ()>> {
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        (0..n)
+            .map(|_| {
+                let mut fut: futures::future::BoxFuture<'_, ()> = Box::pin(async move {
+                    l.acquire().await;
+                });
+                assert!(fut.as_mut().poll(&mut cx).is_pending());
+                fut
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dropped_waiters_give_their_slots_back_in_any_order() {
+        for reverse in [false, true] {
+            let l = RateLimiter::new(RateLimit::default(), Arc::new(FrozenClock(Instant::now()))).unwrap();
+            for _ in 0..3 {
+                assert_eq!(l.reserve(), Duration::ZERO);
+            }
+            // 100 callers wait, then are cancelled (e.g. by a timeout around them).
+            let mut w = waiting(&l, 100);
+            if reverse {
+                w.reverse();
+            }
+            drop(w);
+            // The next caller waits one slot, as if they had never come.
+            assert_eq!(l.reserve(), interval(10.0), "reverse drop order: {reverse}");
+        }
+    }
+
+    #[test]
+    fn a_live_waiter_keeps_its_slot_when_others_around_it_are_dropped() {
+        let l = RateLimiter::new(RateLimit::default(), Arc::new(FrozenClock(Instant::now()))).unwrap();
+        for _ in 0..3 {
+            l.reserve();
+        }
+        let mut before = waiting(&l, 2); // slots 1, 2
+        let live = waiting(&l, 1); // slot 3
+        let after = waiting(&l, 5); // slots 4..8
+        before.clear();
+        drop(after);
+        // Slots 1 and 2 are holes before a live waiter; the tail after it is free again.
+        assert_eq!(l.reserve(), interval(10.0) * 4);
+        drop(live);
     }
 
     #[test]

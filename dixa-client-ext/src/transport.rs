@@ -248,7 +248,30 @@ impl DixaTransport {
                 None => (next, None),
             };
 
-            let waited = self.limiter_wait().await;
+            let elapsed = self.clock.now().saturating_duration_since(start);
+            let remaining = self.call_timeout.map(|t| t.saturating_sub(elapsed));
+            let waited = match self.limiter_wait(remaining).await {
+                Ok(waited) => waited,
+                Err(wait) => {
+                    // The limiter's slot comes at or after the call deadline:
+                    // fail now, unsent, instead of sleeping past the deadline
+                    // and then sending a request (perhaps a POST) that the
+                    // caller will be told timed out.
+                    tracing::debug!(attempt, limiter_wait_ms = wait.as_millis() as u64, "call deadline before the rate limiter's slot");
+                    if let Some(error) = deadline_error().await {
+                        bump(&self.counters.timeouts);
+                        span.record("duration_ms", elapsed.as_millis() as u64);
+                        let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
+                        record_call(|r| {
+                            r.attempts = attempt - 1;
+                            r.timeout = Some(timeout);
+                            r.status = None;
+                        });
+                        return Err(Failure { error, timeout: Some(timeout) });
+                    }
+                    wait
+                }
+            };
             let elapsed = self.clock.now().saturating_duration_since(start);
             let (timeout, bound_by_call) = self.attempt_limit(elapsed);
             *to_send.timeout_mut() = timeout;
@@ -370,14 +393,17 @@ impl DixaTransport {
         }
     }
 
-    async fn limiter_wait(&self) -> Duration {
-        let wait = self.limiter.reserve();
-        if !wait.is_zero() {
+    /// Waits for the rate limiter's slot; `Err(wait)`, unslept and with the
+    /// slot given back, when it would come at or after `remaining`.
+    /// (`acquire_within` also gives the slot back if this call is dropped
+    /// mid-wait.)
+    async fn limiter_wait(&self, remaining: Option<Duration>) -> std::result::Result<Duration, Duration> {
+        let waited = self.limiter.acquire_within(remaining).await?;
+        if !waited.is_zero() {
             bump(&self.counters.rate_limited_waits);
-            add_duration(&self.counters.rate_limited_wait_ns, wait);
-            self.clock.sleep(wait).await;
+            add_duration(&self.counters.rate_limited_wait_ns, waited);
         }
-        wait
+        Ok(waited)
     }
 
     /// The timeout for the next attempt, and whether it is the call deadline
@@ -402,6 +428,22 @@ impl DixaTransport {
             _ => true,
         }
     }
+}
+
+/// A `reqwest::Error` that reports a timeout, for a call that ends at its
+/// deadline before sending: the generated client's transport seam can only
+/// return reqwest errors, and reqwest has no public constructor, so this one
+/// comes from reading a local body whose stream fails with `TimedOut` (no
+/// I/O). `None` only if reqwest stopped reporting that as an error.
+async fn deadline_error() -> Option<reqwest::Error> {
+    let failing = futures::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the call deadline comes before the rate limiter allows another request",
+        ))
+    });
+    let resp = reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+    resp.bytes().await.err().filter(reqwest::Error::is_timeout)
 }
 
 /// Adds the attempts header, and buffers a non-success body so the error

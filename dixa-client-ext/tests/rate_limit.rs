@@ -181,3 +181,34 @@ async fn throttled_retries_absorb_an_over_eager_limit() {
     assert!(stats.throttled > 0, "{stats:?}");
     assert_eq!(stats.retries, stats.throttled);
 }
+
+#[tokio::test]
+async fn a_rate_limit_wait_past_the_call_deadline_fails_at_once_without_sending() {
+    // 1 request per second, burst 1 (so every call after the first waits a
+    // full slot), against a call deadline of half a second.
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let c = DixaClient::new(
+        Config::new("k")
+            .base_url(server.base_url())
+            .rate_limit(RateLimit::per_second(1.0, 1))
+            .call_timeout(Some(Duration::from_millis(500)))
+            .clock(Arc::new(clock.clone())),
+    )
+    .unwrap();
+    c.send_raw(Method::POST, server.url("/v1/tags"), None, "op").await.unwrap();
+    let err = c.send_raw(Method::POST, server.url("/v1/tags"), None, "op").await.unwrap_err();
+    assert!(
+        matches!(err, dixa_client_ext::error::Error::Timeout { kind: dixa_client_ext::error::TimeoutKind::Call, .. }),
+        "{err:?}"
+    );
+    // Nothing slept past the deadline, and the POST was not sent.
+    assert!(clock.sleeps().is_empty(), "slept {:?}", clock.sleeps());
+    assert_eq!(server.count(), 1);
+    // The refused call gave its slot back: once the first slot has passed,
+    // the next call goes without waiting.
+    clock.advance(interval(1.0));
+    c.send_raw(Method::POST, server.url("/v1/tags"), None, "op").await.unwrap();
+    assert!(clock.sleeps().is_empty(), "slept {:?}", clock.sleeps());
+    assert_eq!(server.count(), 2);
+}

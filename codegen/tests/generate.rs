@@ -110,3 +110,27 @@ fn snapshot_unions_and_value_sets() {
     let enums: Vec<_> = g.normalized.custom.open_enums.iter().map(|e| json!({ "name": e.name, "values": e.values, "used_by": e.used_by })).collect();
     insta::assert_json_snapshot!("open_enums", enums);
 }
+
+#[test]
+fn every_operation_name_is_the_generated_method_name() {
+    // Also over odd ids (keywords, leading digits), which progenitor renames.
+    let mut spec = common::dixa_like();
+    spec["paths"]["/v1/x"] = json!({ "get": { "operationId": "X_type", "tags": ["X"], "responses": { "200": common::ok("Created") } } });
+    spec["paths"]["/v1/y"] = json!({ "get": { "operationId": "Y_3dSecure", "tags": ["Y"], "responses": { "200": common::ok("Created") } } });
+    for g in [real(), generate(spec.to_string().as_bytes(), "spec.json").unwrap_or_else(|e| panic!("{e}"))] {
+        for op in &g.normalized.operations {
+            // prettyplease may wrap the signature: look at what follows the name.
+            let emitted = g.client.match_indices(&format!("pub fn {}(", op.operation_id)).any(|(at, _)| {
+                g.client[at..].chars().take(80).collect::<String>().contains("-> builder::")
+            });
+            assert!(
+                emitted,
+                "OPERATIONS names `{}` but progenitor emitted another method for {} {}",
+                op.operation_id,
+                op.method,
+                op.path
+            );
+            assert!(g.client.contains(&format!("operation_id: \"{}\"", op.operation_id)), "hooks get `{}`", op.operation_id);
+        }
+    }
+}

@@ -38,7 +38,7 @@ fn operations_drop_the_tag_prefix_and_snake_case() {
 #[test]
 fn operations_keep_the_tag_only_when_short_names_collide() {
     let mut spec = dixa_like();
-    spec["paths"]["/v1/teams"] = json!({ "get": { "operationId": "Teams_listConversations", "responses": { "200": common::ok("Page") } } });
+    spec["paths"]["/v1/teams"] = json!({ "get": { "operationId": "Teams_listConversations", "tags": ["Teams"], "responses": { "200": common::ok("Page") } } });
     let n = run(&spec);
     let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
     assert!(ids.contains(&"conversations_list_conversations") && ids.contains(&"teams_list_conversations"), "{ids:?}");
@@ -287,4 +287,47 @@ fn request_arrays_become_nullable_only_on_the_request_side() {
 fn a_document_without_schemas_is_a_typed_error() {
     let err = normalize(&json!({ "openapi": "3.0.3", "paths": {} })).unwrap_err();
     assert!(err.to_string().contains("components.schemas"), "{err}");
+}
+
+#[test]
+fn operations_without_an_id_are_named_with_their_method() {
+    // The synthesized id must not lose its verb to the tag-prefix rule:
+    // `get_v1_agents_agent_id`, not `v1_agents_agent_id`.
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/agents/{agentId}"] = json!({
+        "get": { "responses": { "200": common::ok("Created") } }
+    });
+    spec["paths"]["/v1/teams/{teamId}"] = json!({
+        "get": { "responses": { "200": common::ok("Created") } },
+        "delete": { "responses": { "204": { "description": "gone" } } }
+    });
+    let n = run(&spec);
+    let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
+    for id in ["get_v1_agents_agent_id", "get_v1_teams_team_id", "delete_v1_teams_team_id"] {
+        assert!(ids.contains(&id), "{id} missing: {ids:?}");
+    }
+}
+
+#[test]
+fn operations_drop_only_a_prefix_that_is_one_of_their_tags() {
+    // `list_agents_v2` is a plain snake_case id, not `Tag_rest`: keep it whole.
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/agents"] = json!({ "get": { "operationId": "list_agents_v2", "tags": ["Agents"], "responses": { "200": common::ok("Created") } } });
+    let n = run(&spec);
+    let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
+    assert!(ids.contains(&"list_agents_v2"), "{ids:?}");
+    assert!(ids.contains(&"list_conversations"), "tag prefixes are still dropped: {ids:?}");
+}
+
+#[test]
+fn operation_names_are_the_identifiers_progenitor_emits() {
+    // progenitor sanitizes method names (`type` -> `type_`, `3dSecure` ->
+    // `_3d_secure`) and passes the sanitized name to hooks; OPERATIONS must
+    // carry the same name or `OperationMeta::find` misses the operation.
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/x"] = json!({ "get": { "operationId": "X_type", "tags": ["X"], "responses": { "200": common::ok("Created") } } });
+    spec["paths"]["/v1/y"] = json!({ "get": { "operationId": "Y_3dSecure", "tags": ["Y"], "responses": { "200": common::ok("Created") } } });
+    let n = run(&spec);
+    let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
+    assert!(ids.contains(&"type_") && ids.contains(&"_3d_secure"), "{ids:?}");
 }

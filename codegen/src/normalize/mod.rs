@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-pub use names::{rust_type_name, snake, wire_tag};
+pub use names::{method_name, rust_type_name, snake, wire_tag};
 pub use report::{Report, ReportLine};
 
 /// The name of the one error schema every operation's 4xx/5xx responses

@@ -29,6 +29,25 @@ pub fn snake(name: &str) -> String {
     name.to_snake_case()
 }
 
+/// The method name progenitor 0.15 emits for operationId `id`.
+///
+/// Mirrors progenitor's `sanitize(id, Case::Snake)`: snake case, a leading
+/// `_` before a non-identifier start (`3dSecure` -> `_3d_secure`), a trailing
+/// `_` after a keyword (`type` -> `type_`). progenitor passes this sanitized
+/// name to hooks as `OperationInfo::operation_id`, so the normalized
+/// operationId must already be in this form for `OPERATIONS` to match what
+/// the generated code reports.
+pub fn method_name(id: &str) -> String {
+    let cleaned: String = id.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
+    let out = cleaned.to_snake_case();
+    let out = match out.chars().next() {
+        None => "x".to_string(),
+        Some(c) if c.is_alphabetic() => out,
+        Some(_) => format!("_{out}"),
+    };
+    if typify::accept_as_ident(&out) { out } else { format!("{out}_") }
+}
+
 /// The `_type` value Dixa puts on the wire for the variant schema `schema`.
 ///
 /// The spec exporter names generic instances `Base_Arg1_Arg2` and breaks name
@@ -65,6 +84,17 @@ mod tests {
         // No unsuffixed schema: the digits belong to the name.
         assert_eq!(wire_tag("Oauth2", &all), "Oauth2");
         assert_eq!(wire_tag("EmailConversation", &all), "EmailConversation");
+    }
+
+    #[test]
+    fn method_name_is_a_fixed_point_identifier() {
+        assert_eq!(method_name("downgradeAgent"), "downgrade_agent");
+        assert_eq!(method_name("type"), "type_");
+        assert_eq!(method_name("3dSecure"), "_3d_secure");
+        assert_eq!(method_name("list-agents v2"), "list_agents_v2");
+        for id in ["type", "3dSecure", "self", "list_agents"] {
+            assert_eq!(method_name(&method_name(id)), method_name(id), "{id}: progenitor must not rename it again");
+        }
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //!
 //! Defect: the spec's operationIds are `Tag_verbNoun` (`Agents_downgradeAgent`);
 //! progenitor turns them into methods like `agents_downgrade_agent`, which
-//! repeat the tag. Rule: drop the `Tag_` prefix and snake-case the rest
-//! (`downgrade_agent`); when two operations would get the same name, both keep
-//! the full snake-cased id (`agents_list`, `teams_list`), so the result never
-//! depends on which operation was seen first. An operation without an
-//! operationId gets one from its method and path, so a future spec that omits
-//! one still generates.
+//! repeat the tag. Rule: drop a `Tag_` prefix that is one of the operation's
+//! own `tags` (an id like `list_agents_v2` has no such prefix and is kept
+//! whole) and snake-case the rest (`downgrade_agent`); when two operations
+//! would get the same name, both keep the full snake-cased id (`agents_list`,
+//! `teams_list`), so the result never depends on which operation was seen
+//! first. An operation without an operationId gets one from its method and
+//! path (`get_v1_agents_agent_id`), so a future spec that omits one still
+//! generates. Names are put in the form progenitor emits ([`method_name`]:
+//! `type` -> `type_`), because progenitor hands that form to hooks and the
+//! `OPERATIONS` table must match it.
 //!
 //! The pass also records each operation's metadata (method, path template,
 //! whether it is paginated) for the generated `OPERATIONS` table.
@@ -16,12 +20,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{names::snake, ref_name, Context, NormalizeError, Operation, METHODS};
+use super::{names::method_name, ref_name, Context, NormalizeError, Operation, METHODS};
 
 const PASS: &str = "operations";
 
 pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
-    // (path, method, raw id)
+    // (path, method, raw id, the id without its tag prefix)
     let mut found = Vec::new();
     let paths = cx.spec["paths"].as_object().cloned().unwrap_or_default();
     for (path, item) in &paths {
@@ -29,6 +33,7 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
             let Some(op) = item.get(m) else { continue };
             let id = match op.get("operationId") {
                 Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                // No tag prefix here, so the verb survives.
                 None => format!("{m}_{}", path.replace(['/', '{', '}', '-'], "_")),
                 Some(other) => {
                     return Err(NormalizeError::shape(
@@ -38,19 +43,22 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                     ))
                 }
             };
-            found.push((path.clone(), m, id));
+            let tags: Vec<&str> = op.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let short = match id.split_once('_') {
+                Some((prefix, rest)) if !rest.is_empty() && tags.contains(&prefix) => method_name(rest),
+                _ => method_name(&id),
+            };
+            found.push((path.clone(), m, id, short));
         }
     }
 
-    let short = |id: &str| snake(id.split_once('_').map_or(id, |(_, rest)| rest));
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, _, id) in &found {
-        *counts.entry(short(id)).or_default() += 1;
+    for (_, _, _, short) in &found {
+        *counts.entry(short.clone()).or_default() += 1;
     }
     let mut seen_full: BTreeMap<String, String> = BTreeMap::new();
-    for (path, m, id) in found {
-        let candidate = short(&id);
-        let new_id = if counts[&candidate] > 1 { snake(&id) } else { candidate };
+    for (path, m, id, short) in found {
+        let new_id = if counts[&short] > 1 { method_name(&id) } else { short.clone() };
         let location = format!("{} {path}", m.to_uppercase());
         if let Some(other) = seen_full.insert(new_id.clone(), location.clone()) {
             return Err(NormalizeError::shape(
@@ -61,7 +69,7 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         }
         let paginated = is_paginated(&cx.spec["paths"][&path][m], &cx.spec);
         cx.spec["paths"][&path][m]["operationId"] = Value::String(new_id.clone());
-        let note = if new_id == snake(&id) && new_id != short(&id) { " (tag kept: the short name is shared)" } else { "" };
+        let note = if new_id != short { " (tag kept: the short name is shared)" } else { "" };
         cx.report.add(PASS, &location, format!("operationId {id} -> {new_id}{note}{}", if paginated { "; paginated" } else { "" }));
         cx.operations.push(Operation {
             spec_operation_id: id,

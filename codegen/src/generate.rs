@@ -170,7 +170,16 @@ fn attempt(settings: &GenerationSettings, spec: &Value) -> Result<Result<TokenSt
 }
 
 /// The first operation that fails when generated alone, as `METHOD /path (id)`.
+///
+/// `None` when the document fails without any operation too (the fault is in
+/// the component schemas, which are generated whatever the operations are):
+/// then every operation fails alone, and naming the first would mislead.
 fn culprit(settings: &GenerationSettings, normalized: &Normalized) -> Option<String> {
+    let mut bare = normalized.spec.clone();
+    bare["paths"] = Value::Object(serde_json::Map::new());
+    if !matches!(attempt(settings, &bare), Ok(Ok(_))) {
+        return None;
+    }
     normalized.operations.iter().find_map(|op| {
         let mut alone = normalized.spec.clone();
         let item = alone["paths"][&op.path].clone();

@@ -21,3 +21,20 @@ fn a_progenitor_panic_names_the_operation() {
         Ok(_) => panic!("expected a caught panic, generation succeeded"),
     }
 }
+
+#[test]
+fn a_failure_outside_every_operation_names_none() {
+    // A component schema openapiv3 cannot read (an OpenAPI 3.1 type list)
+    // fails every operation "alone" too; blaming the first one would send
+    // the reader to the wrong place.
+    let mut spec = common::dixa_like();
+    spec["components"]["schemas"]["Unused"] = json!({ "type": ["string", "null"] });
+    match generate(spec.to_string().as_bytes(), "spec.json") {
+        Err(GenerateError::Progenitor { operation, message }) => {
+            assert_eq!(operation, None, "{message}");
+            assert!(message.contains("openapiv3"), "{message}");
+        }
+        Err(other) => panic!("expected a progenitor error, got {other}"),
+        Ok(_) => panic!("expected an error"),
+    }
+}

@@ -187,6 +187,7 @@ impl Context {
             return Err(NormalizeError::shape("load", "paths", "missing or not an object"));
         }
         let raw_schema_names = schemas.keys().cloned().collect();
+        check_refs(&spec, &spec, &mut Vec::new())?;
         Ok(Self {
             spec,
             raw_schema_names,
@@ -220,6 +221,40 @@ impl Context {
     pub fn replace(&mut self, name: &str, path: String) {
         self.custom.replacements.insert(rust_type_name(name), path);
     }
+}
+
+/// Fails on the first local `$ref` that points to nothing, naming where it is
+/// (`components.schemas.X.properties.y`).
+///
+/// Without this, progenitor panics (`$ref ... is missing`) on the first use it
+/// meets, which may be far from the dangling reference. Examples are data and
+/// are not searched.
+fn check_refs<'a>(doc: &Value, v: &'a Value, at: &mut Vec<&'a str>) -> Result<(), NormalizeError> {
+    match v {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                let resolves = target.strip_prefix('#').is_some_and(|p| doc.pointer(p).is_some());
+                if target.starts_with('#') && !resolves {
+                    return Err(NormalizeError::shape("load", at.join("."), format!("$ref `{target}` points to nothing in the document")));
+                }
+            }
+            for (k, child) in map {
+                if k == "example" || k == "examples" {
+                    continue;
+                }
+                at.push(k);
+                check_refs(doc, child, at)?;
+                at.pop();
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                check_refs(doc, child, at)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// HTTP methods an OpenAPI path item may hold, in the order they are visited.

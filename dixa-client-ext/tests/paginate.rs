@@ -435,6 +435,74 @@ async fn prefetch_yields_the_same_items_in_order_and_fetches_one_page_ahead() {
     assert_eq!(items, plain);
 }
 
+/// A clock whose sleeps never end, counting sleeps started and sleeps
+/// dropped: a request parked on the rate limiter stays parked until the
+/// task holding it is dropped.
+#[derive(Clone, Default)]
+struct ParkingClock {
+    started: Arc<std::sync::atomic::AtomicUsize>,
+    dropped: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl dixa_client_ext::clock::Clock for ParkingClock {
+    fn now(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+    fn wall(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
+    fn sleep(&self, _: std::time::Duration) -> futures::future::BoxFuture<'static, ()> {
+        struct OnDrop(Arc<std::sync::atomic::AtomicUsize>);
+        impl Drop for OnDrop {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        self.started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let guard = OnDrop(Arc::clone(&self.dropped));
+        Box::pin(async move {
+            let _guard = guard;
+            futures::future::pending::<()>().await
+        })
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_stream_aborts_a_prefetch_in_flight() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let server = Canned::start(three_pages()).await;
+    let clock = ParkingClock::default();
+    // One request per 100 s, burst 1: the first page goes at once, and the
+    // prefetch of the second parks on the limiter (on the parking clock).
+    let c = DixaClient::new(
+        Config::new("test-key-not-secret")
+            .base_url(server.base_url())
+            .rate_limit(RateLimit::per_second(0.01, 1))
+            .clock(Arc::new(clock.clone())),
+    )
+    .expect("client");
+    let mut pages = c.paginate(ListThings::new(4)).prefetch(true).pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(first.len(), 4);
+    let within = |what: &'static str, cond: Box<dyn Fn() -> bool>| async move {
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while !cond() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{what}"));
+    };
+    let started = Arc::clone(&clock.started);
+    within("the prefetch starts waiting", Box::new(move || started.load(SeqCst) == 1)).await;
+    assert_eq!(clock.dropped.load(SeqCst), 0);
+    drop(pages);
+    let dropped = Arc::clone(&clock.dropped);
+    within("dropping the stream aborts the prefetch", Box::new(move || dropped.load(SeqCst) == 1)).await;
+    // The second page was never sent.
+    assert_eq!(server.requests().len(), 1);
+}
+
 #[tokio::test]
 async fn an_undecodable_page_reports_the_json_path() {
     let server = Canned::start(|_: &Recorded| {

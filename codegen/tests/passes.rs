@@ -331,3 +331,69 @@ fn operation_names_are_the_identifiers_progenitor_emits() {
     let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
     assert!(ids.contains(&"type_") && ids.contains(&"_3d_secure"), "{ids:?}");
 }
+
+// ---- load: shapes no pass should meet ---------------------------------------
+
+#[test]
+fn a_dangling_ref_is_a_typed_error_naming_where_it_is() {
+    // progenitor would panic (`$ref ... is missing`) and the panic could only
+    // be pinned on some operation that happens to reach it.
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["agent"] = r("Agent");
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "load", location, problem }) => {
+            assert_eq!(location, "components.schemas.ChatConversation.properties.agent");
+            assert!(problem.contains("#/components/schemas/Agent"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["get"]["responses"]["200"] = common::ok("Gone");
+    let err = normalize(&spec).unwrap_err().to_string();
+    assert!(err.contains("paths./v1/conversations.get.responses.200") && err.contains("Gone"), "{err}");
+}
+
+#[test]
+fn values_that_map_to_the_same_rust_name_are_a_typed_error() {
+    // typify would panic ("Failed to make unique variant names") on the
+    // closed one; the open one would emit two variants with one name.
+    for holder in ["CreateInput", "ChatConversation"] {
+        let mut spec = dixa_like();
+        spec["components"]["schemas"][holder]["properties"]["mode"] = json!({ "type": "string", "description": "values: [fast lane, fast-lane]" });
+        match normalize(&spec) {
+            Err(NormalizeError::UnexpectedShape { pass: "value_sets", location, problem }) => {
+                assert_eq!(location, format!("{holder}.mode"));
+                assert!(problem.contains("fast lane") && problem.contains("fast-lane") && problem.contains("FastLane"), "{problem}");
+            }
+            other => panic!("{holder}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn values_lists_drop_quotes_around_values() {
+    // `values: ["A", 'B', `C`]` names A, B and C; the quotes are not on the wire.
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["mode"] =
+        json!({ "type": "string", "description": "Possible values: [\"Fast\", 'Slow', `Mid-way`, ]." });
+    let n = run(&spec);
+    let mode = n.custom.open_enums.iter().find(|e| e.name == "Mode").expect("lifted");
+    assert_eq!(mode.values, ["Fast", "Mid-way", "Slow"]);
+}
+
+#[test]
+fn union_variants_that_map_to_the_same_rust_name_are_a_typed_error() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["video-call"] = json!({ "type": "object" });
+    spec["components"]["schemas"]["VideoCall"] = json!({ "type": "object" });
+    let members = spec["components"]["schemas"]["Conversation"]["oneOf"].as_array_mut().unwrap();
+    members.push(r("video-call"));
+    members.push(r("VideoCall"));
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "unions", location, problem }) => {
+            assert_eq!(location, "Conversation");
+            assert!(problem.contains("video-call") && problem.contains("VideoCall"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

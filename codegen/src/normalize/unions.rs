@@ -16,8 +16,8 @@
 //! occur in a response is OPEN (an `Unknown` variant keeps unknown tags and
 //! their JSON); a request-only one is closed. A variant that declares `_type`
 //! itself has it removed (the union owns the tag). Two members with the same
-//! wire tag, inline members, or members that are not objects are errors: the
-//! union could not be decoded by its tag.
+//! wire tag (or the same Rust variant name), inline members, or members that
+//! are not objects are errors: the union could not be decoded by its tag.
 
 use std::collections::BTreeMap;
 
@@ -79,11 +79,19 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                 format!("members {} all have wire tag `{tag}`; the union cannot be decoded by `_type`", schemas.join(", ")),
             ));
         }
+        let mut by_rust_name: BTreeMap<String, &str> = BTreeMap::new();
         for v in &mut variants {
             // The tag is the variant name unless it is not an identifier or
             // would collide with the fallback variant.
             let candidate = rust_type_name(&v.tag);
             v.rust_name = if candidate == "Unknown" { format!("{candidate}{}", rust_type_name(name)) } else { candidate };
+            if let Some(other) = by_rust_name.insert(v.rust_name.clone(), &v.schema) {
+                return Err(NormalizeError::shape(
+                    PASS,
+                    name,
+                    format!("members `{other}` and `{}` both become Rust variant `{}`; the enum cannot hold both", v.schema, v.rust_name),
+                ));
+            }
         }
         unions.push(Union {
             schema: name.clone(),

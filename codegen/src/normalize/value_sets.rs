@@ -41,7 +41,14 @@ pub(crate) fn parse_value_set(s: &Value) -> Option<Vec<String>> {
         let d = s.get("description").and_then(Value::as_str)?;
         let start = d.find("values: [")? + "values: [".len();
         let len = d[start..].find(']')?;
-        d[start..start + len].split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
+        // Writers quote values now and then (`"A"`, `'A'`, `` `A` ``); the
+        // quotes are not part of the value on the wire.
+        d[start..start + len]
+            .split(',')
+            .map(|v| v.trim().trim_matches(|c| matches!(c, '"' | '\'' | '`')).trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
     };
     values.sort();
     values.dedup();
@@ -83,12 +90,31 @@ impl Occurrence {
     }
 }
 
+/// Fails when two values of one set would become the same Rust variant
+/// (`fast lane` and `fast-lane` are both `FastLane`): typify panics on that
+/// for closed sets and the open enum would not compile.
+fn check_distinct(values: &[String], location: &str) -> Result<(), NormalizeError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for v in values {
+        let variant = rust_type_name(v);
+        if let Some(other) = seen.insert(variant.clone(), v) {
+            return Err(NormalizeError::shape(
+                PASS,
+                location,
+                format!("values `{other}` and `{v}` both become Rust variant `{variant}`; the enum cannot tell them apart"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     let usage = Usage::of(cx);
     let mut named = Vec::new();
     let mut inline = Vec::new();
     for (name, s) in cx.schemas() {
         if let Some(values) = parse_value_set(s) {
+            check_distinct(&values, name)?;
             named.push((name.clone(), values));
             continue;
         }
@@ -99,6 +125,7 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                 _ => (p, false),
             };
             if let Some(values) = parse_value_set(target) {
+                check_distinct(&values, &format!("{name}.{prop}"))?;
                 inline.push(Occurrence { schema: name.clone(), property: prop.clone(), item, values });
             }
         }

@@ -831,6 +831,53 @@ mod tests {
     }
 
     #[test]
+    fn tricky_links_never_leave_the_configured_origin() {
+        let base = url("https://dev.dixa.io/");
+        let current = url("https://dev.dixa.io/v1/agents?pageLimit=2");
+        // Followed, on the configured origin.
+        for (link, want) in [
+            // A backslash is a slash in special schemes: still a path on our host.
+            ("/\\evil.example/v1/agents", "https://dev.dixa.io//evil.example/v1/agents"),
+            ("/@evil.example/v1", "https://dev.dixa.io/@evil.example/v1"),
+            ("HTTPS://DEV.DIXA.IO/v1/agents?pageKey=x", "https://dev.dixa.io/v1/agents?pageKey=x"),
+            ("//dev.dixa.io/v1/agents?pageKey=x", "https://dev.dixa.io/v1/agents?pageKey=x"),
+            // A path without a leading slash is relative to the current page (RFC 3986).
+            ("v1/agents?pageKey=x", "https://dev.dixa.io/v1/v1/agents?pageKey=x"),
+            ("  /v1/agents?pageKey=x  ", "https://dev.dixa.io/v1/agents?pageKey=x"),
+        ] {
+            let got = resolve_link(&base, &current, link).unwrap_or_else(|e| panic!("{link}: {e}"));
+            assert_eq!(got.as_str(), want, "{link}");
+        }
+        // Refused: another origin, or credentials, however spelled.
+        for link in [
+            "\\\\evil.example/v1/agents",
+            "https://dev.dixa.io@evil.example/v1/agents",
+            "https://dev.dixa.io.evil.example/v1/agents",
+            "http://dev.dixa.io:443/v1/agents",
+            "//user@dev.dixa.io/v1/agents",
+            "https://:pw@dev.dixa.io/v1/agents",
+            "ftp://dev.dixa.io/v1/agents",
+        ] {
+            match resolve_link(&base, &current, link) {
+                Err(Error::ForeignNextLink { url }) => assert!(!url.contains("pw") && !url.contains("user"), "{link}: {url}"),
+                other => panic!("{link}: expected ForeignNextLink, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn cursor_identity_ignores_query_order_and_percent_encoding() {
+        let a = url("https://dev.dixa.io/v1/agents/?pageKey=YWJj%3D%3D&pageLimit=10");
+        let b = url("https://dev.dixa.io/v1/agents/?pageLimit=10&pageKey=YWJj==");
+        let c = url("https://dev.dixa.io/v1/agents/?pageKey=%59%57%4A%6A%3D%3D");
+        assert_eq!(cursor_identity(&a), cursor_identity(&b));
+        assert_eq!(cursor_identity(&a), cursor_identity(&c));
+        // A different cursor is a different identity.
+        let d = url("https://dev.dixa.io/v1/agents/?pageKey=YWJk%3D%3D");
+        assert_ne!(cursor_identity(&a), cursor_identity(&d));
+    }
+
+    #[test]
     fn query_only_links_resolve_against_the_current_page() {
         let base = url("https://dev.dixa.io/");
         let current = url("https://dev.dixa.io/v1/agents?pageLimit=2");

@@ -53,13 +53,19 @@ pub fn method_name(id: &str) -> String {
 /// The spec exporter names generic instances `Base_Arg1_Arg2` and breaks name
 /// clashes by appending a number; neither is on the wire:
 /// - `BulkActionSuccess_BulkError_Agent` -> `BulkActionSuccess`
-/// - `NotFound1` -> `NotFound` when a schema `NotFound` exists in the spec
-///   (otherwise the digits are part of the real name, e.g. `Oauth2`).
+/// - `NotFound1` -> `NotFound` when a schema `NotFound` exists in the spec,
+///   or another numbered one (`Text1` and `Text2` without `Text`: the clash
+///   is between those two); otherwise the digits are part of the real name,
+///   e.g. `Oauth2`.
 pub fn wire_tag(schema: &str, all_schemas: &BTreeSet<String>) -> String {
     let base = schema.split('_').next().unwrap_or(schema);
     let base = if base.is_empty() { schema } else { base };
-    let trimmed = base.trim_end_matches(|c: char| c.is_ascii_digit());
-    if trimmed.len() < base.len() && !trimmed.is_empty() && all_schemas.contains(trimmed) {
+    let trim = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let trimmed = &base[..trim(base)];
+    let numbered_sibling = || {
+        all_schemas.iter().any(|o| o.as_str() != base && o.len() > trimmed.len() && o.starts_with(trimmed) && trim(o) == trimmed.len())
+    };
+    if trimmed.len() < base.len() && !trimmed.is_empty() && (all_schemas.contains(trimmed) || numbered_sibling()) {
         trimmed.to_string()
     } else {
         base.to_string()
@@ -82,6 +88,11 @@ mod tests {
         assert_eq!(wire_tag("NotFound1", &all), "NotFound");
         assert_eq!(wire_tag("Text2", &all), "Text");
         // No unsuffixed schema: the digits belong to the name.
+        assert_eq!(wire_tag("Oauth2", &all), "Oauth2");
+        // Numbered siblings without the plain name: still a clash suffix.
+        let all = names(&["Image1", "Image2", "Oauth2"]);
+        assert_eq!(wire_tag("Image1", &all), "Image");
+        assert_eq!(wire_tag("Image2", &all), "Image");
         assert_eq!(wire_tag("Oauth2", &all), "Oauth2");
         assert_eq!(wire_tag("EmailConversation", &all), "EmailConversation");
     }

@@ -202,6 +202,7 @@ impl Error {
     /// timeout; reqwest cannot tell which limit fired), the rest
     /// [`Error::Transport`].
     pub(crate) fn from_reqwest(e: reqwest::Error, context: &'static str) -> Error {
+        let e = without_query(e);
         if e.is_timeout() {
             Error::Timeout { kind: TimeoutKind::Attempt, after: None }
         } else if e.is_builder() {
@@ -210,6 +211,18 @@ impl Error {
             Error::Transport { context, source: e }
         }
     }
+}
+
+/// Drops the query string from the URL a reqwest error names (its Display
+/// shows it): queries carry cursors and personal data (`?email=`,
+/// `?phone=`), and errors end up in logs. The path stays, to say which call
+/// failed; this matches what the tracing span records.
+pub(crate) fn without_query(mut e: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = e.url_mut() {
+        url.set_query(None);
+        url.set_fragment(None);
+    }
+    e
 }
 
 impl From<reqwest::Error> for Error {

@@ -386,7 +386,9 @@ impl DixaTransport {
                             }
                             Ok(finish_response(resp, attempt).await)
                         }
-                        Err(error) => Err(Failure { error, timeout: timeout_fired }),
+                        // Without its query, also for callers of the
+                        // generated client who never convert to our Error.
+                        Err(error) => Err(Failure { error: crate::error::without_query(error), timeout: timeout_fired }),
                     };
                 }
             }

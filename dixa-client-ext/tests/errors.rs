@@ -138,6 +138,30 @@ async fn refused_connection_is_a_transport_error() {
 }
 
 #[tokio::test]
+async fn transport_errors_keep_the_path_but_not_the_query_string() {
+    // Query strings carry cursors and personal data (`?email=`, `?phone=`);
+    // errors end up in logs, so they name the path only, as the span does.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let url = format!("{base}/v1/endusers?email=jane%40example.com&pageKey=cursor-xyz");
+    let err = client(&base)
+        .send_raw(Method::GET, reqwest::Url::parse(&url).unwrap(), None, "op")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let mut texts = vec![err.to_string(), format!("{err:?}")];
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        texts.push(s.to_string());
+        source = s.source();
+    }
+    for text in texts {
+        assert!(!text.contains("jane") && !text.contains("cursor-xyz"), "query string in an error: {text}");
+    }
+    assert!(err.to_string().contains("/v1/endusers"), "{err}");
+}
+
+#[tokio::test]
 async fn call_deadline_is_reported_as_a_call_timeout() {
     let server = Server::start(vec![Reply::Hang]).await;
     let c = DixaClient::new(

@@ -21,7 +21,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("recover") => recover::run(&root, args.iter().any(|a| a == "--check")),
         Some("generate") => generate::run(&root, false),
-        Some("check") => recover::run(&root, true).and_then(|()| generate::run(&root, true)),
+        // Both halves run even when the first fails, so one CI run shows
+        // every stale artifact and every fix command.
+        Some("check") => match (recover::run(&root, true), generate::run(&root, true)) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+            (Err(a), Err(b)) => Err(format!("{a}\n\n{b}")),
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

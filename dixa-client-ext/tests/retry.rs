@@ -387,3 +387,33 @@ async fn generated_post_hitting_429_waits_retry_after_and_succeeds() {
     assert_eq!(r.header("authorization"), Some(KEY));
     assert_eq!(r.header("api-version"), None);
 }
+
+#[tokio::test]
+async fn proxy_pages_on_get_are_retried_then_surface_as_api_errors_with_the_raw_body() {
+    const HTML: &str = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    for (reply, status, body) in [
+        (Reply::body(502, "text/html", HTML), StatusCode::BAD_GATEWAY, HTML),
+        (Reply::status(503), StatusCode::SERVICE_UNAVAILABLE, ""),
+    ] {
+        // Through send_raw and through a generated operation.
+        for generated in [false, true] {
+            let server = Server::start(vec![reply.clone()]).await;
+            let clock = ManualClock::new();
+            let c = client(&server, &clock);
+            let err = if generated {
+                c.call(c.tags_list_tags().send()).await.unwrap_err()
+            } else {
+                c.send_raw(Method::GET, server.url("/v1/tags"), None, "op").await.unwrap_err()
+            };
+            assert_eq!(server.count(), 4, "{status} generated={generated}: every attempt used");
+            match &err {
+                Error::Api { status: s, message, body: b } => {
+                    assert_eq!(*s, status, "generated={generated}");
+                    assert_eq!(message, &None);
+                    assert_eq!(b.as_ref(), body.as_bytes(), "generated={generated}");
+                }
+                other => panic!("{status} generated={generated}: expected Api, got {other:?}"),
+            }
+        }
+    }
+}

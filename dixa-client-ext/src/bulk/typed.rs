@@ -106,6 +106,63 @@ mod tests {
         assert_eq!(f[3].raw.as_ref().unwrap()["_type"], json!("BulkActionDeferred"));
     }
 
+    /// Every failure kind and an unknown outcome, as one body.
+    fn all_failure_kinds() -> serde_json::Value {
+        json!({"data": [
+            {"_type": "BulkActionFailure", "error": {"_type": "NotFound", "id": "a", "message": "m0"}},
+            {"_type": "BulkActionFailure", "error": {"_type": "Validation", "id": "b", "message": "m1"}},
+            {"_type": "BulkActionFailure", "error": {"_type": "Integrity", "id": "c", "message": "m2"}},
+            {"_type": "BulkActionFailure", "error": {"_type": "EmptyPatchSet", "id": "d", "message": "m3"}},
+            {"_type": "BulkActionFailure", "error": {"_type": "Infrastructure", "id": "e", "message": "m4"}},
+            {"_type": "BulkActionFailure", "error": {"_type": "ErrorResponse", "message": "m5"}},
+            {"_type": "BulkActionFailure", "error": {"_type": "QuotaExceeded", "id": "g", "message": "m6"}},
+            {"_type": "BulkActionPending", "id": "h", "message": "m7"},
+        ]})
+    }
+
+    fn assert_all_failure_kinds(outcomes: &BulkOutcomes<impl std::fmt::Debug>) {
+        assert_eq!((outcomes.len(), outcomes.success_count()), (8, 0));
+        let want = [
+            BulkErrorKind::NotFound,
+            BulkErrorKind::Validation,
+            BulkErrorKind::Integrity,
+            BulkErrorKind::EmptyPatchSet,
+            BulkErrorKind::Infrastructure,
+            BulkErrorKind::ErrorResponse,
+            BulkErrorKind::Unknown("QuotaExceeded".into()),
+            BulkErrorKind::UnknownOutcome("BulkActionPending".into()),
+        ];
+        for (i, (f, kind)) in outcomes.failures().iter().zip(want).enumerate() {
+            assert_eq!((f.index, &f.kind), (i, &kind));
+            // ErrorResponse has no id in the spec; `index` still locates the item.
+            let id = ["a", "b", "c", "d", "e", "", "g", "h"][i];
+            assert_eq!(f.id.as_deref(), Some(id).filter(|id| !id.is_empty()), "{f}");
+            assert_eq!(f.message.as_deref(), Some(format!("m{i}").as_str()), "{f}");
+        }
+        // Unknowns keep their raw JSON for the caller.
+        assert!(outcomes.failures()[6].raw.is_some() && outcomes.failures()[7].raw.is_some());
+    }
+
+    #[test]
+    fn agent_and_end_user_outcomes_classify_every_failure_kind_and_unknowns() {
+        let agents: types::BulkUpdateAgentOutput = serde_json::from_value(all_failure_kinds()).unwrap();
+        assert_all_failure_kinds(&BulkOutcomes::from_output(agents));
+        let users: types::BulkPatchEndUsersOutput = serde_json::from_value(all_failure_kinds()).unwrap();
+        assert_all_failure_kinds(&BulkOutcomes::from_output(users));
+        let ids: types::BulkQueueEndpointOutput = serde_json::from_value(all_failure_kinds()).unwrap();
+        assert_all_failure_kinds(&BulkOutcomes::from_output(ids));
+    }
+
+    #[test]
+    fn an_unknown_note_outcome_is_a_failure_with_its_raw_json() {
+        let body = json!({"data": [{"_type": "BulkActionSkipped", "id": "n1", "message": "duplicate"}]});
+        let output: types::BulkCreateNoteOutput = serde_json::from_value(body).unwrap();
+        let err = BulkOutcomes::from_output(output).into_result().unwrap_err();
+        let f = &err.failures()[0];
+        assert_eq!(f.kind, BulkErrorKind::UnknownOutcome("BulkActionSkipped".into()));
+        assert_eq!((f.id.as_deref(), f.message.as_deref()), (Some("n1"), Some("duplicate")));
+    }
+
     #[test]
     fn note_failures_are_error_responses() {
         let body = json!({"data": [

@@ -199,8 +199,28 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
         None => handle(&app, &origin, req, next).await,
         Some(fault) => apply_fault(&app, &origin, fault, conn, req, next).await,
     };
+    let resp = json_rejection(resp).await;
     app.counters.status(resp.status().as_u16());
     resp
+}
+
+/// axum's own extractor rejections (e.g. 413 for a body over its default
+/// 2 MB limit) answer in plain text; Dixa answers every error as
+/// `{"message": ...}`, and clients under test parse that, so the text is
+/// wrapped.
+async fn json_rejection(resp: Response) -> Response {
+    let plain_text = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !(resp.status().is_client_error() && plain_text) {
+        return resp;
+    }
+    let status = resp.status().as_u16();
+    // Rejection texts are one line; the cap only guards against surprises.
+    let text = axum::body::to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    message_response(status, String::from_utf8_lossy(&text).trim())
 }
 
 /// Which route a request is for, to count its side effect.

@@ -151,7 +151,8 @@ impl Visitor<'_> for TagSeed {
 /// The members buffered before `_type`, then the rest of the live map.
 struct Chained<I, A> {
     before: I,
-    pending: Option<Value>,
+    /// The buffered member whose key was just handed out, and its value.
+    pending: Option<(String, Value)>,
     rest: A,
 }
 
@@ -160,15 +161,27 @@ impl<'de, I: Iterator<Item = (String, Value)>, A: MapAccess<'de>> MapAccess<'de>
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         if let Some((key, value)) = self.before.next() {
-            self.pending = Some(value);
-            return seed.deserialize(IntoDeserializer::<A::Error>::into_deserializer(key)).map(Some);
+            let out = seed.deserialize(IntoDeserializer::<A::Error>::into_deserializer(key.as_str())).map(Some);
+            self.pending = Some((key, value));
+            return out;
         }
         self.rest.next_key_seed(seed)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
+            // A buffered member is decoded from a `Value`, out of sight of a
+            // path-tracking deserializer wrapped around the whole document:
+            // its path ends at this object. Track the path inside the member
+            // here and put it in the message (`from.email: invalid type ...`).
+            Some((key, value)) => {
+                let mut track = serde_path_to_error::Track::new();
+                seed.deserialize(serde_path_to_error::Deserializer::new(value, &mut track)).map_err(|e| {
+                    let inner = track.path().to_string();
+                    let at = if inner == "." { key } else if inner.starts_with('[') { format!("{key}{inner}") } else { format!("{key}.{inner}") };
+                    de::Error::custom(format_args!("{at}: {e}"))
+                })
+            }
             None => self.rest.next_value_seed(seed),
         }
     }

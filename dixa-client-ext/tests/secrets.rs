@@ -48,6 +48,20 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
     }
 }
 
+/// A `log` logger writing every record into the same capture.
+struct LogCapture(Capture);
+
+impl log::Log for LogCapture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let mut w = self.0.clone();
+        let _ = writeln!(w, "log {} {}: {}", record.level(), record.target(), record.args());
+    }
+    fn flush(&self) {}
+}
+
 fn client(server: &Server, scheme: AuthScheme) -> DixaClient {
     DixaClient::new(
         Config::new(KEY)
@@ -81,6 +95,10 @@ fn capture() -> &'static Capture {
             .with_ansi(false)
             .finish();
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+        // reqwest logs through the `log` crate (hyper-util through
+        // `tracing`): capture its records too, at every level.
+        log::set_logger(Box::leak(Box::new(LogCapture(capture.clone())))).expect("no other logger in this test binary");
+        log::set_max_level(log::LevelFilter::Trace);
         capture
     })
 }
@@ -116,6 +134,8 @@ async fn the_key_is_absent_from_tracing_output() {
 
     let out = capture.text();
     assert_no_key("tracing output", &out);
+    // reqwest's own `log` records were captured (and checked above).
+    assert!(out.contains("log DEBUG reqwest::connect: starting new connection"), "no reqwest log records captured:\n{out}");
     // The span carries what it should...
     for needle in ["dixa.call", "operation=\"Agents_listAgents\"", "method=GET", "path=/v1/agents", "status=200", "attempt=", "duration_ms=", "retrying"] {
         assert!(out.contains(needle), "tracing output lacks `{needle}`:\n{out}");

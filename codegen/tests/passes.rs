@@ -97,11 +97,21 @@ fn deprecated_empty_object_unions_become_deprecated_strings() {
     assert_eq!(kind["type"], "string");
     assert_eq!(kind["deprecated"], true);
     assert!(kind["description"].as_str().is_some_and(|d| d.contains("use `_type`")), "points to _type: {kind}");
+    assert_eq!(schema(&n, "EmailConversation")["required"], json!(["id", "createdAt"]), "unchanged: kind was optional");
     for gone in ["DeprecatedKind", "EmailKind", "ChatKind"] {
         assert!(schema(&n, gone).is_null(), "{gone} removed");
     }
     assert_eq!(n.deprecated_fields.len(), 1);
     assert_eq!((n.deprecated_fields[0].schema.as_str(), n.deprecated_fields[0].property.as_str()), ("EmailConversation", "kind"));
+}
+
+#[test]
+fn deprecated_fields_are_no_longer_required() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["kind"] = r("DeprecatedKind");
+    spec["components"]["schemas"]["ChatConversation"]["required"] = json!(["id", "kind"]);
+    let n = run(&spec);
+    assert_eq!(schema(&n, "ChatConversation")["required"], json!(["id"]));
 }
 
 #[test]

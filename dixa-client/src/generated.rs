@@ -19,11 +19,14 @@ pub mod types {
         /**Replaced by _type field
 
 Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information). Former values: ConversationAssignedActivityType, ConversationAutoreplySentActivityType, ConversationClaimedActivityType, ConversationClosedActivityType, ConversationCreatedByAgentActivityType, ConversationCreatedByCustomerActivityType, ConversationEndUserReplacedActivityType, ConversationLanguageUpdatedActivityType, ConversationOfferAcceptedActivityType, ConversationOfferRejectedActivityType, ConversationOfferTimeoutActivityType, ConversationOfferedActivityType, ConversationPendingActivityType, ConversationRatedActivityType, ConversationRatingCancelledActivityType, ConversationRatingOfferedActivityType, ConversationRatingScheduledActivityType, ConversationRatingUnscheduledActivityType, ConversationReopenedActivityType, ConversationReservedType, ConversationUnassignedActivityType, FollowupAddedActivityType, FollowupExpiredActivityType, FollowupRemovedActivityType, MessageAddedByAgentActivityType, MessageAddedByCustomerActivityType, NoteAddedActivityType, TagAddedActivityType, TagRemovedActivityType, TransferFailedActivityType, TransferInitiatedActivityType, TransferSuccessfulActivityType, UnknownActivityType.*/
-        #[serde(rename = "activityType")]
+        #[serde(
+            rename = "activityType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
         #[deprecated(
             note = "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
         )]
-        pub activity_type: ::std::string::String,
+        pub activity_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attributes: ::std::option::Option<crate::types::ActivityLogAttribute>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -213,11 +216,14 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         /**Replaced by _type field
 
 Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information). Former values: ConversationAnonymizationType, MessageAnonymizationType, UnknownAnonymizationType, UserAnonymizationType.*/
-        #[serde(rename = "entityType")]
+        #[serde(
+            rename = "entityType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
         #[deprecated(
             note = "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
         )]
-        pub entity_type: ::std::string::String,
+        pub entity_type: ::std::option::Option<::std::string::String>,
         pub id: ::uuid::Uuid,
         #[serde(rename = "initiatedAt")]
         pub initiated_at: crate::Timestamp,

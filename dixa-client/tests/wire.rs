@@ -168,8 +168,34 @@ fn deprecated_activity_type_is_a_plain_string() {
     .unwrap();
     #[allow(deprecated)]
     let activity_type = entry.activity_type.clone();
-    assert_eq!(activity_type, "NoteAdded");
+    assert_eq!(activity_type.as_deref(), Some("NoteAdded"));
     assert_eq!(entry.type_, types::ActivityLogEntryType::NoteAdded);
+}
+
+#[test]
+fn a_deprecated_field_dixa_stops_sending_does_not_fail_the_entry() {
+    // Deprecated means it will go away: its absence must not fail a page.
+    let entry: types::ActivityLogEntry = serde_json::from_value(json!({
+        "id": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e",
+        "conversationId": 7,
+        "activityTimestamp": "2021-12-01T12:46:36.581Z[GMT]",
+        "_type": "NoteAdded"
+    }))
+    .expect("decodes without activityType");
+    #[allow(deprecated)]
+    let activity_type = entry.activity_type.clone();
+    assert_eq!(activity_type, None);
+    let status: types::AnonymizationRequestStatus = serde_json::from_value(json!({
+        "id": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e",
+        "_type": "UserAnonymizationType",
+        "initiatedAt": "2021-12-01T12:46:36.581Z",
+        "targetEntityId": "x",
+        "requestedBy": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e"
+    }))
+    .expect("decodes without entityType");
+    #[allow(deprecated)]
+    let entity_type = status.entity_type.clone();
+    assert_eq!(entity_type, None);
 }
 
 #[test]

@@ -6,9 +6,10 @@
 //! decodes as the first empty variant and the value itself is lost; on the
 //! wire the field is a STRING. Rule: a component schema that is deprecated
 //! and whose `oneOf` variants are all property-less objects is deleted; every
-//! property referencing it becomes `{type: string, deprecated: true}` and is
-//! recorded so the generator marks the field `#[deprecated]` (typify has no
-//! deprecation support). The note points to the `_type` member when the
+//! property referencing it becomes `{type: string, deprecated: true}`, no
+//! longer required (deprecated means Dixa will stop sending it, and its
+//! absence must not fail a whole page), and is recorded so the generator
+//! marks the field `#[deprecated]` (typify has no deprecation support). The note points to the `_type` member when the
 //! holding schema has one (it carries the same information, supported). The
 //! now-unreferenced empty variant schemas are deleted too.
 
@@ -67,7 +68,10 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                 }
                 doc.push_str(&format!("Deprecated: {note}. Former values: {}.", variant_values(&variants)));
                 cx.schemas_mut()[&holder]["properties"][&prop] = json!({ "type": "string", "deprecated": true, "description": doc });
-                cx.report.add(PASS, format!("{holder}.{prop}"), format!("{target} (deprecated oneOf of empty objects) -> deprecated string"));
+                if let Some(required) = cx.schemas_mut()[&holder].get_mut("required").and_then(Value::as_array_mut) {
+                    required.retain(|r| r.as_str() != Some(prop.as_str()));
+                }
+                cx.report.add(PASS, format!("{holder}.{prop}"), format!("{target} (deprecated oneOf of empty objects) -> deprecated optional string"));
                 cx.deprecated_fields.push(DeprecatedField { schema: holder.clone(), property: prop.clone(), note });
             }
         }

@@ -35,8 +35,9 @@
 //!   (including a scheme-relative `//host/...` and links carrying
 //!   credentials) is refused with [`Error::ForeignNextLink`].
 //! - **No loops.** Every cursor followed is remembered; a next link whose
-//!   cursor (its `pageKey`, or the whole URL when it has none) was already
-//!   followed ends the stream with [`Error::PaginationLoop`]. The set grows
+//!   cursor (its `pageKey`, or when it has none its path and query, in any
+//!   parameter order or encoding) was already followed ends the stream with
+//!   [`Error::PaginationLoop`]. The set grows
 //!   with the number of pages (one short string each), not with items.
 //! - **Empty pages.** An empty page with a next link is followed; an empty
 //!   page without one ends the stream.
@@ -332,12 +333,22 @@ pub(crate) fn decode_page<T: DeserializeOwned>(status: reqwest::StatusCode, body
 
 /// The identity of a cursor for loop detection: its `pageKey` when it has
 /// one (the position in the listing, whatever `pageLimit` accompanies it),
-/// else the whole resolved URL.
+/// else the path with the decoded query pairs in sorted order, so that a
+/// link repeating an earlier one in another parameter order or percent-
+/// encoding is caught at once rather than after one more lap.
 fn cursor_identity(url: &Url) -> String {
-    url.query_pairs()
-        .find(|(k, _)| k == PAGE_KEY)
-        .map(|(_, v)| format!("{PAGE_KEY}={v}"))
-        .unwrap_or_else(|| url.as_str().to_owned())
+    if let Some((_, v)) = url.query_pairs().find(|(k, _)| k == PAGE_KEY) {
+        return format!("{PAGE_KEY}={v}");
+    }
+    let mut pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    pairs.sort();
+    let mut canonical = url.clone();
+    canonical.set_fragment(None);
+    canonical.set_query(None);
+    if !pairs.is_empty() {
+        canonical.query_pairs_mut().extend_pairs(pairs);
+    }
+    canonical.into()
 }
 
 /// One fetched page.
@@ -892,6 +903,12 @@ mod tests {
         assert_eq!(cursor_identity(&a), cursor_identity(&b));
         let c = url("https://dev.dixa.io/v1/agents?pageLimit=50");
         assert_eq!(cursor_identity(&c), c.as_str());
+        // Without a pageKey: the same query in another order or encoding is the same cursor.
+        let d = url("https://dev.dixa.io/v1/agents?pageLimit=50&email=a%40b.c");
+        let e = url("https://dev.dixa.io/v1/agents?email=a@b.c&pageLimit=50");
+        assert_eq!(cursor_identity(&d), cursor_identity(&e));
+        let f = url("https://dev.dixa.io/v1/agents?email=a@b.c&pageLimit=51");
+        assert_ne!(cursor_identity(&d), cursor_identity(&f));
     }
 
     #[test]

@@ -194,6 +194,42 @@ async fn a_next_link_equal_to_the_current_page_is_a_loop() {
 }
 
 #[tokio::test]
+async fn next_links_without_a_page_key_are_followed_and_a_repeat_of_one_is_a_loop() {
+    // offset-style links (no pageKey): followed; the third leads back to the
+    // first request's own URL, in another parameter order.
+    let server = Canned::start(|req: &Recorded| match req.query() {
+        Some("pageLimit=1&email=x") | Some("email=x&pageLimit=1") => page(0..1, Some("/v1/things?offset=1&pageLimit=1")),
+        Some("offset=1&pageLimit=1") => page(1..2, Some("/v1/things?offset=2&pageLimit=1")),
+        Some("offset=2&pageLimit=1") => page(2..3, Some("/v1/things?email=x&pageLimit=1")),
+        _ => Reply::status(404, "{}"),
+    })
+    .await;
+    let request = ListThings { limit: 1, extra: Some(("email", "x".to_owned())) };
+    let results: Vec<_> = client(&server.base_url()).paginate(request).items().collect().await;
+    let ids: Vec<u32> = results.iter().filter_map(|r| r.as_ref().ok().map(|t| t.id)).collect();
+    assert_eq!(ids, [0, 1, 2]);
+    match results.last() {
+        Some(Err(Error::PaginationLoop { cursor })) => assert_eq!(cursor, "/v1/things?email=x&pageLimit=1"),
+        other => panic!("expected PaginationLoop, got {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_cursor_repeated_in_another_percent_encoding_is_a_loop() {
+    let server = Canned::start(|req: &Recorded| match req.query() {
+        Some("pageLimit=1") => page(0..1, Some("/v1/things?pageKey=YWJj%3D%3D")),
+        Some("pageKey=YWJj%3D%3D") => page(1..2, Some("/v1/things?pageLimit=5&pageKey=YWJj==")),
+        _ => page(9..10, None),
+    })
+    .await;
+    let results: Vec<_> = client(&server.base_url()).paginate(ListThings::new(1)).items().collect().await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(matches!(&results[2], Err(Error::PaginationLoop { cursor }) if cursor == "YWJj=="), "{results:?}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
 async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
     let server = Canned::start(|req: &Recorded| match req.query() {
         Some("pageLimit=2") => page(0..0, Some("/v1/things?pageKey=b")),

@@ -259,7 +259,6 @@ impl DixaTransport {
                     // caller will be told timed out.
                     tracing::debug!(attempt, limiter_wait_ms = wait.as_millis() as u64, "call deadline before the rate limiter's slot");
                     if let Some(error) = deadline_error().await {
-                        bump(&self.counters.timeouts);
                         span.record("duration_ms", elapsed.as_millis() as u64);
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
                         record_call(|r| {
@@ -412,8 +411,10 @@ impl DixaTransport {
     /// (rather than the attempt timeout) that sets it.
     fn attempt_limit(&self, elapsed: Duration) -> (Option<Duration>, bool) {
         let remaining = self.call_timeout.map(|t| {
-            // Past the deadline (a long rate-limit wait): still send, with a
-            // minimal timeout, so reqwest reports a genuine timeout.
+            // Past the deadline (only if draining an error body before a
+            // retry took the rest; rate-limit waits never pass it): still
+            // send, with a minimal timeout, so reqwest reports a genuine
+            // timeout.
             t.saturating_sub(elapsed).max(Duration::from_millis(1))
         });
         match (self.attempt_timeout, remaining) {

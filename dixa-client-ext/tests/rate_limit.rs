@@ -202,7 +202,14 @@ async fn a_rate_limit_wait_past_the_call_deadline_fails_at_once_without_sending(
         matches!(err, dixa_client_ext::error::Error::Timeout { kind: dixa_client_ext::error::TimeoutKind::Call, .. }),
         "{err:?}"
     );
-    // Nothing slept past the deadline, and the POST was not sent.
+    // The same through a generated operation and DixaClient::call.
+    let input = dixa_client::types::CreateTagInput { color: None, name: "vip".into() };
+    let err = c.call(c.create_tag().body(input).send()).await.unwrap_err();
+    assert!(
+        matches!(err, dixa_client_ext::error::Error::Timeout { kind: dixa_client_ext::error::TimeoutKind::Call, .. }),
+        "{err:?}"
+    );
+    // Nothing slept past the deadline, and the POSTs were not sent.
     assert!(clock.sleeps().is_empty(), "slept {:?}", clock.sleeps());
     assert_eq!(server.count(), 1);
     // The refused call gave its slot back: once the first slot has passed,

@@ -16,7 +16,7 @@
 //! - `catalog-delete-endpoints.txt`: six operationIds, the DELETE
 //!   operations' responses, the OpenAPI version and the endpoint count.
 //!
-//! Everything no rendering shows is decided in [`decisions`] (as data, with
+//! Everything no rendering shows is decided in the private `decisions` module (as data, with
 //! the reason next to it) and listed in the generated `spec/RECOVERY.md`.
 //! The raw spec keeps Dixa's quirks (three same-shaped error schemas per
 //! operation, `Preset.value`, `[GMT]` timestamps): normalization fixes them.

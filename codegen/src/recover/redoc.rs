@@ -264,7 +264,7 @@ fn is_section(line: &str) -> bool {
     line.ends_with(" Parameters") || line.starts_with("Request Body schema:") || line == "Responses"
 }
 
-/// Parses `name`, [`required`], `type [<format>]`, blank, `description` groups.
+/// Parses `name`, `[required]`, `type [<format>]`, blank, `description` groups.
 fn parse_params(
     src: &Source,
     mut idx: usize,

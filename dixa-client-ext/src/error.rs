@@ -369,7 +369,21 @@ impl Error {
                 Some((kind, after)) => Error::Timeout { kind, after: Some(after) },
                 None => Error::from_reqwest(err, "sending request"),
             },
-            (e, _) => e.into(),
+            (e, _) => {
+                let mut err: Error = e.into();
+                // The plain conversion has no clock; read an HTTP-date
+                // `Retry-After` against the injected wall clock, as the
+                // retry policy did.
+                if let Error::RateLimited { retry_after, .. } = &mut err {
+                    *retry_after = record
+                        .headers
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| crate::retry::parse_retry_after(v, now))
+                        .or(*retry_after);
+                }
+                err
+            }
         }
     }
 }

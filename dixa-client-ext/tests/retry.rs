@@ -417,3 +417,19 @@ async fn proxy_pages_on_get_are_retried_then_surface_as_api_errors_with_the_raw_
         }
     }
 }
+
+#[tokio::test]
+async fn generated_final_429_reads_an_http_date_retry_after_on_the_injected_wall_clock() {
+    let server = Server::start(vec![Reply::status(429).header("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]).await;
+    // The injected wall clock reads 2015-10-21T07:28:00Z: the date is 30 s ahead.
+    let clock = ManualClock::with_wall(SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480));
+    let c = client_with(&server, &clock, |c| c.retry(RetryConfig::disabled()));
+    let err = c.call(c.tags_list_tags().send()).await.unwrap_err();
+    match err {
+        Error::RateLimited { retry_after, attempts, .. } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(30)));
+            assert_eq!(attempts, 1);
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+}

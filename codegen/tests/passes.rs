@@ -407,3 +407,28 @@ fn union_variants_that_map_to_the_same_rust_name_are_a_typed_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn request_arrays_rule_covers_inline_bodies_and_nested_objects() {
+    // Today's spec names every request body; a future one may not.
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["put"] = json!({
+        "operationId": "Conversations_replaceConversations",
+        "tags": ["Conversations"],
+        "requestBody": { "content": { "application/json": { "schema": {
+            "type": "object",
+            "properties": {
+                "ids": { "type": "array", "items": { "type": "string" } },
+                "filter": { "type": "object", "properties": { "tags": { "type": "array", "items": { "type": "string" } } } }
+            }
+        } } } },
+        "responses": { "204": { "description": "done" } }
+    });
+    spec["components"]["schemas"]["CreateInput"]["properties"]["extra"] =
+        json!({ "type": "object", "properties": { "labels": { "type": "array", "items": { "type": "string" } } } });
+    let n = run(&spec);
+    let body = &n.spec["paths"]["/v1/conversations"]["put"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["properties"]["ids"]["nullable"], true, "{body}");
+    assert_eq!(body["properties"]["filter"]["properties"]["tags"]["nullable"], true, "{body}");
+    assert_eq!(schema(&n, "CreateInput")["properties"]["extra"]["properties"]["labels"]["nullable"], true);
+}

@@ -190,3 +190,51 @@ fn all_wire_tags_from_wire_facts_are_produced() {
         assert!(!tags.contains(wrong), "{wrong} is not a wire tag");
     }
 }
+
+#[test]
+fn each_union_decodes_exactly_the_wire_tags_wire_facts_lists_for_it() {
+    // WIRE-FACTS.md, "Known wire tags", union by union, against the tags the
+    // generated Rust enums dispatch on (not only the normalized spec).
+    use dixa_client::tagged::TaggedUnion;
+    fn tags<U: TaggedUnion>() -> Vec<&'static str> {
+        let mut t = U::TAGS.to_vec();
+        t.sort_unstable();
+        t
+    }
+    let sorted = |list: &[&'static str]| {
+        let mut l = list.to_vec();
+        l.sort_unstable();
+        l
+    };
+    let bulk = sorted(&["BulkActionSuccess", "BulkActionFailure"]);
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        ("Conversation", tags::<types::Conversation>(), sorted(&[
+            "AnonymizedConversation", "ChatConversation", "ContactFormConversation", "EmailConversation",
+            "FacebookMessengerConversation", "GenericConversation", "MessengerConversation", "PstnPhoneConversation",
+            "SmsConversation", "TwitterConversation", "WhatsAppConversation",
+        ])),
+        ("ConversationLink", tags::<types::ConversationLink>(), sorted(&["EmailForward", "FollowUp", "SideConversation"])),
+        ("CreateConversationInput", tags::<types::CreateConversationInput>(), sorted(&["Callback", "Chat", "ContactForm", "Email", "Sms"])),
+        ("CreateMessageInput", tags::<types::CreateMessageInput>(), sorted(&["Inbound", "Outbound"])),
+        ("Content", tags::<types::Content>(), sorted(&["Html", "Text"])),
+        ("EmailContent", tags::<types::EmailContent>(), sorted(&["Regular", "TooLarge"])),
+        ("BulkActionOutcome_BulkError_Agent", tags::<types::BulkActionOutcomeBulkErrorAgent>(), bulk.clone()),
+        ("BulkActionOutcome_BulkError_EndUser", tags::<types::BulkActionOutcomeBulkErrorEndUser>(), bulk.clone()),
+        ("BulkActionOutcome_BulkError_UUID", tags::<types::BulkActionOutcomeBulkErrorUuid>(), bulk.clone()),
+        ("BulkActionOutcome_ErrorResponse_InternalNoteData", tags::<types::BulkActionOutcomeErrorResponseInternalNoteData>(), bulk.clone()),
+        ("BulkError", tags::<types::BulkError>(), sorted(&["EmptyPatchSet", "ErrorResponse", "Infrastructure", "Integrity", "NotFound", "Validation"])),
+        ("Attributes", tags::<types::Attributes>(), sorted(&[
+            "CallRecordingAttributes", "ChatAttributes", "ContactFormAttributes", "EmailAttributes",
+            "FacebookMessengerAttributes", "GenericAttributes", "PhoneAttributes", "SmsAttributes", "TwitterAttributes",
+            "WhatsAppAttributes",
+        ])),
+        ("WebhookAuthorization", tags::<types::WebhookAuthorization>(), sorted(&["BasicAuth", "NoAuth", "TokenAuth"])),
+        ("DeliveryStatus", tags::<types::DeliveryStatus>(), sorted(&["DeliveryDetail", "NoRecentDelivery"])),
+        ("ContactEndpoint", tags::<types::ContactEndpoint>(), sorted(&["EmailEndpoint", "TelephonyEndpoint"])),
+        ("PeriodFilter", tags::<types::PeriodFilter>(), sorted(&["Interval", "Preset"])),
+        ("AggregateValue", tags::<types::AggregateValue>(), sorted(&["DoubleAggregateValue", "LongAggregateValue"])),
+    ];
+    for (union, generated, wire) in cases {
+        assert_eq!(generated, wire, "{union}: generated tags vs WIRE-FACTS");
+    }
+}

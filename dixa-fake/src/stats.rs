@@ -30,6 +30,14 @@ struct Slot {
 }
 
 /// The live counters, shared by every request handler.
+/// Distinct (method, path) pairs of unmatched requests kept apart; the
+/// rest are counted under ([`OTHER`], [`OTHER`]).
+pub(crate) const MAX_UNMATCHED: usize = 1000;
+
+/// The key under which unmatched requests beyond [`MAX_UNMATCHED`] distinct
+/// ones are counted (method and path both).
+pub(crate) const OTHER: &str = "(other)";
+
 pub(crate) struct Counters {
     routes: HashMap<&'static str, [Slot; 6]>,
     unmatched: Mutex<BTreeMap<(String, String), u64>>,
@@ -60,7 +68,15 @@ impl Counters {
                 // A poisoned lock only means another request panicked while
                 // counting; the map itself is still consistent.
                 let mut map = self.unmatched.lock().unwrap_or_else(|e| e.into_inner());
-                *map.entry((method.as_str().to_owned(), path.to_owned())).or_default() += 1;
+                let key = (method.as_str().to_owned(), path.to_owned());
+                // Past the cap, new paths share one entry, so a long-running
+                // fake probed with endless distinct paths stays bounded.
+                let key = if map.len() >= MAX_UNMATCHED && !map.contains_key(&key) {
+                    (OTHER.to_owned(), OTHER.to_owned())
+                } else {
+                    key
+                };
+                *map.entry(key).or_default() += 1;
             }
         }
     }
@@ -187,7 +203,9 @@ impl Stats {
         self.statuses.get(&status).copied().unwrap_or(0)
     }
 
-    /// Requests to paths that match no route, keyed by (method, path).
+    /// Requests to paths that match no route, keyed by (method, path); after
+    /// 1000 distinct pairs, further new ones are counted under
+    /// `("(other)", "(other)")`, so memory stays bounded.
     pub fn unmatched(&self) -> &BTreeMap<(String, String), u64> {
         &self.unmatched
     }

@@ -154,3 +154,19 @@ fn urlencode(s: &str) -> String {
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
+
+#[tokio::test]
+async fn counting_unknown_paths_uses_bounded_memory() {
+    let fake = FakeDixa::builder().spawn().await;
+    let c = reqwest::Client::new();
+    for i in 0..1500 {
+        let r = c.get(format!("{}/v1/no/such/{i}", fake.base_url())).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let stats = fake.stats();
+    let unmatched = stats.unmatched();
+    assert!(unmatched.len() <= 1001, "{} distinct entries kept", unmatched.len());
+    // Every request is still counted.
+    assert_eq!(unmatched.values().sum::<u64>(), 1500);
+    assert_eq!(unmatched.get(&("GET".to_owned(), "/v1/no/such/7".to_owned())), Some(&1));
+}

@@ -99,6 +99,9 @@ impl App {
     }
 }
 
+/// Buckets kept before refilled ones are swept out.
+const MAX_BUCKETS: usize = 1024;
+
 /// A token bucket per API key, refilled continuously.
 struct Limiter {
     rate: f64,
@@ -119,6 +122,13 @@ impl Limiter {
     fn take(&self, key: &str) -> Result<(), Duration> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key) {
+            // A bucket that has refilled is the same as no bucket: drop those,
+            // so that endless distinct keys (no key check configured) cannot
+            // grow the map without bound.
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, (tokens, last)| *tokens + now.duration_since(*last).as_secs_f64() * rate < burst);
+        }
         let (tokens, last) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
         *last = now;
@@ -446,4 +456,28 @@ async fn connection(stream: TcpStream, router: axum::Router, mut shutdown: watch
         _ = shutdown.changed() => {}
     }
     drop(dup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_buckets_of_idle_keys_are_swept() {
+        let limiter = Limiter::new(1000, 4);
+        for i in 0..5000 {
+            let _ = limiter.take(&format!("key-{i}"));
+            if i % 1000 == 0 {
+                // Let earlier buckets refill (1 token takes 1 ms at 1000/s).
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let n = limiter.buckets.lock().unwrap().len();
+        assert!(n <= MAX_BUCKETS + 1000, "{n} buckets kept");
+        // A key still limited keeps its bucket: 4 go, the 5th is refused.
+        for _ in 0..4 {
+            assert!(limiter.take("busy").is_ok());
+        }
+        assert!(limiter.take("busy").is_err());
+    }
 }

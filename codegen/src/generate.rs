@@ -126,7 +126,7 @@ fn settings(normalized: &Normalized) -> GenerationSettings {
     for (schema, path) in &normalized.custom.replacements {
         // Open enums and timestamps parse from and print to strings (usable
         // in query parameters); unions and wrappers are JSON-only.
-        let impls: Vec<TypeImpl> = if open.contains(&schema.as_str()) || schema == normalize::TIMESTAMP {
+        let impls: Vec<TypeImpl> = if open.contains(&schema.as_str()) || path == "crate::Timestamp" {
             vec![TypeImpl::FromStr, TypeImpl::Display]
         } else {
             Vec::new()

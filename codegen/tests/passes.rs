@@ -432,3 +432,42 @@ fn request_arrays_rule_covers_inline_bodies_and_nested_objects() {
     assert_eq!(body["properties"]["filter"]["properties"]["tags"]["nullable"], true, "{body}");
     assert_eq!(schema(&n, "CreateInput")["properties"]["extra"]["properties"]["labels"]["nullable"], true);
 }
+
+#[test]
+fn operation_ids_equal_after_snake_casing_are_a_typed_error() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/other"] = json!({ "get": { "operationId": "Conversations_list_conversations", "tags": ["Conversations"], "responses": { "200": common::ok("Created") } } });
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "operations", location, problem }) => {
+            assert_eq!(location, "GET /v1/other");
+            assert!(problem.contains("conversations_list_conversations") && problem.contains("GET /v1/conversations"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_path_item_that_is_not_an_object_is_a_typed_error() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/broken"] = json!([]);
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "load", location, .. }) => assert_eq!(location, "paths./v1/broken"),
+        other => panic!("{other:?}"),
+    }
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["get"] = json!("list");
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "load", location, .. }) => assert_eq!(location, "GET /v1/conversations"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_named_date_time_schema_is_a_timestamp_too() {
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Instant"] = json!({ "type": "string", "format": "date-time" });
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["closedAt"] = r("Instant");
+    let n = run(&spec);
+    assert_eq!(n.custom.replacements.get("Instant").map(String::as_str), Some("crate::Timestamp"));
+    assert!(lines(&n, "timestamps").iter().any(|l| l.starts_with("Instant: ")), "{:?}", lines(&n, "timestamps"));
+}

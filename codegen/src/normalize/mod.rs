@@ -183,8 +183,15 @@ impl Context {
             .pointer("/components/schemas")
             .and_then(Value::as_object)
             .ok_or_else(|| NormalizeError::shape("load", "components.schemas", "missing or not an object"))?;
-        if !spec.get("paths").is_some_and(Value::is_object) {
-            return Err(NormalizeError::shape("load", "paths", "missing or not an object"));
+        let paths = spec.get("paths").and_then(Value::as_object).ok_or_else(|| NormalizeError::shape("load", "paths", "missing or not an object"))?;
+        // The passes index into path items and operations as objects.
+        for (path, item) in paths {
+            let item = item.as_object().ok_or_else(|| NormalizeError::shape("load", format!("paths.{path}"), "a path item must be an object"))?;
+            for m in METHODS {
+                if item.get(m).is_some_and(|op| !op.is_object()) {
+                    return Err(NormalizeError::shape("load", format!("{} {path}", m.to_uppercase()), "an operation must be an object"));
+                }
+            }
         }
         let raw_schema_names = schemas.keys().cloned().collect();
         check_refs(&spec, &spec, &mut Vec::new())?;

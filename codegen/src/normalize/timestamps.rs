@@ -10,6 +10,7 @@
 //! `dixa_client::Timestamp`: it parses both forms and re-serializes exactly
 //! the string it read. (A `$ref` cannot carry a description in OpenAPI 3.0,
 //! so the property's own description is dropped; the report lists each use.)
+//! A named date-time schema is kept and generated as `Timestamp` as well.
 
 use serde_json::{json, Value};
 
@@ -20,18 +21,21 @@ const PASS: &str = "timestamps";
 pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     let mut hits = Vec::new();
     let names: Vec<String> = cx.schemas().keys().cloned().collect();
+    let mut aliases = Vec::new();
     for name in names {
         let mut s = cx.schemas_mut()[&name].take();
         if is_date_time(&s) {
-            cx.schemas_mut()[&name] = s;
-            return Err(NormalizeError::shape(
-                PASS,
-                name,
-                "a named date-time schema: rewrite its users to Timestamp instead (no rule covers aliases yet)",
-            ));
+            // A named alias (`Instant: {type: string, format: date-time}`):
+            // keep it, and generate it as the lenient type too.
+            aliases.push(name.clone());
+        } else {
+            rewrite(&mut s, &name, &mut hits);
         }
-        rewrite(&mut s, &name, &mut hits);
         cx.schemas_mut()[&name] = s;
+    }
+    for alias in aliases {
+        cx.replace(&alias, "crate::Timestamp".to_string());
+        cx.report.add(PASS, &alias, "named date-time schema -> Timestamp");
     }
     if let Some(paths) = cx.spec["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {

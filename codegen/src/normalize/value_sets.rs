@@ -17,6 +17,12 @@
 //! response is emitted by the generator as an OPEN enum (`Unknown(String)`
 //! keeps and re-sends unknown values); request-only ones stay closed typify
 //! enums.
+//!
+//! A set shared by a request field and a response field (webhook `events`,
+//! queue `offerAlgorithm`, metric aggregations) is ONE open type, on purpose:
+//! callers read a subscription and send its events back (read-modify-write);
+//! with a closed request-side twin, an event Dixa added since generation
+//! could not be sent back and a PATCH would silently unsubscribe it.
 
 use std::collections::{BTreeMap, BTreeSet};
 

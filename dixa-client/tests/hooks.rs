@@ -11,6 +11,11 @@ use dixa_client::{Client, Hooks, OperationMeta, OPERATIONS};
 /// Serves one request on 127.0.0.1 with `body`; returns the base URL and the
 /// received request head (lower-cased header lines).
 fn one_shot_server(body: &'static str) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    one_shot_server_with_status("200 OK", body)
+}
+
+/// [`one_shot_server`] answering with status line `status`.
+fn one_shot_server_with_status(status: &'static str, body: &'static str) -> (String, std::thread::JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let handle = std::thread::spawn(move || {
@@ -25,7 +30,7 @@ fn one_shot_server(body: &'static str) -> (String, std::thread::JoinHandle<Vec<S
             head.push(line.trim_end().to_ascii_lowercase());
         }
         let mut stream = stream;
-        write!(stream, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
+        write!(stream, "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
             .expect("write");
         head
     });
@@ -94,4 +99,22 @@ fn operation_futures_are_send_so_callers_can_spawn_them() {
     let client = Client::new("http://127.0.0.1:9", Hooks::none());
     let future = client.get_tag().tag_id("x").send();
     assert_send(&future);
+}
+
+#[tokio::test]
+async fn an_error_response_keeps_its_status_and_dixa_message() {
+    // Every operation's 4xx/5xx is the one `ApiError`; the status stays on it.
+    for (status, code) in [("404 Not Found", 404), ("400 Bad Request", 400), ("500 Internal Server Error", 500)] {
+        let (url, server) = one_shot_server_with_status(status, r#"{"message":"Tag 3f1c not found"}"#);
+        let client = Client::new(&url, Hooks::none());
+        let err = client.get_tag().tag_id("3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e").send().await.expect_err(status);
+        match err {
+            dixa_client::Error::ErrorResponse(rv) => {
+                assert_eq!(rv.status().as_u16(), code);
+                assert_eq!(rv.message, "Tag 3f1c not found");
+            }
+            other => panic!("{status}: expected ErrorResponse, got {other:?}"),
+        }
+        server.join().expect("server thread");
+    }
 }

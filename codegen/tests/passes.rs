@@ -471,3 +471,26 @@ fn a_named_date_time_schema_is_a_timestamp_too() {
     assert_eq!(n.custom.replacements.get("Instant").map(String::as_str), Some("crate::Timestamp"));
     assert!(lines(&n, "timestamps").iter().any(|l| l.starts_with("Instant: ")), "{:?}", lines(&n, "timestamps"));
 }
+
+#[test]
+fn a_union_reached_through_a_response_ref_is_open() {
+    // `responses: {"200": {"$ref": "#/components/responses/Page"}}` is valid
+    // OpenAPI; the union behind it still arrives in a response.
+    let mut spec = dixa_like();
+    spec["components"]["responses"] = json!({ "PageResponse": common::ok("Page") });
+    spec["paths"]["/v1/conversations"]["get"]["responses"]["200"] = json!({ "$ref": "#/components/responses/PageResponse" });
+    let n = run(&spec);
+    let conv = n.custom.unions.iter().find(|u| u.schema == "Conversation").expect("Conversation");
+    assert!(conv.open, "reachable from a response through components.responses");
+    assert!(n.custom.open_enums.iter().any(|e| e.name == "Direction"), "its value sets are open too");
+}
+
+#[test]
+fn errors_behind_a_response_ref_are_merged_too() {
+    let mut spec = dixa_like();
+    spec["components"]["responses"] = json!({ "NotFoundResponse": error("NotFound") });
+    spec["paths"]["/v1/conversations"]["get"]["responses"]["404"] = json!({ "$ref": "#/components/responses/NotFoundResponse" });
+    let n = run(&spec);
+    let s = &n.spec["paths"]["/v1/conversations"]["get"]["responses"]["404"]["content"]["application/json"]["schema"];
+    assert_eq!(s, &r("ApiError"), "inlined and merged, or progenitor would see two error types");
+}

@@ -8,7 +8,9 @@
 //! `message` (and no other required member) is pointed at one shared schema
 //! [`API_ERROR`]; the status stays available from the response. Any other
 //! error body shape is an error naming the operation, since merging it would
-//! lose information.
+//! lose information. Responses written as `$ref`s to
+//! `components.responses` are inlined first (they may be shared by several
+//! operations, and the rewrite is per operation).
 
 use serde_json::{json, Value};
 
@@ -31,10 +33,11 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     let paths: Vec<String> = cx.spec["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
     for path in paths {
         for m in METHODS {
+            let location = format!("{} {path}", m.to_uppercase());
+            inline_response_refs(cx, &path, m, &location)?;
             let Some(responses) = cx.spec["paths"][&path].get(m).and_then(|op| op.get("responses")).and_then(Value::as_object) else {
                 continue;
             };
-            let location = format!("{} {path}", m.to_uppercase());
             let mut merged = Vec::new();
             for (status, response) in responses {
                 let is_error = status == "default" || status.starts_with('4') || status.starts_with('5');
@@ -66,6 +69,28 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                 cx.report.add(PASS, &location, format!("{status}: {name} -> {API_ERROR}"));
             }
         }
+    }
+    Ok(())
+}
+
+/// Replaces each response written as `{"$ref": "#/components/responses/X"}`
+/// by a copy of `X`, so its body schema can be pointed at [`API_ERROR`] for
+/// this operation alone.
+fn inline_response_refs(cx: &mut Context, path: &str, m: &str, location: &str) -> Result<(), NormalizeError> {
+    let Some(responses) = cx.spec["paths"][path].get(m).and_then(|op| op.get("responses")).and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let mut resolved = Vec::new();
+    for (status, response) in responses {
+        let Some(target) = response.get("$ref").and_then(Value::as_str) else { continue };
+        let found = target.strip_prefix('#').and_then(|p| cx.spec.pointer(p)).filter(|r| r.get("$ref").is_none());
+        let found = found.ok_or_else(|| {
+            NormalizeError::shape(PASS, format!("{location} response {status}"), format!("`{target}` is not a response object this pass can inline"))
+        })?;
+        resolved.push((status.clone(), found.clone()));
+    }
+    for (status, response) in resolved {
+        cx.spec["paths"][path][m]["responses"][&status] = response;
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ fn closure(cx: &Context, roots: &[&Value]) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut todo = Vec::new();
     for root in roots {
-        collect_refs(root, &mut todo);
+        collect_refs_through_components(&cx.spec, root, &mut todo, 0);
     }
     while let Some(name) = todo.pop() {
         if seen.insert(name.clone()) {
@@ -67,6 +67,32 @@ fn closure(cx: &Context, roots: &[&Value]) -> BTreeSet<String> {
         }
     }
     seen
+}
+
+/// Like [`collect_refs`], but also looks inside the other components a
+/// `$ref` may name (`#/components/responses/X`, `.../parameters/X`,
+/// `.../requestBodies/X`): what they contain belongs to the same side.
+fn collect_refs_through_components(doc: &Value, v: &Value, out: &mut Vec<String>, depth: usize) {
+    // Components may refer to each other; a malformed spec could loop.
+    if depth > 32 {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                if let Some(name) = ref_name(v) {
+                    out.push(name.to_string());
+                } else if let Some(resolved) = target.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                    collect_refs_through_components(doc, resolved, out, depth + 1);
+                }
+            }
+            for child in map.values() {
+                collect_refs_through_components(doc, child, out, depth);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_refs_through_components(doc, i, out, depth)),
+        _ => {}
+    }
 }
 
 /// Pushes every component schema name `$ref`-erenced anywhere inside `v`.

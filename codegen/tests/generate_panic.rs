@@ -38,3 +38,24 @@ fn a_failure_outside_every_operation_names_none() {
         Ok(_) => panic!("expected an error"),
     }
 }
+
+#[test]
+fn odd_unicode_in_names_and_values_never_panics() {
+    // `²` is alphanumeric but not an identifier character: an identifier
+    // built from it makes proc-macro2 panic unless names follow XID rules.
+    let mut spec = common::dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["unit"] =
+        json!({ "type": "string", "description": "values: [m², km²]" });
+    spec["components"]["schemas"]["Area²"] = json!({ "type": "object", "properties": { "v": { "type": "integer" } } });
+    spec["components"]["schemas"]["Conversation"]["oneOf"].as_array_mut().unwrap().push(common::r("Area²"));
+    let result = std::panic::catch_unwind(|| generate(spec.to_string().as_bytes(), "spec.json").map(|g| g.client));
+    match result {
+        Ok(Ok(client)) => {
+            assert!(client.contains("pub enum Unit {"), "the value set is generated");
+            // The union's payload is typify's struct, under the name typify gave it.
+            assert!(client.contains("pub struct Area {") && client.contains("Area(Area)"), "payload naming agrees with typify");
+        }
+        Ok(Err(e)) => panic!("expected generation to succeed, got {e}"),
+        Err(_) => panic!("generation panicked"),
+    }
+}

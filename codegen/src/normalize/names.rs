@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use heck::{ToPascalCase, ToSnakeCase};
+use unicode_ident::{is_xid_continue, is_xid_start};
 
 /// The Rust type name typify gives the component schema `schema`.
 ///
@@ -10,15 +11,13 @@ use heck::{ToPascalCase, ToSnakeCase};
 /// names the Dixa spec uses: replacements are keyed by this name, so it must
 /// match typify exactly (a test compares it with typify's output).
 pub fn rust_type_name(schema: &str) -> String {
-    let cleaned: String = schema
-        .replace('\'', "")
-        .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
-        .collect();
+    // XID rules exactly as typify applies them: `²` is alphanumeric but no
+    // identifier character, and an identifier holding it makes quoting panic.
+    let cleaned: String = schema.replace('\'', "").chars().map(|c| if is_xid_continue(c) { c } else { '-' }).collect();
     let out = cleaned.to_pascal_case();
     let out = match out.chars().next() {
         None => "X".to_string(),
-        Some(c) if c.is_alphabetic() || c == '_' => out,
+        Some(c) if is_xid_start(c) => out,
         Some(_) => format!("X{out}"),
     };
     if typify::accept_as_ident(&out) { out } else { format!("{out}_") }
@@ -38,11 +37,11 @@ pub fn snake(name: &str) -> String {
 /// operationId must already be in this form for `OPERATIONS` to match what
 /// the generated code reports.
 pub fn method_name(id: &str) -> String {
-    let cleaned: String = id.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
+    let cleaned: String = id.replace('\'', "").chars().map(|c| if is_xid_continue(c) { c } else { '-' }).collect();
     let out = cleaned.to_snake_case();
     let out = match out.chars().next() {
         None => "x".to_string(),
-        Some(c) if c.is_alphabetic() => out,
+        Some(c) if is_xid_start(c) => out,
         Some(_) => format!("_{out}"),
     };
     if typify::accept_as_ident(&out) { out } else { format!("{out}_") }

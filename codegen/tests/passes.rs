@@ -494,3 +494,24 @@ fn errors_behind_a_response_ref_are_merged_too() {
     let s = &n.spec["paths"]["/v1/conversations"]["get"]["responses"]["404"]["content"]["application/json"]["schema"];
     assert_eq!(s, &r("ApiError"), "inlined and merged, or progenitor would see two error types");
 }
+
+// ---- optional_values ---------------------------------------------------------
+
+#[test]
+fn map_values_the_exporter_names_option_are_nullable() {
+    // `Map_UUID_Option_AttributeValue` is Scala's `Map[UUID, Option[AttributeValue]]`:
+    // `null` clears a value, so the client must be able to send and read it.
+    let mut spec = dixa_like();
+    let s = &mut spec["components"]["schemas"];
+    s["Map_UUID_Option_Label"] = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    s["Map_UUID_Label"] = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    s["Map_Option_Label"] = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    s["CreateInput"]["properties"]["labels"] = r("Map_UUID_Option_Label");
+    s["CreateInput"]["properties"]["fixed"] = r("Map_UUID_Label");
+    s["CreateInput"]["properties"]["odd"] = r("Map_Option_Label");
+    let n = run(&spec);
+    assert_eq!(schema(&n, "Map_UUID_Option_Label")["additionalProperties"]["nullable"], true);
+    assert!(schema(&n, "Map_UUID_Label")["additionalProperties"].get("nullable").is_none());
+    assert!(schema(&n, "Map_Option_Label")["additionalProperties"].get("nullable").is_none(), "Option as the KEY type is not a value option");
+    assert_eq!(lines(&n, "optional_values"), ["Map_UUID_Option_Label: map values are Option[...] -> nullable (null clears a value)"]);
+}

@@ -2500,19 +2500,19 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     pub struct MapUuidOptionAttributeValue(
         pub ::std::collections::HashMap<
             ::std::string::String,
-            MapUuidOptionAttributeValueValue,
+            ::std::option::Option<MapUuidOptionAttributeValueValue>,
         >,
     );
     impl ::std::ops::Deref for MapUuidOptionAttributeValue {
         type Target = ::std::collections::HashMap<
             ::std::string::String,
-            MapUuidOptionAttributeValueValue,
+            ::std::option::Option<MapUuidOptionAttributeValueValue>,
         >;
         fn deref(
             &self,
         ) -> &::std::collections::HashMap<
             ::std::string::String,
-            MapUuidOptionAttributeValueValue,
+            ::std::option::Option<MapUuidOptionAttributeValueValue>,
         > {
             &self.0
         }
@@ -2520,7 +2520,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     impl ::std::convert::From<MapUuidOptionAttributeValue>
     for ::std::collections::HashMap<
         ::std::string::String,
-        MapUuidOptionAttributeValueValue,
+        ::std::option::Option<MapUuidOptionAttributeValueValue>,
     > {
         fn from(value: MapUuidOptionAttributeValue) -> Self {
             value.0
@@ -2529,19 +2529,19 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     impl ::std::convert::From<
         ::std::collections::HashMap<
             ::std::string::String,
-            MapUuidOptionAttributeValueValue,
+            ::std::option::Option<MapUuidOptionAttributeValueValue>,
         >,
     > for MapUuidOptionAttributeValue {
         fn from(
             value: ::std::collections::HashMap<
                 ::std::string::String,
-                MapUuidOptionAttributeValueValue,
+                ::std::option::Option<MapUuidOptionAttributeValueValue>,
             >,
         ) -> Self {
             Self(value)
         }
     }
-    ///AttributeValue values: String[] if the type of the custom attribute is Select or String if the type of the custom attribute is Text
+    ///`MapUuidOptionAttributeValueValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum MapUuidOptionAttributeValueValue {

@@ -222,3 +222,12 @@ fn unions_decode_from_text_with_type_anywhere_and_fail_clearly_without_it() {
     let err = serde_json::from_str::<types::CreateMessageInput>(r#"{"_type":"Sideways"}"#).unwrap_err().to_string();
     assert!(err.contains("Sideways") && err.contains("Inbound"), "closed unions name the known tags: {err}");
 }
+
+#[test]
+fn a_custom_attribute_can_be_cleared_with_null() {
+    // `Map[UUID, Option[AttributeValue]]`: `null` clears an attribute.
+    let wire = json!({ "2f5515b6-7e98-4f4d-9010-bfd2a27d4f35": null, "e14708a6-eed9-495c-9d88-c72331e9e247": ["a", "b"] });
+    let patch: types::MapUuidOptionAttributeValue = serde_json::from_value(wire.clone()).expect("null is a value");
+    assert!(patch.0["2f5515b6-7e98-4f4d-9010-bfd2a27d4f35"].is_none());
+    assert_eq!(serde_json::to_value(&patch).unwrap(), wire, "null is sent, not dropped");
+}

@@ -18,6 +18,7 @@ mod deprecated;
 mod errors;
 mod names;
 mod operations;
+mod optional_values;
 mod report;
 mod request_arrays;
 mod string_or_tag;
@@ -283,12 +284,15 @@ pub(crate) fn schema_ref(name: &str) -> Value {
 /// responses before usage analysis (so error schemas do not count as
 /// payloads), deprecated fields before unions (their empty-object `oneOf`s
 /// are not `_type` unions), `string_or_tag` after unions (it walks examples
-/// through them) and before value sets (it lifts its own value sets), timestamps and request arrays last (they only annotate).
+/// through them) and before value sets (it lifts its own value sets),
+/// `optional_values`, timestamps and request arrays anywhere after the
+/// passes that move schemas around (they only annotate).
 pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     let mut cx = Context::new(raw)?;
     operations::run(&mut cx)?;
     errors::run(&mut cx)?;
     deprecated::run(&mut cx)?;
+    optional_values::run(&mut cx)?;
     unions::run(&mut cx)?;
     string_or_tag::run(&mut cx)?;
     value_sets::run(&mut cx)?;

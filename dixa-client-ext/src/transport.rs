@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER, USER_AGENT};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
@@ -277,7 +277,15 @@ impl DixaTransport {
             bump(&self.counters.attempts);
             tracing::trace!(attempt, limiter_wait_ms = waited.as_millis() as u64, "sending");
 
-            let result = client.execute(to_send).await;
+            // A success body is read here, inside the attempt and its
+            // timeout, so a body cut mid-read (a dropped connection, a proxy
+            // closing early) is a failed attempt that the retry policy sees,
+            // retried for idempotent methods, instead of an error surfacing
+            // after the transport has already handed the response over.
+            let result = match client.execute(to_send).await {
+                Ok(resp) if resp.status().is_success() => buffer_body(resp).await,
+                other => other,
+            };
             let elapsed = self.clock.now().saturating_duration_since(start);
 
             let mut retry_after = None;
@@ -299,7 +307,11 @@ impl DixaTransport {
                 }
                 Err(e) => {
                     bump(&self.counters.connection_errors);
-                    if e.is_connect() || e.is_request() || e.is_body() {
+                    // reqwest reports a body cut mid-read by `bytes()` as a
+                    // decode error wrapping the body error; the transport
+                    // decodes nothing itself, so `is_decode` here can only
+                    // mean the body did not arrive whole.
+                    if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
                         Some(Outcome::ConnectionError)
                     } else {
                         // Builder, redirect or decode errors: sending again cannot help.
@@ -449,6 +461,13 @@ async fn deadline_error() -> Option<reqwest::Error> {
     resp.bytes().await.err().filter(reqwest::Error::is_timeout)
 }
 
+/// Reads a whole (success) body, and hands back a response that carries it.
+async fn buffer_body(resp: reqwest::Response) -> std::result::Result<reqwest::Response, reqwest::Error> {
+    let (status, version, url, headers) = (resp.status(), resp.version(), resp.url().clone(), resp.headers().clone());
+    let body = resp.bytes().await?;
+    Ok(rebuild(status, version, url, headers, body))
+}
+
 /// Adds the attempts header, and buffers a non-success body so the error
 /// conversions can read it without awaiting.
 async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest::Response {
@@ -456,14 +475,16 @@ async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest:
     if resp.status().is_success() {
         return resp;
     }
-    let status = resp.status();
-    let version = resp.version();
-    let url = resp.url().clone();
-    let mut headers = resp.headers().clone();
+    let (status, version, url, mut headers) = (resp.status(), resp.version(), resp.url().clone(), resp.headers().clone());
     let body = read_capped(resp, MAX_ERROR_BODY).await.unwrap_or_default();
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    let mut builder = http::Response::builder().status(status).version(version);
-    builder = reqwest::ResponseBuilderExt::url(builder, url);
+    rebuild(status, version, url, headers, body)
+}
+
+/// A response with the given parts around an already-read body.
+fn rebuild(status: StatusCode, version: http::Version, url: reqwest::Url, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+    let builder = http::Response::builder().status(status).version(version);
+    let builder = reqwest::ResponseBuilderExt::url(builder, url);
     match builder.body(body) {
         Ok(mut rebuilt) => {
             *rebuilt.headers_mut() = headers;
@@ -471,7 +492,11 @@ async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest:
         }
         // Unreachable with a status and version taken from a real response;
         // fall back to an empty answer with the same status.
-        Err(_) => reqwest::Response::from(http::Response::new(Bytes::new())),
+        Err(_) => {
+            let mut empty = http::Response::new(Bytes::new());
+            *empty.status_mut() = status;
+            reqwest::Response::from(empty)
+        }
     }
 }
 

@@ -515,3 +515,17 @@ fn map_values_the_exporter_names_option_are_nullable() {
     assert!(schema(&n, "Map_Option_Label")["additionalProperties"].get("nullable").is_none(), "Option as the KEY type is not a value option");
     assert_eq!(lines(&n, "optional_values"), ["Map_UUID_Option_Label: map values are Option[...] -> nullable (null clears a value)"]);
 }
+
+#[test]
+fn a_union_without_members_is_a_typed_error() {
+    // A closed enum without variants would not compile (`match self {}` on `&Self`).
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Content"]["oneOf"] = json!([]);
+    match normalize(&spec) {
+        Err(NormalizeError::UnexpectedShape { pass: "unions", location, problem }) => {
+            assert_eq!(location, "Content");
+            assert!(problem.contains("no members"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -40,6 +40,9 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         let members = members
             .as_array()
             .ok_or_else(|| NormalizeError::shape(PASS, name, "oneOf is not an array"))?;
+        if members.is_empty() {
+            return Err(NormalizeError::shape(PASS, name, "oneOf has no members; no value could be decoded"));
+        }
         if s.get("properties").is_some() {
             return Err(NormalizeError::shape(PASS, name, "a oneOf schema with its own properties is not a `_type` union"));
         }

@@ -529,3 +529,26 @@ fn a_union_without_members_is_a_typed_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_inline_one_of_named_variants_is_lifted_into_a_tagged_union() {
+    // Left inline, typify would emit an untagged enum (decoding by shape).
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["body"] = json!({ "oneOf": [ r("Html"), r("Text1") ] });
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["parts"] = json!({ "type": "array", "items": { "oneOf": [ r("Html"), r("Text1") ] } });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["body"], r("ChatConversationBody"));
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["parts"]["items"], r("ChatConversationPart"));
+    for name in ["ChatConversationBody", "ChatConversationPart"] {
+        let u = n.custom.unions.iter().find(|u| u.schema == name).unwrap_or_else(|| panic!("{name} is a union"));
+        assert!(u.open, "{name} arrives in a response");
+        let tags: Vec<&str> = u.variants.iter().map(|v| v.tag.as_str()).collect();
+        assert_eq!(tags, ["Html", "Text"]);
+    }
+    // A oneOf of primitives (string or list of strings) is not a `_type` union: left alone.
+    let mut spec = dixa_like();
+    let shape = json!({ "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ] });
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["value"] = shape.clone();
+    let n = run(&spec);
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["value"], shape);
+}

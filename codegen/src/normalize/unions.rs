@@ -8,7 +8,8 @@
 //! serializing drops `_type`.
 //!
 //! Rule: every component schema that is a `oneOf` of `$ref`s to object
-//! schemas is a tagged union. The pass records it as a custom [`Union`] (the
+//! schemas is a tagged union (an inline one in a property is first lifted
+//! into a component named `{Holder}{Property}`). The pass records it as a custom [`Union`] (the
 //! generator emits the enum and typify's structs refer to it through a
 //! replacement) with one variant per member, tagged with [`wire_tag`] of the
 //! member's schema name (generic arguments and clash suffixes dropped). The
@@ -32,7 +33,43 @@ use super::{
 
 const PASS: &str = "unions";
 
+/// Lifts every inline `oneOf` whose members are all `$ref`s (a property, or
+/// a property's array items) into a component schema `{Holder}{Property}`
+/// (items singular, as value sets name them), so the rule below covers it:
+/// left inline, typify would emit an untagged enum. A `oneOf` of inline
+/// shapes (a string or a list of strings) is not a `_type` union and stays.
+fn lift_inline_unions(cx: &mut Context) -> Result<(), NormalizeError> {
+    let all_refs = |v: &Value| {
+        v.get("oneOf").and_then(Value::as_array).is_some_and(|m| !m.is_empty() && m.iter().all(|m| ref_name(m).is_some()))
+    };
+    let mut found = Vec::new();
+    for (holder, s) in cx.schemas() {
+        let Some(props) = s.get("properties").and_then(Value::as_object) else { continue };
+        for (prop, p) in props {
+            if all_refs(p) {
+                found.push((holder.clone(), prop.clone(), false));
+            } else if p.get("items").is_some_and(all_refs) {
+                found.push((holder.clone(), prop.clone(), true));
+            }
+        }
+    }
+    for (holder, prop, item) in found {
+        let mut base = rust_type_name(&prop);
+        if item && base.ends_with('s') && !base.ends_with("ss") {
+            base.pop();
+        }
+        let name = format!("{}{base}", rust_type_name(&holder));
+        let slot = &mut cx.schemas_mut()[&holder]["properties"][&prop];
+        let slot = if item { &mut slot["items"] } else { slot };
+        let union = std::mem::replace(slot, schema_ref(&name));
+        cx.add_schema(PASS, &name, &format!("the inline oneOf of {holder}.{prop}"), union)?;
+        cx.report.add(PASS, format!("{holder}.{prop}"), format!("inline oneOf lifted into {name}"));
+    }
+    Ok(())
+}
+
 pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
+    lift_inline_unions(cx)?;
     let usage = Usage::of(cx);
     let mut unions = Vec::new();
     for (name, s) in cx.schemas() {

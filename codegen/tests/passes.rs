@@ -552,3 +552,16 @@ fn an_inline_one_of_named_variants_is_lifted_into_a_tagged_union() {
     let n = run(&spec);
     assert_eq!(schema(&n, "ChatConversation")["properties"]["value"], shape);
 }
+
+#[test]
+fn a_property_named_example_is_a_schema_not_example_data() {
+    // `example`/`examples` hold data only where OpenAPI puts them, not as
+    // property names inside `properties`.
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["example"] = json!({ "type": "string", "format": "date-time" });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["example"], r("Timestamp"));
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["examples"] = r("Nowhere");
+    assert!(matches!(normalize(&spec), Err(NormalizeError::UnexpectedShape { pass: "load", .. })));
+}

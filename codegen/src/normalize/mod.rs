@@ -195,7 +195,7 @@ impl Context {
             }
         }
         let raw_schema_names = schemas.keys().cloned().collect();
-        check_refs(&spec, &spec, &mut Vec::new())?;
+        check_refs(&spec, &spec, &mut Vec::new(), false)?;
         Ok(Self {
             spec,
             raw_schema_names,
@@ -236,8 +236,9 @@ impl Context {
 ///
 /// Without this, progenitor panics (`$ref ... is missing`) on the first use it
 /// meets, which may be far from the dangling reference. Examples are data and
-/// are not searched.
-fn check_refs<'a>(doc: &Value, v: &'a Value, at: &mut Vec<&'a str>) -> Result<(), NormalizeError> {
+/// are not searched; `names` says the keys of `v` are property names (a
+/// property may be NAMED `example`).
+fn check_refs<'a>(doc: &Value, v: &'a Value, at: &mut Vec<&'a str>, names: bool) -> Result<(), NormalizeError> {
     match v {
         Value::Object(map) => {
             if let Some(target) = map.get("$ref").and_then(Value::as_str) {
@@ -247,17 +248,17 @@ fn check_refs<'a>(doc: &Value, v: &'a Value, at: &mut Vec<&'a str>) -> Result<()
                 }
             }
             for (k, child) in map {
-                if k == "example" || k == "examples" {
+                if !names && (k == "example" || k == "examples") {
                     continue;
                 }
                 at.push(k);
-                check_refs(doc, child, at)?;
+                check_refs(doc, child, at, !names && k == "properties")?;
                 at.pop();
             }
         }
         Value::Array(items) => {
             for child in items {
-                check_refs(doc, child, at)?;
+                check_refs(doc, child, at, false)?;
             }
         }
         _ => {}

@@ -64,11 +64,17 @@ fn is_date_time(v: &Value) -> bool {
 
 /// Rewrites every date-time schema below `v` (not `v` itself) to a `$ref`.
 fn rewrite(v: &mut Value, at: &str, hits: &mut Vec<String>) {
+    rewrite_in(v, at, hits, false);
+}
+
+/// [`rewrite`]; `names` says the keys of `v` are property names.
+fn rewrite_in(v: &mut Value, at: &str, hits: &mut Vec<String>, names: bool) {
     match v {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
-                // Examples are data, not schemas.
-                if k == "example" || k == "examples" {
+                // Examples are data, not schemas (but a property may be
+                // NAMED `example`).
+                if !names && (k == "example" || k == "examples") {
                     continue;
                 }
                 let here = format!("{at}.{k}");
@@ -76,7 +82,7 @@ fn rewrite(v: &mut Value, at: &str, hits: &mut Vec<String>) {
                     *child = schema_ref(TIMESTAMP);
                     hits.push(here.replace(".properties.", ".").replace(".schema", ""));
                 } else {
-                    rewrite(child, &here, hits);
+                    rewrite_in(child, &here, hits, !names && k == "properties");
                 }
             }
         }
@@ -87,7 +93,7 @@ fn rewrite(v: &mut Value, at: &str, hits: &mut Vec<String>) {
                     *child = schema_ref(TIMESTAMP);
                     hits.push(here);
                 } else {
-                    rewrite(child, &here, hits);
+                    rewrite_in(child, &here, hits, false);
                 }
             }
         }

@@ -154,11 +154,16 @@ fn attempt(settings: &GenerationSettings, spec: &Value) -> Result<Result<TokenSt
         Err(e) => return Ok(Err(format!("openapiv3 cannot read the spec: {e}"))),
     };
     // Silence the default hook while probing: the panic is reported as a
-    // typed error instead of a backtrace on stderr.
+    // typed error instead of a backtrace on stderr. The hook is process-wide:
+    // concurrent runs (parallel tests) must not interleave take/set, or the
+    // silent hook could end up installed for good.
+    static HOOK_SWAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = HOOK_SWAP.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = catch_unwind(AssertUnwindSafe(|| Generator::new(settings).generate_tokens(&api)));
     std::panic::set_hook(previous);
+    drop(guard);
     match result {
         Ok(r) => Ok(r.map_err(|e| e.to_string())),
         Err(payload) => Err(payload

@@ -565,3 +565,23 @@ fn a_property_named_example_is_a_schema_not_example_data() {
     spec["components"]["schemas"]["ChatConversation"]["properties"]["examples"] = r("Nowhere");
     assert!(matches!(normalize(&spec), Err(NormalizeError::UnexpectedShape { pass: "load", .. })));
 }
+
+#[test]
+fn value_sets_in_parameter_descriptions_become_closed_enums() {
+    let mut spec = dixa_like();
+    let params = spec["paths"]["/v1/conversations"]["get"]["parameters"].as_array_mut().unwrap();
+    params.push(json!({ "name": "_type", "in": "query", "description": "Filter. Possible values: [EmailEndpoint, TelephonyEndpoint]", "schema": { "type": "string" } }));
+    params.push(json!({ "name": "priority", "in": "query", "description": "Possible values: [Low, High]", "schema": { "type": "string" } }));
+    params.push(json!({ "name": "direction", "in": "query", "schema": { "type": "string", "description": "values: [Inbound, Outbound, Sideways]" } }));
+    let n = run(&spec);
+    let p = &n.spec["paths"]["/v1/conversations"]["get"]["parameters"];
+    // `_type` alone is too generic: the operation's name goes in front.
+    assert_eq!(p[1]["schema"], r("ListConversationsType"));
+    assert_eq!(schema(&n, "ListConversationsType")["enum"], json!(["EmailEndpoint", "TelephonyEndpoint"]));
+    // The same values as an existing set: that type is reused.
+    assert_eq!(p[2]["schema"], r("Priority"));
+    // `Direction` is taken by another value set: qualified by the operation.
+    assert_eq!(p[3]["schema"], r("ListConversationsDirection"));
+    assert!(!n.custom.open_enums.iter().any(|e| e.name.starts_with("ListConversations")), "request-side: closed");
+    assert!(lines(&n, "value_sets").iter().any(|l| l.starts_with("ListConversationsType: closed (request-only) enum [EmailEndpoint, TelephonyEndpoint] (parameter `_type` of GET /v1/conversations)")), "{:?}", lines(&n, "value_sets"));
+}

@@ -2251,6 +2251,59 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
     }
+    ///Values of the `_type` parameter of GET /v1/contact-endpoints.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListContactEndpointsType {
+        EmailEndpoint,
+        TelephonyEndpoint,
+    }
+    impl ::std::fmt::Display for ListContactEndpointsType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EmailEndpoint => f.write_str("EmailEndpoint"),
+                Self::TelephonyEndpoint => f.write_str("TelephonyEndpoint"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListContactEndpointsType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "EmailEndpoint" => Ok(Self::EmailEndpoint),
+                "TelephonyEndpoint" => Ok(Self::TelephonyEndpoint),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListContactEndpointsType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListContactEndpointsType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ListContactPointsOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ListContactPointsOutput {
@@ -2290,6 +2343,80 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     pub struct ListField {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub values: ::std::vec::Vec<crate::types::PrimitiveField>,
+    }
+    ///Values of the `channel` parameter of GET /v1/conversations/flows.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListFlowsChannel {
+        Callback,
+        ContactForm,
+        Email,
+        FacebookMessenger,
+        Messenger,
+        PstnPhone,
+        Voicemail,
+        WhatsApp,
+        WidgetChat,
+    }
+    impl ::std::fmt::Display for ListFlowsChannel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Callback => f.write_str("Callback"),
+                Self::ContactForm => f.write_str("ContactForm"),
+                Self::Email => f.write_str("Email"),
+                Self::FacebookMessenger => f.write_str("FacebookMessenger"),
+                Self::Messenger => f.write_str("Messenger"),
+                Self::PstnPhone => f.write_str("PstnPhone"),
+                Self::Voicemail => f.write_str("Voicemail"),
+                Self::WhatsApp => f.write_str("WhatsApp"),
+                Self::WidgetChat => f.write_str("WidgetChat"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListFlowsChannel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Callback" => Ok(Self::Callback),
+                "ContactForm" => Ok(Self::ContactForm),
+                "Email" => Ok(Self::Email),
+                "FacebookMessenger" => Ok(Self::FacebookMessenger),
+                "Messenger" => Ok(Self::Messenger),
+                "PstnPhone" => Ok(Self::PstnPhone),
+                "Voicemail" => Ok(Self::Voicemail),
+                "WhatsApp" => Ok(Self::WhatsApp),
+                "WidgetChat" => Ok(Self::WidgetChat),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListFlowsChannel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListFlowsChannel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     ///`ListFlowsOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -16807,7 +16934,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListContactEndpoints<'a> {
         client: &'a super::Client,
-        type_: Result<Option<::std::string::String>, String>,
+        type_: Result<Option<types::ListContactEndpointsType>, String>,
     }
     impl<'a> ListContactEndpoints<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -16818,13 +16945,13 @@ pub mod builder {
         }
         pub fn type_<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListContactEndpointsType>,
         {
             self.type_ = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for type_ failed"
+                    "conversion to `ListContactEndpointsType` for type_ failed"
                         .to_string()
                 });
             self
@@ -17203,7 +17330,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListFlows<'a> {
         client: &'a super::Client,
-        channel: Result<Option<::std::string::String>, String>,
+        channel: Result<Option<types::ListFlowsChannel>, String>,
     }
     impl<'a> ListFlows<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -17214,14 +17341,13 @@ pub mod builder {
         }
         pub fn channel<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListFlowsChannel>,
         {
             self.channel = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel failed"
-                        .to_string()
+                    "conversion to `ListFlowsChannel` for channel failed".to_string()
                 });
             self
         }

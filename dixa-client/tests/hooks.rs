@@ -118,3 +118,16 @@ async fn an_error_response_keeps_its_status_and_dixa_message() {
         server.join().expect("server thread");
     }
 }
+
+#[tokio::test]
+async fn a_closed_query_value_set_refuses_an_unknown_value_before_sending() {
+    // `channel` of GET /v1/conversations/flows: "Possible values: [...]" in
+    // the parameter's description, a closed enum on the request side.
+    let (url, server) = one_shot_server(r#"{"data":[]}"#);
+    let client = Client::new(&url, Hooks::none());
+    let err = client.list_flows().channel("CarrierPigeon").send().await.expect_err("not a channel");
+    assert!(matches!(err, dixa_client::Error::InvalidRequest(ref m) if m.contains("channel")), "{err:?}");
+    client.list_flows().channel("Email").send().await.expect("a known channel is sent");
+    let head = server.join().expect("server thread");
+    assert!(head[0].starts_with("get /v1/conversations/flows?channel=email"), "{head:?}");
+}

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::{names::rust_type_name, schema_ref, usage::Usage, Context, NormalizeError, OpenEnum};
+use super::{names::rust_type_name, ref_name, schema_ref, usage::Usage, Context, NormalizeError, OpenEnum, METHODS};
 
 const PASS: &str = "value_sets";
 
@@ -206,6 +206,60 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         if !open {
             // Make the closed set explicit for typify (descriptions alone give String).
             cx.schemas_mut()[&name]["enum"] = json!(values);
+        }
+    }
+    lift_parameters(cx)
+}
+
+/// Value sets written in an operation parameter's description (`Possible
+/// values: [EmailEndpoint, TelephonyEndpoint]` on a plain string parameter).
+///
+/// The parameter gets the existing value-set type with exactly these values
+/// if there is one (so a value read from a response can be passed back; it
+/// is open if Dixa also sends it), else a new CLOSED enum (parameters are
+/// request-side) named after the parameter, with the operation's name in
+/// front when the parameter's name is too generic or already taken
+/// (`ListFlowsChannel`). Path-level parameters are not searched (the spec
+/// has none).
+fn lift_parameters(cx: &mut Context) -> Result<(), NormalizeError> {
+    let paths: Vec<String> = cx.spec["paths"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
+    for path in paths {
+        for m in METHODS {
+            let Some(op) = cx.spec["paths"][&path].get(m) else { continue };
+            let op_name = op.get("operationId").and_then(Value::as_str).map(rust_type_name).unwrap_or_default();
+            let count = op.get("parameters").and_then(Value::as_array).map_or(0, Vec::len);
+            for i in 0..count {
+                let prm = &cx.spec["paths"][&path][m]["parameters"][i];
+                let Some(schema) = prm.get("schema").filter(|s| ref_name(s).is_none() && s.get("enum").is_none()) else { continue };
+                // The list may be in the parameter's description or its schema's.
+                let values = parse_value_set(schema).or_else(|| {
+                    let mut probe = schema.clone();
+                    probe["description"] = prm.get("description")?.clone();
+                    parse_value_set(&probe)
+                });
+                let Some(values) = values else { continue };
+                let pname = prm.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+                let location = format!("{} {path} parameter `{pname}`", m.to_uppercase());
+                check_distinct(&values, &location)?;
+                let same = cx.schemas().iter().find(|(_, s)| parse_value_set(s).as_ref() == Some(&values)).map(|(n, _)| n.clone());
+                let name = match same {
+                    Some(existing) => {
+                        cx.report.add(PASS, &location, format!("value set [{}] -> {existing} (same values)", values.join(", ")));
+                        existing
+                    }
+                    None => {
+                        let base = rust_type_name(pname.trim_start_matches('_'));
+                        let qualified = format!("{op_name}{base}");
+                        let name = if GENERIC.contains(&base.as_str()) || cx.schemas().contains_key(&base) { qualified } else { base };
+                        let description = format!("Values of the `{pname}` parameter of {}.", location.split(" parameter").next().unwrap_or_default());
+                        cx.add_schema(PASS, &name, &format!("the value set of {location}"), json!({ "type": "string", "enum": values, "description": description }))?;
+                        let how = format!("parameter `{pname}` of");
+                        finish(cx, &name, values, vec![location.split(" parameter").next().unwrap_or_default().to_string()], false, &how);
+                        name
+                    }
+                };
+                cx.spec["paths"][&path][m]["parameters"][i]["schema"] = schema_ref(&name);
+            }
         }
     }
     Ok(())

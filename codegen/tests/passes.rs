@@ -585,3 +585,18 @@ fn value_sets_in_parameter_descriptions_become_closed_enums() {
     assert!(!n.custom.open_enums.iter().any(|e| e.name.starts_with("ListConversations")), "request-side: closed");
     assert!(lines(&n, "value_sets").iter().any(|l| l.starts_with("ListConversationsType: closed (request-only) enum [EmailEndpoint, TelephonyEndpoint] (parameter `_type` of GET /v1/conversations)")), "{:?}", lines(&n, "value_sets"));
 }
+
+// ---- open_objects --------------------------------------------------------------
+
+#[test]
+fn response_objects_accept_members_added_later() {
+    // typify turns `additionalProperties: false` into deny_unknown_fields: one
+    // new member in a response would fail the whole page.
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["ChatConversation"]["additionalProperties"] = json!(false);
+    spec["components"]["schemas"]["CreateInput"]["additionalProperties"] = json!(false);
+    let n = run(&spec);
+    assert!(schema(&n, "ChatConversation").get("additionalProperties").is_none());
+    assert_eq!(schema(&n, "CreateInput")["additionalProperties"], false, "request-only: callers still get typos caught");
+    assert_eq!(lines(&n, "open_objects"), ["ChatConversation: additionalProperties: false removed (Dixa adds members; unknown ones are ignored)"]);
+}

@@ -17,6 +17,7 @@
 mod deprecated;
 mod errors;
 mod names;
+mod open_objects;
 mod operations;
 mod optional_values;
 mod report;
@@ -286,7 +287,7 @@ pub(crate) fn schema_ref(name: &str) -> Value {
 /// payloads), deprecated fields before unions (their empty-object `oneOf`s
 /// are not `_type` unions), `string_or_tag` after unions (it walks examples
 /// through them) and before value sets (it lifts its own value sets),
-/// `optional_values`, timestamps and request arrays anywhere after the
+/// `optional_values`, `open_objects`, timestamps and request arrays after the
 /// passes that move schemas around (they only annotate).
 pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     let mut cx = Context::new(raw)?;
@@ -294,6 +295,7 @@ pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     errors::run(&mut cx)?;
     deprecated::run(&mut cx)?;
     optional_values::run(&mut cx)?;
+    open_objects::run(&mut cx)?;
     unions::run(&mut cx)?;
     string_or_tag::run(&mut cx)?;
     value_sets::run(&mut cx)?;

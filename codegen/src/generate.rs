@@ -88,7 +88,8 @@ pub enum GenerateError {
 /// Normalizes `raw_spec` (the bytes of the file `spec_file`) and generates
 /// every artifact. Pure: reads and writes no files.
 pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateError> {
-    let raw: Value = serde_json::from_slice(raw_spec).map_err(|source| GenerateError::Json { file: spec_file.to_string(), source })?;
+    let raw: Value = serde_json::from_slice(raw_spec)
+        .map_err(|source| GenerateError::Json { file: spec_file.to_string(), source })?;
     let normalized = normalize::normalize(&raw)?;
     let mut normalized_spec = serde_json::to_string_pretty(&normalized.spec).map_err(GenerateError::OpenApi)?;
     normalized_spec.push('\n');
@@ -214,11 +215,8 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
             _ => None,
         })
         .ok_or_else(|| GenerateError::Syntax("progenitor emitted no `types` module".into()))?;
-    let content = &mut types
-        .content
-        .as_mut()
-        .ok_or_else(|| GenerateError::Syntax("the `types` module has no body".into()))?
-        .1;
+    let content =
+        &mut types.content.as_mut().ok_or_else(|| GenerateError::Syntax("the `types` module has no body".into()))?.1;
     // Deprecated fields are still read and written by the serde impls and
     // builders typify emits next to them; only users should be warned.
     types.attrs.push(syn::parse_quote!(#[allow(deprecated)]));
@@ -287,18 +285,29 @@ fn mark_deprecated(items: &mut [syn::Item], field: &DeprecatedField) -> Result<(
             syn::Item::Struct(s) if s.ident == type_name => Some(s),
             _ => None,
         })
-        .ok_or_else(|| GenerateError::Syntax(format!("deprecated field {}.{}: no struct {type_name}", field.schema, field.property)))?;
+        .ok_or_else(|| {
+            GenerateError::Syntax(format!(
+                "deprecated field {}.{}: no struct {type_name}",
+                field.schema, field.property
+            ))
+        })?;
     let quoted = format!("\"{}\"", field.property);
     let target = strukt
         .fields
         .iter_mut()
         .find(|f| {
-            let renamed = f.attrs.iter().any(|a| {
-                a.path().is_ident("serde") && quote!(#a).to_string().contains(&format!("rename = {quoted}"))
-            });
+            let renamed = f
+                .attrs
+                .iter()
+                .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().contains(&format!("rename = {quoted}")));
             renamed || f.ident.as_ref().is_some_and(|i| *i == wanted_ident)
         })
-        .ok_or_else(|| GenerateError::Syntax(format!("deprecated field {}.{}: not found in struct {type_name}", field.schema, field.property)))?;
+        .ok_or_else(|| {
+            GenerateError::Syntax(format!(
+                "deprecated field {}.{}: not found in struct {type_name}",
+                field.schema, field.property
+            ))
+        })?;
     let note = &field.note;
     target.attrs.push(syn::parse_quote!(#[deprecated(note = #note)]));
     Ok(())

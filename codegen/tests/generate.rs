@@ -18,7 +18,9 @@ fn real() -> Generated {
 #[test]
 fn generator_version_constants_match_cargo_lock() {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).expect("Cargo.lock");
-    for (name, version) in [("progenitor-impl", PROGENITOR_VERSION), ("typify", TYPIFY_VERSION), ("prettyplease", PRETTYPLEASE_VERSION)] {
+    for (name, version) in
+        [("progenitor-impl", PROGENITOR_VERSION), ("typify", TYPIFY_VERSION), ("prettyplease", PRETTYPLEASE_VERSION)]
+    {
         let entry = format!("name = \"{name}\"\nversion = \"{version}\"\n");
         assert!(lock.contains(&entry), "Cargo.lock does not pin {name} {version}; update the constant in generate.rs");
     }
@@ -31,12 +33,20 @@ fn real_spec_generates_with_header_unions_and_deprecations() {
     assert!(head[0].contains("DO NOT EDIT") && head[0].contains("cargo xtask generate"), "{head:?}");
     let sha = head[1].split("SHA-256 ").nth(1).expect("sha in header").trim_end_matches(')');
     assert_eq!(sha.len(), 64);
-    assert!(head[2].contains(&format!("progenitor-impl {PROGENITOR_VERSION}")) && head[2].contains(&format!("typify {TYPIFY_VERSION}")));
+    assert!(
+        head[2].contains(&format!("progenitor-impl {PROGENITOR_VERSION}"))
+            && head[2].contains(&format!("typify {TYPIFY_VERSION}"))
+    );
     for u in &g.normalized.custom.unions {
         assert!(g.client.contains(&format!("pub enum {} {{", u.rust_name)), "union {} emitted", u.schema);
         for v in &u.variants {
-            assert!(g.client.contains(&format!("pub struct {} ", v.payload)) || g.client.contains(&format!("pub struct {}(", v.payload)),
-                "payload {} of {} is typify's named struct (rust_type_name matches typify)", v.payload, u.schema);
+            assert!(
+                g.client.contains(&format!("pub struct {} ", v.payload))
+                    || g.client.contains(&format!("pub struct {}(", v.payload)),
+                "payload {} of {} is typify's named struct (rust_type_name matches typify)",
+                v.payload,
+                u.schema
+            );
         }
     }
     for e in &g.normalized.custom.open_enums {
@@ -46,10 +56,16 @@ fn real_spec_generates_with_header_unions_and_deprecations() {
     assert_eq!(g.normalized.deprecated_fields.len(), 3);
     assert!(!g.client.contains("```ignore"));
     assert!(g.client.contains("pub const OPERATIONS: &[crate::OperationMeta]"));
-    assert_eq!(g.operations_md.lines().filter(|l| l.starts_with("| ") && l.contains("/v1/")).count(), g.normalized.operations.len());
+    assert_eq!(
+        g.operations_md.lines().filter(|l| l.starts_with("| ") && l.contains("/v1/")).count(),
+        g.normalized.operations.len()
+    );
     // Struct builders only for what callers construct (request types).
     assert!(g.client.contains("pub fn builder() -> builder::BulkPatchAgentInput"));
-    assert!(g.client.contains("pub fn builder() -> builder::CreateMessageInputOutbound") || g.client.contains("pub fn builder() -> builder::Outbound"));
+    assert!(
+        g.client.contains("pub fn builder() -> builder::CreateMessageInputOutbound")
+            || g.client.contains("pub fn builder() -> builder::Outbound")
+    );
     assert!(!g.client.contains("builder::AgentOutput"), "response-only types have no builder");
     // The error type the hand-written layer depends on.
     assert!(g.client.contains("Error<types::ApiError>"));
@@ -107,7 +123,13 @@ fn snapshot_unions_and_value_sets() {
         }))
         .collect();
     insta::assert_json_snapshot!("unions", unions);
-    let enums: Vec<_> = g.normalized.custom.open_enums.iter().map(|e| json!({ "name": e.name, "values": e.values, "used_by": e.used_by })).collect();
+    let enums: Vec<_> = g
+        .normalized
+        .custom
+        .open_enums
+        .iter()
+        .map(|e| json!({ "name": e.name, "values": e.values, "used_by": e.used_by }))
+        .collect();
     insta::assert_json_snapshot!("open_enums", enums);
 }
 
@@ -115,22 +137,27 @@ fn snapshot_unions_and_value_sets() {
 fn every_operation_name_is_the_generated_method_name() {
     // Also over odd ids (keywords, leading digits), which progenitor renames.
     let mut spec = common::dixa_like();
-    spec["paths"]["/v1/x"] = json!({ "get": { "operationId": "X_type", "tags": ["X"], "responses": { "200": common::ok("Created") } } });
-    spec["paths"]["/v1/y"] = json!({ "get": { "operationId": "Y_3dSecure", "tags": ["Y"], "responses": { "200": common::ok("Created") } } });
+    spec["paths"]["/v1/x"] =
+        json!({ "get": { "operationId": "X_type", "tags": ["X"], "responses": { "200": common::ok("Created") } } });
+    spec["paths"]["/v1/y"] =
+        json!({ "get": { "operationId": "Y_3dSecure", "tags": ["Y"], "responses": { "200": common::ok("Created") } } });
     for g in [real(), generate(spec.to_string().as_bytes(), "spec.json").unwrap_or_else(|e| panic!("{e}"))] {
         for op in &g.normalized.operations {
             // prettyplease may wrap the signature: look at what follows the name.
-            let emitted = g.client.match_indices(&format!("pub fn {}(", op.operation_id)).any(|(at, _)| {
-                g.client[at..].chars().take(80).collect::<String>().contains("-> builder::")
-            });
+            let emitted = g
+                .client
+                .match_indices(&format!("pub fn {}(", op.operation_id))
+                .any(|(at, _)| g.client[at..].chars().take(80).collect::<String>().contains("-> builder::"));
             assert!(
                 emitted,
                 "OPERATIONS names `{}` but progenitor emitted another method for {} {}",
-                op.operation_id,
-                op.method,
-                op.path
+                op.operation_id, op.method, op.path
             );
-            assert!(g.client.contains(&format!("operation_id: \"{}\"", op.operation_id)), "hooks get `{}`", op.operation_id);
+            assert!(
+                g.client.contains(&format!("operation_id: \"{}\"", op.operation_id)),
+                "hooks get `{}`",
+                op.operation_id
+            );
         }
     }
 }

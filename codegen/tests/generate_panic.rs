@@ -11,7 +11,8 @@ fn a_progenitor_panic_names_the_operation() {
     let mut spec = common::dixa_like();
     // Two different success types: progenitor asserts `response_types.len() <= 1`.
     spec["paths"]["/v1/conversations"]["post"]["responses"]["200"] = common::ok("Page");
-    spec["paths"]["/v1/other"] = json!({ "get": { "operationId": "Other_get", "responses": { "200": common::ok("Page") } } });
+    spec["paths"]["/v1/other"] =
+        json!({ "get": { "operationId": "Other_get", "responses": { "200": common::ok("Page") } } });
     match generate(spec.to_string().as_bytes(), "spec.json") {
         Err(GenerateError::Panic { operation, message }) => {
             assert_eq!(operation.as_deref(), Some("POST /v1/conversations (Conversations_createConversation)"));
@@ -53,7 +54,10 @@ fn odd_unicode_in_names_and_values_never_panics() {
         Ok(Ok(client)) => {
             assert!(client.contains("pub enum Unit {"), "the value set is generated");
             // The union's payload is typify's struct, under the name typify gave it.
-            assert!(client.contains("pub struct Area {") && client.contains("Area(Area)"), "payload naming agrees with typify");
+            assert!(
+                client.contains("pub struct Area {") && client.contains("Area(Area)"),
+                "payload naming agrees with typify"
+            );
         }
         Ok(Err(e)) => panic!("expected generation to succeed, got {e}"),
         Err(_) => panic!("generation panicked"),

@@ -29,7 +29,10 @@ fn operations_drop_the_tag_prefix_and_snake_case() {
         n.operations.iter().map(|o| (o.spec_operation_id.as_str(), o.operation_id.as_str(), o.paginated)).collect();
     assert_eq!(
         ids,
-        vec![("Conversations_listConversations", "list_conversations", true), ("Conversations_createConversation", "create_conversation", false)]
+        vec![
+            ("Conversations_listConversations", "list_conversations", true),
+            ("Conversations_createConversation", "create_conversation", false)
+        ]
     );
     assert_eq!(n.spec["paths"]["/v1/conversations"]["get"]["operationId"], "list_conversations");
     assert!(lines(&n, "operations")[0].contains("Conversations_listConversations -> list_conversations; paginated"));
@@ -60,7 +63,8 @@ fn operations_paginated_by_meta_next_without_page_key() {
 fn errors_merge_into_one_api_error_schema() {
     let n = run(&dixa_like());
     for (method, status) in [("get", "400"), ("get", "404"), ("get", "500"), ("post", "400"), ("post", "500")] {
-        let s = &n.spec["paths"]["/v1/conversations"][method]["responses"][status]["content"]["application/json"]["schema"];
+        let s =
+            &n.spec["paths"]["/v1/conversations"][method]["responses"][status]["content"]["application/json"]["schema"];
         assert_eq!(s, &r("ApiError"), "{method} {status}");
     }
     assert_eq!(schema(&n, "ApiError")["required"], json!(["message"]));
@@ -70,7 +74,8 @@ fn errors_merge_into_one_api_error_schema() {
 #[test]
 fn errors_with_another_shape_are_rejected_naming_the_operation() {
     let mut spec = dixa_like();
-    spec["components"]["schemas"]["Weird"] = json!({ "type": "object", "required": ["code"], "properties": { "code": { "type": "integer" } } });
+    spec["components"]["schemas"]["Weird"] =
+        json!({ "type": "object", "required": ["code"], "properties": { "code": { "type": "integer" } } });
     spec["paths"]["/v1/conversations"]["post"]["responses"]["409"] = error("Weird");
     match normalize(&spec) {
         Err(NormalizeError::UnexpectedShape { pass: "errors", location, problem }) => {
@@ -102,7 +107,10 @@ fn deprecated_empty_object_unions_become_deprecated_strings() {
         assert!(schema(&n, gone).is_null(), "{gone} removed");
     }
     assert_eq!(n.deprecated_fields.len(), 1);
-    assert_eq!((n.deprecated_fields[0].schema.as_str(), n.deprecated_fields[0].property.as_str()), ("EmailConversation", "kind"));
+    assert_eq!(
+        (n.deprecated_fields[0].schema.as_str(), n.deprecated_fields[0].property.as_str()),
+        ("EmailConversation", "kind")
+    );
 }
 
 #[test]
@@ -145,7 +153,10 @@ fn unions_are_tagged_by_wire_tag_and_open_when_in_responses() {
     let content = n.custom.unions.iter().find(|u| u.schema == "Content").expect("Content");
     assert!(!content.open, "Content is request-only here");
     let text = &content.variants[1];
-    assert_eq!((text.schema.as_str(), text.tag.as_str(), text.rust_name.as_str(), text.payload.as_str()), ("Text1", "Text", "Text", "Text1"));
+    assert_eq!(
+        (text.schema.as_str(), text.tag.as_str(), text.rust_name.as_str(), text.payload.as_str()),
+        ("Text1", "Text", "Text", "Text1")
+    );
     assert_eq!(schema(&n, "Content")["discriminator"]["mapping"]["Text"], "#/components/schemas/Text1");
     assert_eq!(n.custom.replacements.get("Conversation").map(String::as_str), Some("crate::types::Conversation"));
 }
@@ -170,7 +181,9 @@ fn unions_rule_covers_a_future_spec() {
     let tags: Vec<&str> = vehicle.variants.iter().map(|v| v.tag.as_str()).collect();
     assert_eq!(tags, ["Bike", "Outcome"]);
     assert!(vehicle.open);
-    assert!(lines(&n, "unions").iter().any(|l| l.starts_with("Vehicle: open union by `_type` [Bike2=Bike, Outcome_Car_UUID=Outcome]")));
+    assert!(lines(&n, "unions")
+        .iter()
+        .any(|l| l.starts_with("Vehicle: open union by `_type` [Bike2=Bike, Outcome_Car_UUID=Outcome]")));
 }
 
 #[test]
@@ -335,8 +348,10 @@ fn operation_names_are_the_identifiers_progenitor_emits() {
     // `_3d_secure`) and passes the sanitized name to hooks; OPERATIONS must
     // carry the same name or `OperationMeta::find` misses the operation.
     let mut spec = dixa_like();
-    spec["paths"]["/v1/x"] = json!({ "get": { "operationId": "X_type", "tags": ["X"], "responses": { "200": common::ok("Created") } } });
-    spec["paths"]["/v1/y"] = json!({ "get": { "operationId": "Y_3dSecure", "tags": ["Y"], "responses": { "200": common::ok("Created") } } });
+    spec["paths"]["/v1/x"] =
+        json!({ "get": { "operationId": "X_type", "tags": ["X"], "responses": { "200": common::ok("Created") } } });
+    spec["paths"]["/v1/y"] =
+        json!({ "get": { "operationId": "Y_3dSecure", "tags": ["Y"], "responses": { "200": common::ok("Created") } } });
     let n = run(&spec);
     let ids: Vec<&str> = n.operations.iter().map(|o| o.operation_id.as_str()).collect();
     assert!(ids.contains(&"type_") && ids.contains(&"_3d_secure"), "{ids:?}");
@@ -369,11 +384,15 @@ fn values_that_map_to_the_same_rust_name_are_a_typed_error() {
     // closed one; the open one would emit two variants with one name.
     for holder in ["CreateInput", "ChatConversation"] {
         let mut spec = dixa_like();
-        spec["components"]["schemas"][holder]["properties"]["mode"] = json!({ "type": "string", "description": "values: [fast lane, fast-lane]" });
+        spec["components"]["schemas"][holder]["properties"]["mode"] =
+            json!({ "type": "string", "description": "values: [fast lane, fast-lane]" });
         match normalize(&spec) {
             Err(NormalizeError::UnexpectedShape { pass: "value_sets", location, problem }) => {
                 assert_eq!(location, format!("{holder}.mode"));
-                assert!(problem.contains("fast lane") && problem.contains("fast-lane") && problem.contains("FastLane"), "{problem}");
+                assert!(
+                    problem.contains("fast lane") && problem.contains("fast-lane") && problem.contains("FastLane"),
+                    "{problem}"
+                );
             }
             other => panic!("{holder}: {other:?}"),
         }
@@ -440,7 +459,10 @@ fn operation_ids_equal_after_snake_casing_are_a_typed_error() {
     match normalize(&spec) {
         Err(NormalizeError::UnexpectedShape { pass: "operations", location, problem }) => {
             assert_eq!(location, "GET /v1/other");
-            assert!(problem.contains("conversations_list_conversations") && problem.contains("GET /v1/conversations"), "{problem}");
+            assert!(
+                problem.contains("conversations_list_conversations") && problem.contains("GET /v1/conversations"),
+                "{problem}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -457,7 +479,9 @@ fn a_path_item_that_is_not_an_object_is_a_typed_error() {
     let mut spec = dixa_like();
     spec["paths"]["/v1/conversations"]["get"] = json!("list");
     match normalize(&spec) {
-        Err(NormalizeError::UnexpectedShape { pass: "load", location, .. }) => assert_eq!(location, "GET /v1/conversations"),
+        Err(NormalizeError::UnexpectedShape { pass: "load", location, .. }) => {
+            assert_eq!(location, "GET /v1/conversations")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -478,7 +502,8 @@ fn a_union_reached_through_a_response_ref_is_open() {
     // OpenAPI; the union behind it still arrives in a response.
     let mut spec = dixa_like();
     spec["components"]["responses"] = json!({ "PageResponse": common::ok("Page") });
-    spec["paths"]["/v1/conversations"]["get"]["responses"]["200"] = json!({ "$ref": "#/components/responses/PageResponse" });
+    spec["paths"]["/v1/conversations"]["get"]["responses"]["200"] =
+        json!({ "$ref": "#/components/responses/PageResponse" });
     let n = run(&spec);
     let conv = n.custom.unions.iter().find(|u| u.schema == "Conversation").expect("Conversation");
     assert!(conv.open, "reachable from a response through components.responses");
@@ -489,7 +514,8 @@ fn a_union_reached_through_a_response_ref_is_open() {
 fn errors_behind_a_response_ref_are_merged_too() {
     let mut spec = dixa_like();
     spec["components"]["responses"] = json!({ "NotFoundResponse": error("NotFound") });
-    spec["paths"]["/v1/conversations"]["get"]["responses"]["404"] = json!({ "$ref": "#/components/responses/NotFoundResponse" });
+    spec["paths"]["/v1/conversations"]["get"]["responses"]["404"] =
+        json!({ "$ref": "#/components/responses/NotFoundResponse" });
     let n = run(&spec);
     let s = &n.spec["paths"]["/v1/conversations"]["get"]["responses"]["404"]["content"]["application/json"]["schema"];
     assert_eq!(s, &r("ApiError"), "inlined and merged, or progenitor would see two error types");
@@ -512,8 +538,14 @@ fn map_values_the_exporter_names_option_are_nullable() {
     let n = run(&spec);
     assert_eq!(schema(&n, "Map_UUID_Option_Label")["additionalProperties"]["nullable"], true);
     assert!(schema(&n, "Map_UUID_Label")["additionalProperties"].get("nullable").is_none());
-    assert!(schema(&n, "Map_Option_Label")["additionalProperties"].get("nullable").is_none(), "Option as the KEY type is not a value option");
-    assert_eq!(lines(&n, "optional_values"), ["Map_UUID_Option_Label: map values are Option[...] -> nullable (null clears a value)"]);
+    assert!(
+        schema(&n, "Map_Option_Label")["additionalProperties"].get("nullable").is_none(),
+        "Option as the KEY type is not a value option"
+    );
+    assert_eq!(
+        lines(&n, "optional_values"),
+        ["Map_UUID_Option_Label: map values are Option[...] -> nullable (null clears a value)"]
+    );
 }
 
 #[test]
@@ -534,8 +566,10 @@ fn a_union_without_members_is_a_typed_error() {
 fn an_inline_one_of_named_variants_is_lifted_into_a_tagged_union() {
     // Left inline, typify would emit an untagged enum (decoding by shape).
     let mut spec = dixa_like();
-    spec["components"]["schemas"]["ChatConversation"]["properties"]["body"] = json!({ "oneOf": [ r("Html"), r("Text1") ] });
-    spec["components"]["schemas"]["ChatConversation"]["properties"]["parts"] = json!({ "type": "array", "items": { "oneOf": [ r("Html"), r("Text1") ] } });
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["body"] =
+        json!({ "oneOf": [ r("Html"), r("Text1") ] });
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["parts"] =
+        json!({ "type": "array", "items": { "oneOf": [ r("Html"), r("Text1") ] } });
     let n = run(&spec);
     assert_eq!(schema(&n, "ChatConversation")["properties"]["body"], r("ChatConversationBody"));
     assert_eq!(schema(&n, "ChatConversation")["properties"]["parts"]["items"], r("ChatConversationPart"));
@@ -558,7 +592,8 @@ fn a_property_named_example_is_a_schema_not_example_data() {
     // `example`/`examples` hold data only where OpenAPI puts them, not as
     // property names inside `properties`.
     let mut spec = dixa_like();
-    spec["components"]["schemas"]["ChatConversation"]["properties"]["example"] = json!({ "type": "string", "format": "date-time" });
+    spec["components"]["schemas"]["ChatConversation"]["properties"]["example"] =
+        json!({ "type": "string", "format": "date-time" });
     let n = run(&spec);
     assert_eq!(schema(&n, "ChatConversation")["properties"]["example"], r("Timestamp"));
     let mut spec = dixa_like();
@@ -597,6 +632,13 @@ fn response_objects_accept_members_added_later() {
     spec["components"]["schemas"]["CreateInput"]["additionalProperties"] = json!(false);
     let n = run(&spec);
     assert!(schema(&n, "ChatConversation").get("additionalProperties").is_none());
-    assert_eq!(schema(&n, "CreateInput")["additionalProperties"], false, "request-only: callers still get typos caught");
-    assert_eq!(lines(&n, "open_objects"), ["ChatConversation: additionalProperties: false removed (Dixa adds members; unknown ones are ignored)"]);
+    assert_eq!(
+        schema(&n, "CreateInput")["additionalProperties"],
+        false,
+        "request-only: callers still get typos caught"
+    );
+    assert_eq!(
+        lines(&n, "open_objects"),
+        ["ChatConversation: additionalProperties: false removed (Dixa adds members; unknown ones are ignored)"]
+    );
 }

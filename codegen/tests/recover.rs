@@ -42,9 +42,7 @@ fn operations() -> Vec<(String, String, &'static Value)> {
 }
 
 fn schemas() -> &'static serde_json::Map<String, Value> {
-    spec()["components"]["schemas"]
-        .as_object()
-        .expect("schemas object")
+    spec()["components"]["schemas"].as_object().expect("schemas object")
 }
 
 fn collect_refs(value: &Value, out: &mut Vec<String>) {
@@ -67,38 +65,25 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
 
 #[test]
 fn committed_spec_and_report_are_what_recovery_produces() {
-    let committed =
-        std::fs::read_to_string(root().join("spec/dixa-v1.json")).expect("spec/dixa-v1.json");
-    assert!(
-        committed == recovery().spec,
-        "spec/dixa-v1.json is stale: run `cargo xtask recover`"
-    );
-    let report =
-        std::fs::read_to_string(root().join("spec/RECOVERY.md")).expect("spec/RECOVERY.md");
-    assert!(
-        report == recovery().report,
-        "spec/RECOVERY.md is stale: run `cargo xtask recover`"
-    );
+    let committed = std::fs::read_to_string(root().join("spec/dixa-v1.json")).expect("spec/dixa-v1.json");
+    assert!(committed == recovery().spec, "spec/dixa-v1.json is stale: run `cargo xtask recover`");
+    let report = std::fs::read_to_string(root().join("spec/RECOVERY.md")).expect("spec/RECOVERY.md");
+    assert!(report == recovery().report, "spec/RECOVERY.md is stale: run `cargo xtask recover`");
 }
 
 #[test]
 fn recovery_is_deterministic_and_formatted() {
     let again = recover(&sources()).expect("second recovery");
     assert_eq!(&again, recovery());
-    assert_eq!(
-        recover_spec(&sources()).expect("third recovery"),
-        recovery().spec
-    );
+    assert_eq!(recover_spec(&sources()).expect("third recovery"), recovery().spec);
     let text = &recovery().spec;
     assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
-    assert!(text
-        .starts_with("{\n  \"openapi\": \"3.0.3\",\n  \"info\": {\n    \"title\": \"Dixa API\""));
+    assert!(text.starts_with("{\n  \"openapi\": \"3.0.3\",\n  \"info\": {\n    \"title\": \"Dixa API\""));
 }
 
 #[test]
 fn parses_as_openapi_3() {
-    let parsed: openapiv3::OpenAPI =
-        serde_json::from_str(&recovery().spec).expect("openapiv3 parses the spec");
+    let parsed: openapiv3::OpenAPI = serde_json::from_str(&recovery().spec).expect("openapiv3 parses the spec");
     assert_eq!(parsed.openapi, "3.0.3");
     assert_eq!(parsed.info.version, "v1");
     assert_eq!(parsed.servers[0].url, "https://dev.dixa.io");
@@ -120,26 +105,15 @@ fn parses_as_openapi_3() {
 fn has_all_299_schemas_in_rendering_order() {
     let names: Vec<&String> = schemas().keys().collect();
     assert_eq!(names.len(), 299);
-    assert_eq!(
-        names.first().map(|s| s.as_str()),
-        Some("ActivityLogAttribute")
-    );
+    assert_eq!(names.first().map(|s| s.as_str()), Some("ActivityLogAttribute"));
     // Same order as the name lines of the catalog's schema part, found
     // independently of the parser: an identifier line followed by `{`.
-    let catalog =
-        std::fs::read_to_string(sources().join("catalog-full-spec.txt")).expect("catalog");
+    let catalog = std::fs::read_to_string(sources().join("catalog-full-spec.txt")).expect("catalog");
     let lines: Vec<&str> = catalog.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| *l == "ActivityLogAttribute")
-        .expect("schema part");
+    let start = lines.iter().position(|l| *l == "ActivityLogAttribute").expect("schema part");
     let rendered: Vec<&str> = lines[start..]
         .windows(2)
-        .filter(|w| {
-            w[1] == "{"
-                && !w[0].is_empty()
-                && w[0].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
+        .filter(|w| w[1] == "{" && !w[0].is_empty() && w[0].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .map(|w| w[0])
         .collect();
     assert_eq!(names, rendered);
@@ -152,19 +126,9 @@ fn has_the_83_visible_operations_each_once() {
     let distinct: BTreeSet<_> = ops.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
     assert_eq!(distinct.len(), 83);
     for (method, path, op) in &ops {
-        assert!(
-            op["description"].is_string(),
-            "{method} {path} has no description"
-        );
-        assert!(
-            op["responses"].as_object().is_some_and(|r| !r.is_empty()),
-            "{method} {path} has no responses"
-        );
-        assert_eq!(
-            op["tags"].as_array().map(Vec::len),
-            Some(1),
-            "{method} {path} tags"
-        );
+        assert!(op["description"].is_string(), "{method} {path} has no description");
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
+        assert_eq!(op["tags"].as_array().map(Vec::len), Some(1), "{method} {path} tags");
     }
 }
 
@@ -174,9 +138,7 @@ fn every_ref_resolves() {
     collect_refs(spec(), &mut refs);
     assert!(refs.len() > 500, "suspiciously few refs: {}", refs.len());
     for r in refs {
-        let name = r
-            .strip_prefix("#/components/schemas/")
-            .unwrap_or_else(|| panic!("unexpected ref {r}"));
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected ref {r}"));
         assert!(schemas().contains_key(name), "unresolved {r}");
     }
 }
@@ -190,55 +152,33 @@ fn outputs_are_used_only_by_responses_and_shared_only_where_recorded() {
         for r in refs {
             let name = r.trim_start_matches("#/components/schemas/");
             if name.ends_with("Output") || name == "AgentsListPresenceResponse" {
-                uses.entry(name.to_string())
-                    .or_default()
-                    .push(format!("{method} {path}"));
+                uses.entry(name.to_string()).or_default().push(format!("{method} {path}"));
             }
         }
     }
     let outputs: Vec<&String> = schemas().keys().filter(|n| n.ends_with("Output")).collect();
     assert_eq!(outputs.len(), 60);
     for name in &outputs {
-        assert!(
-            uses.contains_key(name.as_str()),
-            "{name} is used by no operation"
-        );
+        assert!(uses.contains_key(name.as_str()), "{name} is used by no operation");
         // Nothing but responses may reference an Output.
         for (other, schema) in schemas() {
             let mut refs = Vec::new();
             collect_refs(schema, &mut refs);
-            assert!(
-                !refs.contains(&format!("#/components/schemas/{name}")),
-                "{other} references {name}"
-            );
+            assert!(!refs.contains(&format!("#/components/schemas/{name}")), "{other} references {name}");
         }
     }
-    let shared: BTreeMap<&str, usize> = uses
-        .iter()
-        .filter(|(_, ops)| ops.len() > 1)
-        .map(|(name, ops)| (name.as_str(), ops.len()))
-        .collect();
-    let expected: BTreeMap<&str, usize> = [
-        ("AgentOutput", 4),
-        ("AnonymizeEntityOutput", 4),
-        ("BulkUpdateAgentOutput", 2),
-        ("CreateTeamOutput", 2),
-    ]
-    .into_iter()
-    .collect();
+    let shared: BTreeMap<&str, usize> =
+        uses.iter().filter(|(_, ops)| ops.len() > 1).map(|(name, ops)| (name.as_str(), ops.len())).collect();
+    let expected: BTreeMap<&str, usize> =
+        [("AgentOutput", 4), ("AnonymizeEntityOutput", 4), ("BulkUpdateAgentOutput", 2), ("CreateTeamOutput", 2)]
+            .into_iter()
+            .collect();
     assert_eq!(shared, expected, "only the recorded Outputs may be shared");
-    assert_eq!(
-        uses["CreateTeamOutput"],
-        ["POST /v1/teams", "GET /v1/teams/{teamId}"]
-    );
+    assert_eq!(uses["CreateTeamOutput"], ["POST /v1/teams", "GET /v1/teams/{teamId}"]);
     // Every operation with a body answers exactly one success schema.
     let with_body = operations()
         .iter()
-        .filter(|(_, _, op)| {
-            op["responses"]
-                .as_object()
-                .is_some_and(|r| !r.contains_key("204"))
-        })
+        .filter(|(_, _, op)| op["responses"].as_object().is_some_and(|r| !r.contains_key("204")))
         .count();
     assert_eq!(with_body, 69);
     assert_eq!(uses.values().map(Vec::len).sum::<usize>(), 69);
@@ -248,57 +188,31 @@ fn outputs_are_used_only_by_responses_and_shared_only_where_recorded() {
 fn operation_ids_are_unique_in_style_and_include_the_six_known() {
     let mut seen = BTreeSet::new();
     for (method, path, op) in operations() {
-        let id = op["operationId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
         assert!(seen.insert(id.to_string()), "duplicate operationId {id}");
-        let (tag, verb_noun) = id
-            .split_once('_')
-            .unwrap_or_else(|| panic!("{id} is not Tag_verbNoun"));
-        assert_eq!(
-            op["tags"][0].as_str(),
-            Some(tag),
-            "{id} does not start with its tag"
-        );
+        let (tag, verb_noun) = id.split_once('_').unwrap_or_else(|| panic!("{id} is not Tag_verbNoun"));
+        assert_eq!(op["tags"][0].as_str(), Some(tag), "{id} does not start with its tag");
         assert!(
             tag.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                 && tag.chars().all(|c| c.is_ascii_alphanumeric()),
             "{id}"
         );
         assert!(
-            verb_noun
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_lowercase())
+            verb_noun.chars().next().is_some_and(|c| c.is_ascii_lowercase())
                 && verb_noun.chars().all(|c| c.is_ascii_alphanumeric()),
             "{id}"
         );
     }
     let known = [
         ("DELETE", "/v1/agents/{agentId}", "Agents_downgradeAgent"),
-        (
-            "DELETE",
-            "/v1/conversations/{conversationId}/tags/{tagId}",
-            "Conversations_untagConversation",
-        ),
-        (
-            "DELETE",
-            "/v1/queues/{queueId}/members",
-            "Queues_removeMembersBulk",
-        ),
+        ("DELETE", "/v1/conversations/{conversationId}/tags/{tagId}", "Conversations_untagConversation"),
+        ("DELETE", "/v1/queues/{queueId}/members", "Queues_removeMembersBulk"),
         ("DELETE", "/v1/teams/{teamId}", "Teams_removeTeam"),
         ("DELETE", "/v1/teams/{teamId}/agents", "Teams_removeMembers"),
-        (
-            "DELETE",
-            "/v1/webhooks/{webhookSubscriptionId}",
-            "Webhooks_deleteSubscription",
-        ),
+        ("DELETE", "/v1/webhooks/{webhookSubscriptionId}", "Webhooks_deleteSubscription"),
     ];
     for (method, path, id) in known {
-        assert_eq!(
-            spec()["paths"][path][method.to_ascii_lowercase()]["operationId"].as_str(),
-            Some(id)
-        );
+        assert_eq!(spec()["paths"][path][method.to_ascii_lowercase()]["operationId"].as_str(), Some(id));
     }
 }
 
@@ -320,15 +234,12 @@ fn request_examples_are_the_34_of_the_catalog() {
     assert_eq!(bodies, 33);
     assert_eq!(count, 34);
     // Quirks are kept for normalization to handle.
-    let note = &spec()["paths"]["/v1/conversations/{conversationId}/notes"]["post"]["requestBody"]
-        ["content"]["application/json"]["examples"]["Input with createdAt"]["value"]["createdAt"];
+    let note = &spec()["paths"]["/v1/conversations/{conversationId}/notes"]["post"]["requestBody"]["content"]
+        ["application/json"]["examples"]["Input with createdAt"]["value"]["createdAt"];
     assert_eq!(note.as_str(), Some("2021-12-01T12:46:36.581Z[GMT]"));
-    let preset = &spec()["paths"]["/v1/analytics/metrics"]["post"]["requestBody"]["content"]
-        ["application/json"]["example"]["periodFilter"]["value"];
-    assert!(
-        preset.is_object(),
-        "Preset.value stays an object in the example"
-    );
+    let preset = &spec()["paths"]["/v1/analytics/metrics"]["post"]["requestBody"]["content"]["application/json"]
+        ["example"]["periodFilter"]["value"];
+    assert!(preset.is_object(), "Preset.value stays an object in the example");
 }
 
 #[test]
@@ -337,10 +248,7 @@ fn redoc_response_samples_are_on_their_responses() {
     let mut errors = Vec::new();
     for (method, path, op) in operations() {
         for (status, response) in op["responses"].as_object().expect("responses") {
-            if response
-                .pointer("/content/application~1json/example")
-                .is_some()
-            {
+            if response.pointer("/content/application~1json/example").is_some() {
                 if status.starts_with('2') {
                     success.push(format!("{method} {path}"));
                 } else {
@@ -352,43 +260,24 @@ fn redoc_response_samples_are_on_their_responses() {
     assert_eq!(success.len(), 11, "{success:?}");
     assert!(success.iter().all(|op| op.contains("/v1/agents")));
     assert_eq!(errors, ["DELETE /v1/agents/{agentId} 400"]);
-    let presence = &spec()["paths"]["/v1/agents/presence"]["get"]["responses"]["200"]["content"]
-        ["application/json"];
-    assert!(
-        presence["example"].is_array(),
-        "List presence answers a bare array"
-    );
-    assert_eq!(
-        presence["schema"]["$ref"],
-        "#/components/schemas/AgentsListPresenceResponse"
-    );
+    let presence = &spec()["paths"]["/v1/agents/presence"]["get"]["responses"]["200"]["content"]["application/json"];
+    assert!(presence["example"].is_array(), "List presence answers a bare array");
+    assert_eq!(presence["schema"]["$ref"], "#/components/schemas/AgentsListPresenceResponse");
 }
 
 #[test]
 fn redoc_corrections_are_applied() {
     let agents = &spec()["paths"]["/v1/agents"]["get"]["parameters"];
-    let names: Vec<&str> = agents
-        .as_array()
-        .expect("params")
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
+    let names: Vec<&str> = agents.as_array().expect("params").iter().filter_map(|p| p["name"].as_str()).collect();
     assert_eq!(names, ["pageLimit", "pageKey", "email", "phone"]);
     assert_eq!(agents[0]["schema"]["format"], "int32");
     let endusers = &spec()["paths"]["/v1/endusers"]["get"]["parameters"];
     assert_eq!(endusers[2]["name"], "email");
     assert_eq!(endusers[0]["schema"]["format"], "int32");
-    assert_eq!(
-        spec()["paths"]["/v1/agents/{agentId}"]["get"]["parameters"][0]["schema"]["format"],
-        "uuid"
-    );
-    assert_eq!(
-        schemas()["CreateAgentInput"]["properties"]["additionalEmails"]["uniqueItems"],
-        true
-    );
+    assert_eq!(spec()["paths"]["/v1/agents/{agentId}"]["get"]["parameters"][0]["schema"]["format"], "uuid");
+    assert_eq!(schemas()["CreateAgentInput"]["properties"]["additionalEmails"]["uniqueItems"], true);
     // The catalog's `...deb9bX` id is replaced by Redoc's value.
-    let example = &spec()["paths"]["/v1/agents"]["patch"]["requestBody"]["content"]
-        ["application/json"]["example"];
+    let example = &spec()["paths"]["/v1/agents"]["patch"]["requestBody"]["content"]["application/json"]["example"];
     assert_eq!(example[0]["id"], "434ce9f5-14c8-4be1-a0a8-f755010deb9b");
 }
 
@@ -396,34 +285,19 @@ fn redoc_corrections_are_applied() {
 fn responses_follow_the_renderings_and_rules() {
     let paths = &spec()["paths"];
     // Shown on the DELETE page: Teams_removeTeam has no 404, and the recovery keeps that.
-    let remove_team = paths["/v1/teams/{teamId}"]["delete"]["responses"]
-        .as_object()
-        .expect("responses");
-    assert_eq!(
-        remove_team.keys().collect::<Vec<_>>(),
-        ["204", "400", "500"]
-    );
+    let remove_team = paths["/v1/teams/{teamId}"]["delete"]["responses"].as_object().expect("responses");
+    assert_eq!(remove_team.keys().collect::<Vec<_>>(), ["204", "400", "500"]);
     // Inferred: an action answers 204 with no body; errors by rule.
-    let close = paths["/v1/conversations/{conversationId}/close"]["put"]["responses"]
-        .as_object()
-        .expect("responses");
-    assert_eq!(
-        close.keys().collect::<Vec<_>>(),
-        ["204", "400", "404", "500"]
-    );
+    let close = paths["/v1/conversations/{conversationId}/close"]["put"]["responses"].as_object().expect("responses");
+    assert_eq!(close.keys().collect::<Vec<_>>(), ["204", "400", "404", "500"]);
     assert!(close["204"].get("content").is_none());
     assert_eq!(
         close["400"]["description"],
         "Invalid value for: path parameter conversationId, Invalid value extracted from request context, Invalid value for: body"
     );
-    assert_eq!(
-        close["404"]["content"]["application/json"]["schema"]["$ref"],
-        "#/components/schemas/NotFound"
-    );
+    assert_eq!(close["404"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/NotFound");
     // No path parameter: no 404.
-    let tags = paths["/v1/tags"]["post"]["responses"]
-        .as_object()
-        .expect("responses");
+    let tags = paths["/v1/tags"]["post"]["responses"].as_object().expect("responses");
     assert_eq!(tags.keys().collect::<Vec<_>>(), ["201", "400", "500"]);
     // No rendering shows 401/409: Unauthorized and Conflict stay unreferenced.
     let text = &recovery().spec;
@@ -434,10 +308,7 @@ fn responses_follow_the_renderings_and_rules() {
 #[test]
 fn report_lists_every_inferred_response() {
     let report = &recovery().report;
-    let inferred_rows = report
-        .lines()
-        .filter(|l| l.contains("| inferred |"))
-        .count();
+    let inferred_rows = report.lines().filter(|l| l.contains("| inferred |")).count();
     let mut inferred = 0;
     for (method, path, op) in operations() {
         let shown = path.starts_with("/v1/agents") || method == "DELETE";
@@ -468,8 +339,7 @@ fn get_operation_ids_say_list_for_collections_and_get_for_one() {
             .as_str()
             .unwrap_or_else(|| panic!("{method} {path} has no 200 schema"));
         let schema = &schemas()[schema_ref.trim_start_matches("#/components/schemas/")];
-        let collection =
-            schema["type"] == "array" || schema["properties"]["data"]["type"] == "array";
+        let collection = schema["type"] == "array" || schema["properties"]["data"]["type"] == "array";
         let expected = if path.starts_with("/v1/search/") {
             "search"
         } else if collection {
@@ -477,10 +347,7 @@ fn get_operation_ids_say_list_for_collections_and_get_for_one() {
         } else {
             "get"
         };
-        assert!(
-            verb_noun.starts_with(expected),
-            "{method} {path}: {id} should start with {expected}"
-        );
+        assert!(verb_noun.starts_with(expected), "{method} {path}: {id} should start with {expected}");
     }
 }
 
@@ -509,19 +376,14 @@ fn mismatch(value: &Value, schema: &Value, at: &str) -> Option<String> {
         _ => false,
     };
     if !ok {
-        return Some(format!(
-            "{at}: expected {}, found {value}",
-            ty.unwrap_or("?")
-        ));
+        return Some(format!("{at}: expected {}, found {value}", ty.unwrap_or("?")));
     }
     match value {
         Value::Object(members) => {
             let properties = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties");
             for (key, member) in members {
-                let sub = properties
-                    .and_then(|p| p.get(key))
-                    .or(additional.filter(|a| a.is_object()));
+                let sub = properties.and_then(|p| p.get(key)).or(additional.filter(|a| a.is_object()));
                 match sub {
                     Some(sub) => {
                         if let Some(problem) = mismatch(member, sub, &format!("{at}/{key}")) {
@@ -535,10 +397,7 @@ fn mismatch(value: &Value, schema: &Value, at: &str) -> Option<String> {
             None
         }
         Value::Array(items) => schema.get("items").and_then(|item_schema| {
-            items
-                .iter()
-                .enumerate()
-                .find_map(|(i, item)| mismatch(item, item_schema, &format!("{at}/{i}")))
+            items.iter().enumerate().find_map(|(i, item)| mismatch(item, item_schema, &format!("{at}/{i}")))
         }),
         _ => None,
     }
@@ -557,10 +416,7 @@ fn redoc_samples_fit_the_inferred_response_schemas() {
             };
             checked += 1;
             if let Some(problem) = mismatch(example, &media["schema"], "") {
-                panic!(
-                    "{method} {path} {status}: sample does not fit {}: {problem}",
-                    media["schema"]["$ref"]
-                );
+                panic!("{method} {path} {status}: sample does not fit {}: {problem}", media["schema"]["$ref"]);
             }
         }
     }

@@ -53,20 +53,12 @@ fn main() -> BenchResult {
     let args = common::args();
     if let Some(i) = args.iter().position(|a| a == "--rss-child") {
         let url = args.get(i + 1).ok_or("--rss-child needs a base URL")?;
-        let n: usize = args
-            .get(i + 2)
-            .ok_or("--rss-child needs an item count")?
-            .parse()?;
+        let n: usize = args.get(i + 2).ok_or("--rss-child needs an item count")?.parse()?;
         return rss_child(url, n);
     }
     let smoke = common::is_smoke();
-    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 7 })?
-        .max(1) as usize;
-    let (items, small_items) = if smoke {
-        (SMOKE_ITEMS, SMOKE_SMALL_ITEMS)
-    } else {
-        (ITEMS, SMALL_ITEMS)
-    };
+    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 7 })?.max(1) as usize;
+    let (items, small_items) = if smoke { (SMOKE_ITEMS, SMOKE_SMALL_ITEMS) } else { (ITEMS, SMALL_ITEMS) };
 
     common::print_header(
         "pagination",
@@ -81,20 +73,13 @@ fn main() -> BenchResult {
 
     if let Some(name) = common::str_option(&args, "only") {
         // Profiling aid: one variant only (e.g. under valgrind), no verdict.
-        let v = Variant::parse(&name).ok_or_else(|| {
-            format!("--only: unknown variant `{name}` (items, loop, loop-timeout, send-raw, pages)")
-        })?;
+        let v = Variant::parse(&name)
+            .ok_or_else(|| format!("--only: unknown variant `{name}` (items, loop, loop-timeout, send-raw, pages)"))?;
         rt.block_on(throughput(&client, &fake.base_url(), items, reps, &[v]))?;
         return Ok(());
     }
     let variants: &[Variant] = if common::flag(&args, "breakdown") {
-        &[
-            Variant::Items,
-            Variant::Loop,
-            Variant::LoopTimeout,
-            Variant::SendRaw,
-            Variant::Pages,
-        ]
+        &[Variant::Items, Variant::Loop, Variant::LoopTimeout, Variant::SendRaw, Variant::Pages]
     } else {
         &[Variant::Items, Variant::Loop]
     };
@@ -116,16 +101,9 @@ fn main() -> BenchResult {
     let paired: Vec<f64> = rates[0].iter().zip(&rates[1]).map(|(c, l)| c / l).collect();
     println!(
         "  per-repetition ratios client/loop: {}",
-        paired
-            .iter()
-            .map(|r| format!("{r:.3}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        paired.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(" ")
     );
-    println!(
-        "  ratio of the medians client/loop: {:.3}",
-        common::median(&rates[0]) / loop_median
-    );
+    println!("  ratio of the medians client/loop: {:.3}", common::median(&rates[0]) / loop_median);
     common::verdict(
         "pagination.throughput",
         "items/s ratio client/loop (median of per-repetition ratios)",
@@ -159,11 +137,7 @@ fn main() -> BenchResult {
 
 /// The client as the issue specifies it: rate limiter off, default retries.
 fn client_for(base_url: &str) -> BenchResult<DixaClient> {
-    Ok(DixaClient::new(
-        Config::new(KEY)
-            .base_url(base_url)
-            .rate_limit(RateLimit::off()),
-    )?)
+    Ok(DixaClient::new(Config::new(KEY).base_url(base_url).rate_limit(RateLimit::off()))?)
 }
 
 /// A way of streaming the listing.
@@ -256,9 +230,7 @@ async fn throughput(
     Ok(rates)
 }
 
-async fn time<F: std::future::Future<Output = BenchResult<usize>>>(
-    f: F,
-) -> BenchResult<(usize, Duration)> {
+async fn time<F: std::future::Future<Output = BenchResult<usize>>>(f: F) -> BenchResult<(usize, Duration)> {
     let start = Instant::now();
     let n = f.await?;
     Ok((n, start.elapsed()))
@@ -266,9 +238,7 @@ async fn time<F: std::future::Future<Output = BenchResult<usize>>>(
 
 /// Streams up to `limit` end users through the client's item stream.
 async fn via_client(client: &DixaClient, limit: usize) -> BenchResult<usize> {
-    let mut items = client
-        .paginate(ListEndUsers::new().page_limit(PAGE_LIMIT))
-        .items();
+    let mut items = client.paginate(ListEndUsers::new().page_limit(PAGE_LIMIT)).items();
     let mut n = 0;
     while n < limit {
         match items.try_next().await? {
@@ -284,9 +254,7 @@ async fn via_client(client: &DixaClient, limit: usize) -> BenchResult<usize> {
 
 /// Streams up to `limit` end users through the client's page stream.
 async fn via_pages(client: &DixaClient, limit: usize) -> BenchResult<usize> {
-    let mut pages = client
-        .paginate(ListEndUsers::new().page_limit(PAGE_LIMIT))
-        .pages();
+    let mut pages = client.paginate(ListEndUsers::new().page_limit(PAGE_LIMIT)).pages();
     let mut n = 0;
     while let Some(page) = pages.try_next().await? {
         for user in page {
@@ -314,12 +282,7 @@ enum LoopSend {
 /// The baseline: what a careful user would write with reqwest and serde_json
 /// alone, on the client's own connection pool and with the same
 /// `Authorization` header, decoding the same generated page type.
-async fn via_loop(
-    client: &DixaClient,
-    base_url: &str,
-    limit: usize,
-    send: LoopSend,
-) -> BenchResult<usize> {
+async fn via_loop(client: &DixaClient, base_url: &str, limit: usize, send: LoopSend) -> BenchResult<usize> {
     let http = client.http_client();
     let base = base_url.trim_end_matches('/');
     let mut url = format!("{base}/v1/endusers?pageLimit={PAGE_LIMIT}");
@@ -329,12 +292,7 @@ async fn via_loop(
             LoopSend::SendRaw => {
                 let url = reqwest::Url::parse(&url)?;
                 client
-                    .send_raw(
-                        reqwest::Method::GET,
-                        url,
-                        None,
-                        <ListEndUsers as PaginatedRequest>::OPERATION_ID,
-                    )
+                    .send_raw(reqwest::Method::GET, url, None, <ListEndUsers as PaginatedRequest>::OPERATION_ID)
                     .await?
                     .body
             }
@@ -366,9 +324,7 @@ async fn via_loop(
 /// Re-executes this binary to stream `n` items and reads its peak RSS.
 fn rss_of_child(base_url: &str, n: usize) -> BenchResult<Option<u64>> {
     let exe = std::env::current_exe()?;
-    let out = std::process::Command::new(exe)
-        .args(["--rss-child", base_url, &n.to_string()])
-        .output()?;
+    let out = std::process::Command::new(exe).args(["--rss-child", base_url, &n.to_string()]).output()?;
     if !out.status.success() {
         return Err(format!(
             "the RSS child for {n} items failed ({}): {}",

@@ -28,15 +28,8 @@ const WORK_PER_PAGE: Duration = Duration::from_millis(10);
 fn main() -> BenchResult {
     let args = common::args();
     let smoke = common::is_smoke();
-    let pages = common::num_option(
-        &args,
-        "pages",
-        "DIXA_BENCH_PAGES",
-        if smoke { 5 } else { 100 },
-    )?
-    .max(1) as usize;
-    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 3 })?
-        .max(1) as usize;
+    let pages = common::num_option(&args, "pages", "DIXA_BENCH_PAGES", if smoke { 5 } else { 100 })?.max(1) as usize;
+    let reps = common::num_option(&args, "reps", "DIXA_BENCH_REPS", if smoke { 1 } else { 3 })?.max(1) as usize;
 
     common::print_header(
         "prefetch",
@@ -46,18 +39,12 @@ fn main() -> BenchResult {
             common::ms(WORK_PER_PAGE)
         ),
     );
-    let fake = FakeDixa::builder()
-        .end_users(pages * PAGE_LIMIT as usize)
-        .page_latency(SERVER_LATENCY)
-        .spawn_dedicated()?;
+    let fake =
+        FakeDixa::builder().end_users(pages * PAGE_LIMIT as usize).page_latency(SERVER_LATENCY).spawn_dedicated()?;
     let rt = common::client_runtime()?;
     // The limiter is off: this measures overlap, not throttling (at Dixa's
     // 10/s a 30 ms page would be limiter-bound either way).
-    let client = DixaClient::new(
-        Config::new("bench-key")
-            .base_url(fake.base_url())
-            .rate_limit(RateLimit::off()),
-    )?;
+    let client = DixaClient::new(Config::new("bench-key").base_url(fake.base_url()).rate_limit(RateLimit::off()))?;
 
     let (off, on) = rt.block_on(async {
         // Warm-up: open the connections (two: prefetch overlaps requests).
@@ -65,11 +52,7 @@ fn main() -> BenchResult {
         let mut off = Vec::new();
         let mut on = Vec::new();
         for rep in 0..reps {
-            let order = if rep % 2 == 0 {
-                [false, true]
-            } else {
-                [true, false]
-            };
+            let order = if rep % 2 == 0 { [false, true] } else { [true, false] };
             for prefetch in order {
                 let elapsed = run(&client, pages, prefetch).await?;
                 println!(
@@ -102,12 +85,7 @@ fn main() -> BenchResult {
         on * 1e3,
         on * 1e3 / pages as f64
     );
-    common::verdict(
-        "prefetch.speedup",
-        "wall time ratio off/on",
-        off / on,
-        Target::AtLeast(1.4),
-    );
+    common::verdict("prefetch.speedup", "wall time ratio off/on", off / on, Target::AtLeast(1.4));
     drop(rt);
     drop(fake);
     Ok(())
@@ -116,10 +94,7 @@ fn main() -> BenchResult {
 /// Consumes `pages` pages, working `WORK_PER_PAGE` on each; returns the wall time.
 async fn run(client: &DixaClient, pages: usize, prefetch: bool) -> BenchResult<Duration> {
     let start = Instant::now();
-    let mut stream = client
-        .paginate(ListEndUsers::new().page_limit(PAGE_LIMIT))
-        .prefetch(prefetch)
-        .pages();
+    let mut stream = client.paginate(ListEndUsers::new().page_limit(PAGE_LIMIT)).prefetch(prefetch).pages();
     let mut seen = 0;
     while seen < pages {
         let Some(page) = stream.try_next().await? else {

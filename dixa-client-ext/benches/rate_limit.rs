@@ -45,8 +45,7 @@ const AGENTS: usize = 25;
 fn main() -> BenchResult {
     let args = common::args();
     let default_calls = if common::is_smoke() { 20 } else { 2_000 };
-    let calls =
-        common::num_option(&args, "calls", "DIXA_BENCH_CALLS", default_calls)?.max(1) as usize;
+    let calls = common::num_option(&args, "calls", "DIXA_BENCH_CALLS", default_calls)?.max(1) as usize;
     let tasks = common::num_option(&args, "tasks", "DIXA_BENCH_TASKS", 4)?.max(1) as usize;
     let skip_off = common::flag(&args, "skip-off");
     let no_margin = common::flag(&args, "no-margin");
@@ -67,9 +66,7 @@ fn main() -> BenchResult {
         println!("-- run 1: client limiter ON at exactly the server's numbers (margin cancelled: RateLimit::per_second({rps:.2}, {}))", SERVER_BURST + 1);
         RateLimit::per_second(rps, SERVER_BURST + 1)
     } else {
-        println!(
-            "-- run 1: client limiter ON, RateLimit::per_second({SERVER_RPS}.0, {SERVER_BURST})"
-        );
+        println!("-- run 1: client limiter ON, RateLimit::per_second({SERVER_RPS}.0, {SERVER_BURST})");
         RateLimit::per_second(f64::from(SERVER_RPS), SERVER_BURST)
     };
     let on = rt.block_on(run(limit, calls, tasks))?;
@@ -81,24 +78,9 @@ fn main() -> BenchResult {
         fraction,
         Target::AtLeast(0.95),
     );
-    common::verdict_count(
-        "rate_limit.429s_at_server",
-        "429s sent by the fake",
-        on.server_429s,
-        0,
-    );
-    common::verdict_count(
-        "rate_limit.429s_at_client",
-        "429s seen by the client",
-        on.client.throttled,
-        0,
-    );
-    common::verdict_count(
-        "rate_limit.failed_calls",
-        "calls that failed",
-        on.failed(),
-        0,
-    );
+    common::verdict_count("rate_limit.429s_at_server", "429s sent by the fake", on.server_429s, 0);
+    common::verdict_count("rate_limit.429s_at_client", "429s seen by the client", on.client.throttled, 0);
+    common::verdict_count("rate_limit.failed_calls", "calls that failed", on.failed(), 0);
 
     if skip_off {
         println!();
@@ -106,9 +88,7 @@ fn main() -> BenchResult {
         return Ok(());
     }
     println!();
-    println!(
-        "-- run 2 (contrast): client limiter OFF, default retries, no Retry-After from the server"
-    );
+    println!("-- run 2 (contrast): client limiter OFF, default retries, no Retry-After from the server");
     let off = rt.block_on(run(RateLimit::off(), calls, tasks))?;
     off.print();
     println!(
@@ -140,12 +120,7 @@ impl Report {
 
     fn print(&self) {
         let secs = self.elapsed.as_secs_f64();
-        println!(
-            "  calls                {:>8}  ({} succeeded, {} failed)",
-            self.calls,
-            self.ok,
-            self.failed()
-        );
+        println!("  calls                {:>8}  ({} succeeded, {} failed)", self.calls, self.ok, self.failed());
         for (kind, n) in &self.failures {
             println!("    failed: {n} x {kind}");
         }
@@ -155,10 +130,7 @@ impl Report {
             self.ok as f64 / secs,
             self.ok as f64 / secs / f64::from(SERVER_RPS) * 100.0
         );
-        println!(
-            "  server: requests     {:>8}, 429s sent {}",
-            self.server_received, self.server_429s
-        );
+        println!("  server: requests     {:>8}, 429s sent {}", self.server_received, self.server_429s);
         println!(
             "  client: attempts     {:>8}, 429s seen {}, retries {}, retry wait {:.1} s, limiter waits {} ({:.1} s total)",
             self.client.attempts,
@@ -174,19 +146,10 @@ impl Report {
 /// Runs `calls` calls on `tasks` tasks against a fresh fake with the server
 /// limit, through a fresh client with `limit` (so no state carries over).
 async fn run(limit: RateLimit, calls: usize, tasks: usize) -> BenchResult<Report> {
-    let fake = FakeDixa::builder()
-        .agents(AGENTS)
-        .rate_limit(SERVER_RPS, SERVER_BURST)
-        .spawn_dedicated()?;
-    let ids: Vec<uuid::Uuid> = (0..AGENTS)
-        .map(|i| fake.agent_id(i).parse())
-        .collect::<Result<_, _>>()?;
+    let fake = FakeDixa::builder().agents(AGENTS).rate_limit(SERVER_RPS, SERVER_BURST).spawn_dedicated()?;
+    let ids: Vec<uuid::Uuid> = (0..AGENTS).map(|i| fake.agent_id(i).parse()).collect::<Result<_, _>>()?;
     let ids = Arc::new(ids);
-    let client = DixaClient::new(
-        Config::new("bench-key")
-            .base_url(fake.base_url())
-            .rate_limit(limit),
-    )?;
+    let client = DixaClient::new(Config::new("bench-key").base_url(fake.base_url()).rate_limit(limit))?;
 
     // Open the connections before timing: pooled connections are part of a
     // running client, not of its throughput. The warm-up uses the server's
@@ -194,12 +157,7 @@ async fn run(limit: RateLimit, calls: usize, tasks: usize) -> BenchResult<Report
     let warm: Vec<_> = (0..tasks.min(SERVER_BURST as usize))
         .map(|i| {
             let (client, id) = (client.clone(), ids[i % ids.len()]);
-            tokio::spawn(async move {
-                client
-                    .call(client.get_agent().agent_id(id).send())
-                    .await
-                    .map(|_| ())
-            })
+            tokio::spawn(async move { client.call(client.get_agent().agent_id(id).send()).await.map(|_| ()) })
         })
         .collect();
     for w in warm {
@@ -214,12 +172,8 @@ async fn run(limit: RateLimit, calls: usize, tasks: usize) -> BenchResult<Report
     let start = Instant::now();
     let handles: Vec<_> = (0..tasks)
         .map(|_| {
-            let (client, ids, next, failures) = (
-                client.clone(),
-                Arc::clone(&ids),
-                Arc::clone(&next),
-                Arc::clone(&failures),
-            );
+            let (client, ids, next, failures) =
+                (client.clone(), Arc::clone(&ids), Arc::clone(&next), Arc::clone(&failures));
             tokio::spawn(async move {
                 let mut ok = 0usize;
                 loop {

@@ -56,11 +56,7 @@ async fn main() -> ExitCode {
     // An empty variable counts as unset: `DIXA_API_KEY= cargo run ...` means
     // "no account", not "an account with an empty key".
     let has_key = std::env::var(ENV_API_KEY).is_ok_and(|k| !k.trim().is_empty());
-    let outcome = if has_key {
-        real_account_tour().await
-    } else {
-        fake_tour().await
-    };
+    let outcome = if has_key { real_account_tour().await } else { fake_tour().await };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -143,32 +139,20 @@ async fn fake_tour() -> Result<(), String> {
     println!("dixa-rs tour: DIXA_API_KEY is not set, so this runs against the embedded fake Dixa.");
     kv(
         "fake Dixa",
-        &format!(
-            "{}  ({AGENTS} agents, {END_USERS} end users, {CONVERSATIONS} conversations)",
-            fake.base_url()
-        ),
+        &format!("{}  ({AGENTS} agents, {END_USERS} end users, {CONVERSATIONS} conversations)", fake.base_url()),
     );
-    kv("its limit", &format!("10 requests/s, bursts of 4 (Dixa's documented limit); 429s carry Retry-After: {RETRY_AFTER_SECS}"));
     kv(
-        "the client",
-        "default settings: limiter at 10/s bursts of 4, up to 4 attempts per call",
+        "its limit",
+        &format!("10 requests/s, bursts of 4 (Dixa's documented limit); 429s carry Retry-After: {RETRY_AFTER_SECS}"),
     );
+    kv("the client", "default settings: limiter at 10/s bursts of 4, up to 4 attempts per call");
     println!("Set DIXA_API_KEY (and optionally DIXA_BASE_URL) to make read-only calls to your account instead.");
 
     step(1, "Stream every agent across pages", stream_agents(&client)).await?;
-    step(
-        2,
-        "Bulk patch agents: mixed outcomes, partitioned",
-        bulk_patch(&client, &fake),
-    )
-    .await?;
+    step(2, "Bulk patch agents: mixed outcomes, partitioned", bulk_patch(&client, &fake)).await?;
     step(3, "A 429 absorbed by a retry", absorb_429(&client, &fake)).await?;
-    step(
-        4,
-        "Forward compatibility: a conversation type the spec does not know",
-        unknown_conversation(&client, &fake),
-    )
-    .await?;
+    step(4, "Forward compatibility: a conversation type the spec does not know", unknown_conversation(&client, &fake))
+        .await?;
     step(5, "Typed errors", typed_errors(&client, &fake)).await?;
 
     // The client-side limiter's promise: a lone client never meets the
@@ -180,10 +164,7 @@ async fn fake_tour() -> Result<(), String> {
         ));
     }
     let stats = client.stats();
-    println!(
-        "\nAll 5 steps behaved as expected in {}.",
-        secs(started.elapsed())
-    );
+    println!("\nAll 5 steps behaved as expected in {}.", secs(started.elapsed()));
     kv(
         "client",
         &format!(
@@ -195,10 +176,7 @@ async fn fake_tour() -> Result<(), String> {
             secs(stats.rate_limited_wait)
         ),
     );
-    kv(
-        "server",
-        "0 requests refused by its rate limit: the client-side limiter kept under it",
-    );
+    kv("server", "0 requests refused by its rate limit: the client-side limiter kept under it");
     Ok(())
 }
 
@@ -206,77 +184,47 @@ async fn fake_tour() -> Result<(), String> {
 /// cursor saved after page 2 resumes the listing in a fresh stream, as a
 /// long export would after a crash.
 async fn stream_agents(client: &DixaClient) -> Step {
-    let mut pages = client
-        .paginate(ListAgents::new().page_limit(PAGE_LIMIT))
-        .pages();
+    let mut pages = client.paginate(ListAgents::new().page_limit(PAGE_LIMIT)).pages();
     let mut rows = Vec::new();
     let mut ids = Vec::new();
     let mut saved = None;
     while let Some(page) = pages.try_next().await? {
-        let name =
-            |a: Option<&types::Agent>| a.map_or_else(String::new, |a| a.display_name.clone());
+        let name = |a: Option<&types::Agent>| a.map_or_else(String::new, |a| a.display_name.clone());
         rows.push(vec![
             (rows.len() + 1).to_string(),
             page.len().to_string(),
             name(page.items().first()),
             name(page.items().last()),
-            if page.next_cursor().is_some() {
-                "yes"
-            } else {
-                "no (last page)"
-            }
-            .to_owned(),
+            if page.next_cursor().is_some() { "yes" } else { "no (last page)" }.to_owned(),
         ]);
         ids.extend(page.items().iter().map(|a| a.id));
         if rows.len() == 2 {
             // What a long export persists after finishing a page.
-            saved = page
-                .next_cursor()
-                .cloned()
-                .map(|cursor| (cursor, ids.len()));
+            saved = page.next_cursor().cloned().map(|cursor| (cursor, ids.len()));
         }
     }
-    table(
-        &[
-            "page",
-            "agents",
-            "first on page",
-            "last on page",
-            "next link",
-        ],
-        &rows,
-    );
+    table(&["page", "agents", "first on page", "last on page", "next link"], &rows);
 
     let expected_pages = AGENTS.div_ceil(PAGE_LIMIT as usize);
-    println!("   {} agents in {} pages of up to {PAGE_LIMIT}, fetched one at a time as the stream was read.", ids.len(), rows.len());
-    expect(ids.len() == AGENTS, || {
-        format!("streamed {} agents, the fake has {AGENTS}", ids.len())
-    })?;
-    expect(rows.len() == expected_pages, || {
-        format!("{} pages, expected {expected_pages}", rows.len())
-    })?;
-    let distinct: HashSet<_> = ids.iter().collect();
-    expect(distinct.len() == ids.len(), || {
-        "an agent was streamed twice".to_owned()
-    })?;
-
-    let (cursor, done) =
-        saved.ok_or_else(|| Failure::Unexpected("page 2 had no next cursor".to_owned()))?;
-    let json = serde_json::to_string(&cursor)
-        .map_err(|e| Failure::Unexpected(format!("cursor does not serialize: {e}")))?;
     println!(
-        "\n   Resume: the cursor after page 2 is plain JSON, safe to save (no credentials in it):"
+        "   {} agents in {} pages of up to {PAGE_LIMIT}, fetched one at a time as the stream was read.",
+        ids.len(),
+        rows.len()
     );
+    expect(ids.len() == AGENTS, || format!("streamed {} agents, the fake has {AGENTS}", ids.len()))?;
+    expect(rows.len() == expected_pages, || format!("{} pages, expected {expected_pages}", rows.len()))?;
+    let distinct: HashSet<_> = ids.iter().collect();
+    expect(distinct.len() == ids.len(), || "an agent was streamed twice".to_owned())?;
+
+    let (cursor, done) = saved.ok_or_else(|| Failure::Unexpected("page 2 had no next cursor".to_owned()))?;
+    let json =
+        serde_json::to_string(&cursor).map_err(|e| Failure::Unexpected(format!("cursor does not serialize: {e}")))?;
+    println!("\n   Resume: the cursor after page 2 is plain JSON, safe to save (no credentials in it):");
     println!("     {json}");
     // The request's own parameters are ignored on resume: the cursor
     // encodes them (Dixa's pageKey carries the original query).
-    let resumed: Vec<_> = client
-        .paginate(ListAgents::new())
-        .resume(cursor)
-        .items()
-        .map_ok(|a| a.id)
-        .try_collect()
-        .await?;
+    let resumed: Vec<_> =
+        client.paginate(ListAgents::new()).resume(cursor).items().map_ok(|a| a.id).try_collect().await?;
     println!(
         "   A fresh stream resumed from it yields the {} agents not yet seen (agents {}..={}).",
         resumed.len(),
@@ -284,11 +232,7 @@ async fn stream_agents(client: &DixaClient) -> Step {
         ids.len()
     );
     expect(resumed == ids[done..], || {
-        format!(
-            "resuming yielded {} agents, expected exactly the {} after page 2",
-            resumed.len(),
-            ids.len() - done
-        )
+        format!("resuming yielded {} agents, expected exactly the {} after page 2", resumed.len(), ids.len() - done)
     })
 }
 
@@ -326,9 +270,7 @@ async fn bulk_patch(client: &DixaClient, fake: &FakeDixa) -> Step {
         .bulk()
         .patch_agents(patches)
         .await
-        .map_err(|stopped| {
-            Failure::Unexpected(format!("the bulk call failed as a whole: {stopped}"))
-        })?;
+        .map_err(|stopped| Failure::Unexpected(format!("the bulk call failed as a whole: {stopped}")))?;
 
     println!(
         "   Sent {sent} patches in one PATCH /v1/agents: {} succeeded, {} failed.",
@@ -369,52 +311,30 @@ async fn bulk_patch(client: &DixaClient, fake: &FakeDixa) -> Step {
     let (ok, failures) = (outcomes.successes().to_vec(), outcomes.failures().to_vec());
     if let Err(failed) = outcomes.into_result() {
         let text = failed.to_string();
-        println!(
-            "\n   into_result() is Err: \"{} ...\"",
-            text.split("; ").next().unwrap_or_default()
-        );
+        println!("\n   into_result() is Err: \"{} ...\"", text.split("; ").next().unwrap_or_default());
     }
 
     let after = fake.stats().route("PATCH", "/v1/agents");
-    let kinds: Vec<_> = failures
-        .iter()
-        .map(|f| (f.index, f.kind.as_str().to_owned(), f.id.clone()))
-        .collect();
+    let kinds: Vec<_> = failures.iter().map(|f| (f.index, f.kind.as_str().to_owned(), f.id.clone())).collect();
     let expected_kinds = vec![
         (2, "NotFound".to_owned(), Some(missing)),
         (3, "Validation".to_owned(), Some(fake.agent_id(2))),
         (4, "EmptyPatchSet".to_owned(), Some(fake.agent_id(3))),
     ];
-    expect(kinds == expected_kinds, || {
-        format!("failures were {kinds:?}, expected {expected_kinds:?}")
-    })?;
+    expect(kinds == expected_kinds, || format!("failures were {kinds:?}, expected {expected_kinds:?}"))?;
     expect(
         ok.len() == 2
             && ok[0].value.display_name == "Ada Lovelace (tour)"
             && ok[1].value.first_name.as_deref() == Some("Grace"),
-        || {
-            format!(
-                "expected items 0 and 1 to succeed with the patched names, got {} successes",
-                ok.len()
-            )
-        },
+        || format!("expected items 0 and 1 to succeed with the patched names, got {} successes", ok.len()),
     )?;
-    expect(
-        failures
-            .iter()
-            .all(|f| f.message.as_deref().is_some_and(|m| !m.is_empty())),
-        || "a failure came without Dixa's message".into(),
-    )?;
+    expect(failures.iter().all(|f| f.message.as_deref().is_some_and(|m| !m.is_empty())), || {
+        "a failure came without Dixa's message".into()
+    })?;
     // PATCH is not idempotent: it must reach the server exactly once.
-    expect(
-        after.received - before.received == 1 && after.side_effects - before.side_effects == 1,
-        || {
-            format!(
-                "the server received {} PATCH requests, expected exactly 1",
-                after.received - before.received
-            )
-        },
-    )?;
+    expect(after.received - before.received == 1 && after.side_effects - before.side_effects == 1, || {
+        format!("the server received {} PATCH requests, expected exactly 1", after.received - before.received)
+    })?;
     println!("   The server received the PATCH exactly once.");
     Ok(())
 }
@@ -423,8 +343,7 @@ async fn bulk_patch(client: &DixaClient, fake: &FakeDixa) -> Step {
 /// `Retry-After: 1`; the client waits that long, retries, and the caller
 /// just sees the tags. The client's counters show what happened underneath.
 async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
-    fake.faults()
-        .too_many_requests(Method::GET, "/v1/tags", Some(RETRY_AFTER_SECS), 1);
+    fake.faults().too_many_requests(Method::GET, "/v1/tags", Some(RETRY_AFTER_SECS), 1);
     let before = client.stats();
     let received_before = fake.stats().received("GET", "/v1/tags");
     let started = Instant::now();
@@ -440,30 +359,14 @@ async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
     let received = fake.stats().received("GET", "/v1/tags") - received_before;
     let names: Vec<_> = tags.iter().take(4).map(|t| t.name.as_str()).collect();
 
-    kv(
-        "injected",
-        &format!("the next GET /v1/tags answers 429 with Retry-After: {RETRY_AFTER_SECS}"),
-    );
-    kv(
-        "the caller got",
-        &format!("{} tags ({}, ...)", tags.len(), names.join(", ")),
-    );
-    kv(
-        "attempts",
-        &format!("{attempts} ({throttled} answered 429, then {retries} retry)"),
-    );
+    kv("injected", &format!("the next GET /v1/tags answers 429 with Retry-After: {RETRY_AFTER_SECS}"));
+    kv("the caller got", &format!("{} tags ({}, ...)", tags.len(), names.join(", ")));
+    kv("attempts", &format!("{attempts} ({throttled} answered 429, then {retries} retry)"));
     kv(
         "client waited",
-        &format!(
-            "{} before retrying, as Retry-After asked (the call took {})",
-            secs(waited),
-            secs(took)
-        ),
+        &format!("{} before retrying, as Retry-After asked (the call took {})", secs(waited), secs(took)),
     );
-    kv(
-        "server saw",
-        &format!("{received} requests to GET /v1/tags"),
-    );
+    kv("server saw", &format!("{received} requests to GET /v1/tags"));
 
     expect(!tags.is_empty(), || "the tag list was empty".into())?;
     expect(attempts == 2 && retries == 1 && throttled == 1, || {
@@ -471,14 +374,9 @@ async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
     })?;
     // The client's own accounting of its wait, not wall-clock time.
     expect(waited >= Duration::from_secs(RETRY_AFTER_SECS), || {
-        format!(
-            "the client waited {}, less than Retry-After: {RETRY_AFTER_SECS}",
-            secs(waited)
-        )
+        format!("the client waited {}, less than Retry-After: {RETRY_AFTER_SECS}", secs(waited))
     })?;
-    expect(received == 2, || {
-        format!("the server received {received} requests, expected 2")
-    })
+    expect(received == 2, || format!("the server received {received} requests, expected 2"))
 }
 
 /// Step 4: the spec's `Conversation` union knows eleven `_type`s. The fake
@@ -487,11 +385,8 @@ async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
 /// `Unknown` instead of failing the page.
 async fn unknown_conversation(client: &DixaClient, fake: &FakeDixa) -> Step {
     let requester = fake.conversation_requester_id(UNKNOWN_CONVERSATION);
-    let conversations: Vec<types::Conversation> = client
-        .paginate(ListEndUserConversations::new(requester.clone()).page_limit(5))
-        .items()
-        .try_collect()
-        .await?;
+    let conversations: Vec<types::Conversation> =
+        client.paginate(ListEndUserConversations::new(requester.clone()).page_limit(5)).items().try_collect().await?;
 
     println!("   Conversations of end user {requester}:");
     let mut unknown = Vec::new();
@@ -513,89 +408,48 @@ async fn unknown_conversation(client: &DixaClient, fake: &FakeDixa) -> Step {
         .collect();
     table(&["id", "channel", "decoded as"], &rows);
 
-    expect(conversations.len() >= 2, || {
-        format!("{} conversations, expected several", conversations.len())
-    })?;
+    expect(conversations.len() >= 2, || format!("{} conversations, expected several", conversations.len()))?;
     let [u] = unknown.as_slice() else {
-        return Err(Failure::Unexpected(format!(
-            "{} Unknown conversations, expected exactly 1",
-            unknown.len()
-        )));
+        return Err(Failure::Unexpected(format!("{} Unknown conversations, expected exactly 1", unknown.len())));
     };
     println!(
         "   The unknown one keeps every field Dixa sent, e.g. instagramHandle = {}",
         plain(&u.raw["instagramHandle"])
     );
-    expect(u.tag == "InstagramConversation", || {
-        format!("the Unknown tag is {:?}", u.tag)
-    })?;
-    expect(
-        u.raw["id"] == fake.conversation_id(UNKNOWN_CONVERSATION),
-        || format!("the Unknown conversation has id {}", u.raw["id"]),
-    )
+    expect(u.tag == "InstagramConversation", || format!("the Unknown tag is {:?}", u.tag))?;
+    expect(u.raw["id"] == fake.conversation_id(UNKNOWN_CONVERSATION), || {
+        format!("the Unknown conversation has id {}", u.raw["id"])
+    })
 }
 
 /// Step 5: errors say what happened and where, typed so code can match.
 async fn typed_errors(client: &DixaClient, fake: &FakeDixa) -> Step {
     let missing = fake.missing_id();
     println!("   GET /v1/agents/{missing} (no such agent):");
-    let err = match client
-        .call(client.get_agent().agent_id(missing.as_str()).send())
-        .await
-    {
-        Ok(agent) => {
-            return Err(Failure::Unexpected(format!(
-                "found agent {}",
-                agent.data.display_name
-            )))
-        }
+    let err = match client.call(client.get_agent().agent_id(missing.as_str()).send()).await {
+        Ok(agent) => return Err(Failure::Unexpected(format!("found agent {}", agent.data.display_name))),
         Err(e) => e,
     };
     kv("  Display", &err.to_string());
-    kv(
-        "  status()",
-        &err.status()
-            .map_or_else(|| "none".into(), |s| s.to_string()),
-    );
+    kv("  status()", &err.status().map_or_else(|| "none".into(), |s| s.to_string()));
     kv("  api_message()", err.api_message().unwrap_or("none"));
     match &err {
-        Error::Api {
-            status,
-            message: Some(message),
-            ..
-        } if status.as_u16() == 404 => {
-            expect(message.contains(&missing), || {
-                format!("Dixa's message does not name the agent: {message}")
-            })?;
+        Error::Api { status, message: Some(message), .. } if status.as_u16() == 404 => {
+            expect(message.contains(&missing), || format!("Dixa's message does not name the agent: {message}"))?;
         }
-        other => {
-            return Err(Failure::Unexpected(format!(
-                "expected Error::Api 404 with a message, got: {other}"
-            )))
-        }
+        other => return Err(Failure::Unexpected(format!("expected Error::Api 404 with a message, got: {other}"))),
     }
 
     // Bad input is refused before anything goes on the wire.
     println!("\n   A listing with pageLimit 0:");
     let sent_before = fake.stats().total_received();
-    let err = match client
-        .paginate(ListAgents::new().page_limit(0))
-        .items()
-        .next()
-        .await
-    {
+    let err = match client.paginate(ListAgents::new().page_limit(0)).items().next().await {
         Some(Err(e)) => e,
-        Some(Ok(_)) | None => {
-            return Err(Failure::Unexpected("a page limit of 0 was accepted".into()))
-        }
+        Some(Ok(_)) | None => return Err(Failure::Unexpected("a page limit of 0 was accepted".into())),
     };
     kv("  Display", &err.to_string());
-    expect(matches!(err, Error::InvalidInput { .. }), || {
-        format!("expected Error::InvalidInput, got: {err}")
-    })?;
-    expect(fake.stats().total_received() == sent_before, || {
-        "the invalid request reached the server".into()
-    })
+    expect(matches!(err, Error::InvalidInput { .. }), || format!("expected Error::InvalidInput, got: {err}"))?;
+    expect(fake.stats().total_received() == sent_before, || "the invalid request reached the server".into())
 }
 
 // ---------------------------------------------------------------------------
@@ -609,24 +463,11 @@ async fn real_account_tour() -> Result<(), String> {
     let client = Config::from_env()
         .and_then(DixaClient::new)
         .map_err(|e| format!("could not configure the client from the environment: {e}"))?;
-    println!(
-        "dixa-rs tour: DIXA_API_KEY is set, so this makes READ-ONLY calls to {}",
-        client.base_url()
-    );
+    println!("dixa-rs tour: DIXA_API_KEY is set, so this makes READ-ONLY calls to {}", client.base_url());
     println!("(the key is never printed; nothing is written to the account)");
 
-    step(
-        1,
-        "One page of agents, from a generated operation",
-        real_agents(&client),
-    )
-    .await?;
-    step(
-        2,
-        &format!("The first {REAL_END_USERS} end users, streamed lazily"),
-        real_end_users(&client),
-    )
-    .await?;
+    step(1, "One page of agents, from a generated operation", real_agents(&client)).await?;
+    step(2, &format!("The first {REAL_END_USERS} end users, streamed lazily"), real_end_users(&client)).await?;
     step(3, "Tags", real_tags(&client)).await?;
 
     let stats = client.stats();
@@ -642,9 +483,7 @@ async fn real_account_tour() -> Result<(), String> {
 }
 
 async fn real_agents(client: &DixaClient) -> Step {
-    let page = client
-        .call(client.list_agents().page_limit(10).send())
-        .await?;
+    let page = client.call(client.list_agents().page_limit(10).send()).await?;
     // Names and roles only: enough to recognise the account, and nothing a
     // screenshot of the quick start should not show (no emails or phones).
     let rows: Vec<_> = page
@@ -652,40 +491,23 @@ async fn real_agents(client: &DixaClient) -> Step {
         .iter()
         .map(|a| {
             let roles: Vec<_> = a.roles.iter().map(ToString::to_string).collect();
-            vec![
-                a.display_name.clone(),
-                roles.join(", "),
-                a.created_at.to_string(),
-            ]
+            vec![a.display_name.clone(), roles.join(", "), a.created_at.to_string()]
         })
         .collect();
     table(&["display name", "roles", "created"], &rows);
     let more = page.meta.as_ref().and_then(|m| m.next.as_ref()).is_some();
-    println!(
-        "   {} agents on this page; more pages: {}",
-        page.data.len(),
-        if more { "yes" } else { "no" }
-    );
+    println!("   {} agents on this page; more pages: {}", page.data.len(), if more { "yes" } else { "no" });
     Ok(())
 }
 
 async fn real_end_users(client: &DixaClient) -> Step {
     let calls_before = client.stats().calls;
-    let users: Vec<types::EndUser> = client
-        .paginate(ListEndUsers::new().page_limit(10))
-        .items()
-        .take(REAL_END_USERS)
-        .try_collect()
-        .await?;
+    let users: Vec<types::EndUser> =
+        client.paginate(ListEndUsers::new().page_limit(10)).items().take(REAL_END_USERS).try_collect().await?;
     let rows: Vec<_> = users
         .iter()
         .take(REAL_MAX_ROWS)
-        .map(|u| {
-            vec![
-                u.display_name.clone().unwrap_or_else(|| "(no name)".into()),
-                u.created_at.to_string(),
-            ]
-        })
+        .map(|u| vec![u.display_name.clone().unwrap_or_else(|| "(no name)".into()), u.created_at.to_string()])
         .collect();
     table(&["display name", "created"], &rows);
     if users.len() > REAL_MAX_ROWS {
@@ -704,13 +526,7 @@ async fn real_tags(client: &DixaClient) -> Step {
     let rows: Vec<_> = tags
         .iter()
         .take(REAL_MAX_ROWS)
-        .map(|t| {
-            vec![
-                t.name.clone(),
-                t.state.to_string(),
-                t.color.clone().unwrap_or_default(),
-            ]
-        })
+        .map(|t| vec![t.name.clone(), t.state.to_string(), t.color.clone().unwrap_or_default()])
         .collect();
     table(&["name", "state", "color"], &rows);
     if tags.len() > REAL_MAX_ROWS {
@@ -748,29 +564,18 @@ fn table(headers: &[&str], rows: &[Vec<String>]) {
             s
         }
     };
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| cell(c)).collect())
-        .collect();
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cell(c)).collect()).collect();
     let widths: Vec<usize> = headers
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .chain([h.len()])
-                .max()
-                .unwrap_or(0)
+            rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).chain([h.len()]).max().unwrap_or(0)
         })
         .collect();
     let numeric: Vec<bool> = (0..headers.len())
         .map(|i| {
             !rows.is_empty()
-                && rows.iter().all(|r| {
-                    r.get(i)
-                        .is_some_and(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
-                })
+                && rows.iter().all(|r| r.get(i).is_some_and(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit())))
         })
         .collect();
     let line = |cells: Vec<&str>| {
@@ -793,15 +598,7 @@ fn table(headers: &[&str], rows: &[Vec<String>]) {
         return;
     }
     line(headers.to_vec());
-    line(
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
-    );
+    line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect());
     for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }

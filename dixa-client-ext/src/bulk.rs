@@ -175,13 +175,7 @@ pub struct BulkFailure {
 impl BulkFailure {
     /// A failure of `kind` (index 0 until a [`BulkOutcomes`] places it).
     pub fn new(kind: BulkErrorKind, id: Option<String>, message: Option<String>) -> Self {
-        Self {
-            index: 0,
-            id,
-            kind,
-            message,
-            raw: None,
-        }
+        Self { index: 0, id, kind, message, raw: None }
     }
 
     /// The same failure with its raw JSON attached.
@@ -201,10 +195,7 @@ impl BulkFailure {
             BulkErrorKind::from_tag(tag)
         };
         let id = error.get("id").and_then(json_id);
-        let message = error
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let message = error.get("message").and_then(Value::as_str).map(str::to_owned);
         let keep_raw = matches!(kind, BulkErrorKind::Unknown(_));
         let failure = Self::new(kind, id, message);
         if keep_raw {
@@ -258,11 +249,7 @@ impl BulkOutcome for Value {
     type Success = Value;
 
     fn classify(self) -> Result<Value, BulkFailure> {
-        let tag = self
-            .get("_type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+        let tag = self.get("_type").and_then(Value::as_str).unwrap_or("").to_owned();
         match (tag.as_str(), self) {
             ("BulkActionSuccess", Value::Object(mut map)) => match map.remove("data") {
                 Some(data) => Ok(data),
@@ -332,11 +319,7 @@ pub struct BulkOutcomes<T> {
 
 impl<T> Default for BulkOutcomes<T> {
     fn default() -> Self {
-        Self {
-            successes: Vec::new(),
-            failures: Vec::new(),
-            len: 0,
-        }
+        Self { successes: Vec::new(), failures: Vec::new(), len: 0 }
     }
 }
 
@@ -403,11 +386,10 @@ impl<T> BulkOutcomes<T> {
     pub fn merge(&mut self, other: BulkOutcomes<T>) {
         let offset = self.len;
         self.len += other.len;
-        self.successes
-            .extend(other.successes.into_iter().map(|mut s| {
-                s.index += offset;
-                s
-            }));
+        self.successes.extend(other.successes.into_iter().map(|mut s| {
+            s.index += offset;
+            s
+        }));
         self.failures.extend(other.failures.into_iter().map(|mut f| {
             f.index += offset;
             f
@@ -465,11 +447,7 @@ impl<T> BulkOutcomes<T> {
         if self.failures.is_empty() {
             Ok(self.successes.into_iter().map(|s| s.value).collect())
         } else {
-            Err(BulkFailures {
-                len: self.len,
-                successes: self.successes,
-                failures: self.failures,
-            })
+            Err(BulkFailures { len: self.len, successes: self.successes, failures: self.failures })
         }
     }
 }
@@ -517,11 +495,7 @@ impl<T> BulkFailures<T> {
 
     /// Back to the full outcomes.
     pub fn into_outcomes(self) -> BulkOutcomes<T> {
-        BulkOutcomes {
-            successes: self.successes,
-            failures: self.failures,
-            len: self.len,
-        }
+        BulkOutcomes { successes: self.successes, failures: self.failures, len: self.len }
     }
 }
 
@@ -530,12 +504,7 @@ const DISPLAYED_FAILURES: usize = 5;
 
 impl<T> fmt::Display for BulkFailures<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} of {} bulk items failed (",
-            self.failures.len(),
-            self.len
-        )?;
+        write!(f, "{} of {} bulk items failed (", self.failures.len(), self.len)?;
         for (i, (kind, n)) in self.failure_counts().iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
@@ -859,7 +828,9 @@ mod tests {
     #[test]
     fn documented_limits_say_where_they_come_from() {
         assert_eq!(BulkEndpoint::RemoveQueueMembers.max_items(), 10);
-        assert!(matches!(BulkEndpoint::RemoveQueueMembers.limit().1, LimitSource::Documented(s) if s.contains("Up to 10")));
+        assert!(
+            matches!(BulkEndpoint::RemoveQueueMembers.limit().1, LimitSource::Documented(s) if s.contains("Up to 10"))
+        );
         assert_eq!(BulkEndpoint::AddQueueMembers.max_items(), 10);
         assert!(matches!(BulkEndpoint::AddQueueMembers.limit().1, LimitSource::Inferred(_)));
         assert_eq!(BulkEndpoint::CreateAgents.limit(), (UNDOCUMENTED_CHUNK, LimitSource::ProjectDefault));
@@ -916,11 +887,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_zero_chunk_size_sends_nothing() {
-        let err = send_chunked(vec![1u32, 2], 0, |_: &[u32]| async {
-            Ok::<_, Error>(BulkOutcomes::<Value>::new())
-        })
-        .await
-        .unwrap_err();
+        let err = send_chunked(vec![1u32, 2], 0, |_: &[u32]| async { Ok::<_, Error>(BulkOutcomes::<Value>::new()) })
+            .await
+            .unwrap_err();
         assert!(matches!(err.error, Error::InvalidInput { .. }));
         assert_eq!(err.remaining, [1, 2]);
     }

@@ -189,23 +189,16 @@ impl DixaClient {
         let request = builder
             .build()
             .map_err(|e| Error::InvalidInput { what: "request", detail: e.without_url().to_string() })?;
-        let resp = self
-            .inner
-            .transport
-            .call(&self.inner.http, request, operation_id)
-            .await
-            .map_err(|f| f.into_error())?;
+        let resp =
+            self.inner.transport.call(&self.inner.http, request, operation_id).await.map_err(|f| f.into_error())?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if status.is_success() {
             let body = resp.bytes().await.map_err(|e| Error::from_reqwest(e, "reading response body"))?;
             return Ok(RawResponse { status, headers, body });
         }
-        let attempts = headers
-            .get(ATTEMPTS_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let attempts =
+            headers.get(ATTEMPTS_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
         // The transport has buffered the body already.
         let body = read_capped(resp, usize::MAX).await.unwrap_or_default();
         Err(Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall()))

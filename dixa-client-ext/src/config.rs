@@ -103,7 +103,8 @@ impl AuthScheme {
         // our own words anyway and never quote the value.
         let mut value = HeaderValue::from_str(&text).map_err(|_| Error::InvalidInput {
             what: "API key",
-            detail: "it contains characters not allowed in an HTTP header (a newline or other control character?)".into(),
+            detail: "it contains characters not allowed in an HTTP header (a newline or other control character?)"
+                .into(),
         })?;
         value.set_sensitive(true);
         Ok(value)
@@ -299,7 +300,8 @@ impl Config {
 /// or credentials (credentials would end up in error messages and logs).
 pub fn parse_base_url(raw: &str) -> Result<Url> {
     let invalid = |detail: String| Error::InvalidInput { what: "base URL", detail };
-    let mut url = Url::parse(raw.trim()).map_err(|e| invalid(format!("`{raw}` is not a URL ({e}); expected e.g. {DEFAULT_BASE_URL}")))?;
+    let mut url = Url::parse(raw.trim())
+        .map_err(|e| invalid(format!("`{raw}` is not a URL ({e}); expected e.g. {DEFAULT_BASE_URL}")))?;
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(invalid(format!("scheme `{}` is not http or https", url.scheme())));
     }
@@ -397,7 +399,14 @@ mod tests {
     fn base_url_validation() {
         assert_eq!(parse_base_url("https://dev.dixa.io").unwrap().as_str(), "https://dev.dixa.io/");
         assert_eq!(parse_base_url("http://localhost:3000/prefix/").unwrap().path(), "/prefix");
-        for bad in ["not a url", "ftp://dev.dixa.io", "https://dev.dixa.io?x=1", "https://dev.dixa.io#f", "https://u:p@dev.dixa.io", "file:///tmp"] {
+        for bad in [
+            "not a url",
+            "ftp://dev.dixa.io",
+            "https://dev.dixa.io?x=1",
+            "https://dev.dixa.io#f",
+            "https://u:p@dev.dixa.io",
+            "file:///tmp",
+        ] {
             let err = parse_base_url(bad).unwrap_err();
             assert!(matches!(err, Error::InvalidInput { what: "base URL", .. }), "{bad}: {err:?}");
         }

@@ -156,9 +156,7 @@ impl Error {
     /// The raw body of the answer this error came from, if any.
     pub fn body(&self) -> Option<&Bytes> {
         match self {
-            Error::RateLimited { body, .. } | Error::Api { body, .. } | Error::Decode { body, .. } => {
-                Some(body)
-            }
+            Error::RateLimited { body, .. } | Error::Api { body, .. } | Error::Decode { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -252,11 +250,7 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(status: StatusCode, body: Byt
 fn decode_error(status: StatusCode, path: String, e: serde_json::Error, body: Bytes) -> Error {
     // A failure at the root (not JSON at all, trailing bytes) has no useful
     // path; give the position instead.
-    let path = if path.is_empty() || path == "." {
-        format!("line {} column {}", e.line(), e.column())
-    } else {
-        path
-    };
+    let path = if path.is_empty() || path == "." { format!("line {} column {}", e.line(), e.column()) } else { path };
     Error::Decode { status: Some(status), path, message: e.to_string(), body }
 }
 
@@ -306,12 +300,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 } else {
                     format!("the body is not JSON ({e}); probably an error page from a proxy or gateway")
                 };
-                Error::Decode {
-                    status: None,
-                    path: format!("line {} column {}", e.line(), e.column()),
-                    message,
-                    body,
-                }
+                Error::Decode { status: None, path: format!("line {} column {}", e.line(), e.column()), message, body }
             }
             P::UnexpectedResponse(resp) => {
                 let status = resp.status();
@@ -320,11 +309,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 // The transport buffers every non-success body, so reading it
                 // completes on the first poll; a streaming body (not from our
                 // transport) is left unread rather than blocking here.
-                let body = resp
-                    .bytes()
-                    .now_or_never()
-                    .and_then(|r| r.ok())
-                    .unwrap_or_default();
+                let body = resp.bytes().now_or_never().and_then(|r| r.ok()).unwrap_or_default();
                 Error::from_status(status, &headers, body, attempts)
             }
             P::Custom(detail) => Error::Client { detail },
@@ -636,7 +621,11 @@ mod tests {
         }
         headers.insert(RETRY_AFTER, "9".parse().unwrap());
         headers.insert(crate::transport::ATTEMPTS_HEADER, "4".parse().unwrap());
-        let rv = progenitor_client::ResponseValue::new(ApiError { message: "slow".into() }, StatusCode::TOO_MANY_REQUESTS, headers);
+        let rv = progenitor_client::ResponseValue::new(
+            ApiError { message: "slow".into() },
+            StatusCode::TOO_MANY_REQUESTS,
+            headers,
+        );
         let err: Error = progenitor_client::Error::ErrorResponse(rv).into();
         assert!(
             matches!(err, Error::RateLimited { attempts: 4, retry_after: Some(d), .. } if d == Duration::from_secs(9)),

@@ -253,18 +253,14 @@ impl fmt::Display for PageCursor {
 
 /// An origin that never resolves, used only to let `Url` encode paths.
 fn placeholder_url() -> Result<Url> {
-    Url::parse("http://placeholder.invalid/").map_err(|e| Error::InvalidInput {
-        what: "request",
-        detail: format!("building a page request failed: {e}"),
-    })
+    Url::parse("http://placeholder.invalid/")
+        .map_err(|e| Error::InvalidInput { what: "request", detail: format!("building a page request failed: {e}") })
 }
 
 /// The `pageKey` of a link in any form (absolute, root-relative, query-only).
 fn page_key_of(link: &str) -> Option<String> {
     let url = placeholder_url().ok()?.join(link).ok()?;
-    url.query_pairs()
-        .find(|(k, _)| k == PAGE_KEY)
-        .map(|(_, v)| v.into_owned())
+    url.query_pairs().find(|(k, _)| k == PAGE_KEY).map(|(_, v)| v.into_owned())
 }
 
 /// Resolves a `meta.next` link against the configured base URL.
@@ -288,8 +284,7 @@ pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
         body: bytes::Bytes::new(),
     };
     let url = if link.starts_with("//") {
-        Url::parse(&format!("{}:{}", base.scheme(), link))
-            .map_err(|e| bad(format!("next link is not a URL: {e}")))?
+        Url::parse(&format!("{}:{}", base.scheme(), link)).map_err(|e| bad(format!("next link is not a URL: {e}")))?
     } else if link.starts_with('/') {
         let mut root = base.clone();
         root.set_query(None);
@@ -299,9 +294,7 @@ pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
     } else {
         // Absolute links come back unchanged from `join`; other relative
         // references resolve against the page that sent them.
-        current
-            .join(link)
-            .map_err(|e| bad(format!("next link is not a URL: {e}")))?
+        current.join(link).map_err(|e| bad(format!("next link is not a URL: {e}")))?
     };
     let same_origin = url.scheme() == base.scheme()
         && url.host_str() == base.host_str()
@@ -506,11 +499,7 @@ impl<P: PageEnvelope> Paginator<P> {
     /// A stream of items, across pages.
     pub fn items(self) -> Items<P> {
         let start = self.start.as_ref().ok().cloned();
-        Items {
-            pages: self.pages(),
-            current: None,
-            start,
-        }
+        Items { pages: self.pages(), current: None, start }
     }
 }
 
@@ -547,8 +536,7 @@ impl<P: PageEnvelope> Future for Fetch<P> {
                     }
                     // Cancelled: only happens when the runtime shuts down.
                     Poll::Ready(Err(Error::Client {
-                        detail: "the page prefetch task was cancelled (the tokio runtime is shutting down)"
-                            .to_owned(),
+                        detail: "the page prefetch task was cancelled (the tokio runtime is shutting down)".to_owned(),
                     }))
                 }
             },
@@ -624,9 +612,7 @@ impl<P: PageEnvelope> Pages<P> {
         let operation_id = self.operation_id;
         let request_url = url.clone();
         let fut = async move {
-            let raw = client
-                .send_raw(method, request_url, body.as_ref(), operation_id)
-                .await?;
+            let raw = client.send_raw(method, request_url, body.as_ref(), operation_id).await?;
             decode_page::<P>(raw.status, raw.body)
         };
         let fetch = if spawn {
@@ -656,11 +642,7 @@ impl<P: PageEnvelope> Stream for Pages<P> {
                     // the consumer polls.
                     this.state = this.begin(cursor, None, false);
                 }
-                State::Fetching {
-                    cursor,
-                    url,
-                    mut fetch,
-                } => {
+                State::Fetching { cursor, url, mut fetch } => {
                     let page = match Pin::new(&mut fetch).poll(cx) {
                         Poll::Pending => {
                             this.state = State::Fetching { cursor, url, fetch };
@@ -673,23 +655,17 @@ impl<P: PageEnvelope> Stream for Pages<P> {
                     if cursor.skip > 0 {
                         items.drain(..cursor.skip.min(items.len()));
                     }
-                    let next = next
-                        .filter(|link| !link.trim().is_empty())
-                        .map(|link| PageCursor {
-                            operation_id: cursor.operation_id.clone(),
-                            link,
-                            body: cursor.body.clone(),
-                            skip: 0,
-                        });
+                    let next = next.filter(|link| !link.trim().is_empty()).map(|link| PageCursor {
+                        operation_id: cursor.operation_id.clone(),
+                        link,
+                        body: cursor.body.clone(),
+                        skip: 0,
+                    });
                     this.state = match &next {
                         Some(next) => this.begin(next.clone(), Some(&url), this.prefetch),
                         None => State::Done,
                     };
-                    return Poll::Ready(Some(Ok(Page {
-                        items,
-                        cursor,
-                        next,
-                    })));
+                    return Poll::Ready(Some(Ok(Page { items, cursor, next })));
                 }
             }
         }
@@ -745,10 +721,9 @@ impl<P: PageEnvelope> Items<P> {
     /// refused cursor, which will be refused again.
     pub fn resume_point(&self) -> Option<PageCursor> {
         match &self.current {
-            Some(page) if !page.items.as_slice().is_empty() => Some(PageCursor {
-                skip: page.cursor.skip + page.taken,
-                ..page.cursor.clone()
-            }),
+            Some(page) if !page.items.as_slice().is_empty() => {
+                Some(PageCursor { skip: page.cursor.skip + page.taken, ..page.cursor.clone() })
+            }
             Some(page) => page.next.clone(),
             None => self.start.clone(),
         }
@@ -870,7 +845,9 @@ mod tests {
             "ftp://dev.dixa.io/v1/agents",
         ] {
             match resolve_link(&base, &current, link) {
-                Err(Error::ForeignNextLink { url }) => assert!(!url.contains("pw") && !url.contains("user"), "{link}: {url}"),
+                Err(Error::ForeignNextLink { url }) => {
+                    assert!(!url.contains("pw") && !url.contains("user"), "{link}: {url}")
+                }
                 other => panic!("{link}: expected ForeignNextLink, got {other:?}"),
             }
         }
@@ -945,8 +922,7 @@ mod tests {
         assert_eq!(back, cursor);
         assert_eq!(back.page_key().as_deref(), Some("k"));
         // Optional parts are omitted, and read back as absent.
-        let plain: PageCursor =
-            serde_json::from_str(r#"{"operation_id":"list_agents","link":"/v1/agents"}"#).unwrap();
+        let plain: PageCursor = serde_json::from_str(r#"{"operation_id":"list_agents","link":"/v1/agents"}"#).unwrap();
         assert_eq!((plain.body(), plain.skip()), (None, 0));
     }
 }

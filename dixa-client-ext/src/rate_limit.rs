@@ -85,7 +85,10 @@ impl RateLimit {
                     });
                 }
                 if burst == 0 {
-                    return Err(Error::InvalidInput { what: "rate limit", detail: "a burst of 0 would never send".into() });
+                    return Err(Error::InvalidInput {
+                        what: "rate limit",
+                        detail: "a burst of 0 would never send".into(),
+                    });
                 }
                 Ok(())
             }
@@ -283,14 +286,15 @@ mod tests {
         let (l, clock) = limiter(RateLimit::default());
         let l = Arc::new(l);
         let waits: Vec<Duration> = (0..20).map(|_| l.reserve()).collect();
-        let expected: Vec<Duration> =
-            (0..20u32).map(|i| interval(10.0) * i.saturating_sub(2)).collect();
+        let expected: Vec<Duration> = (0..20u32).map(|i| interval(10.0) * i.saturating_sub(2)).collect();
         assert_eq!(waits, expected);
         // Tasks sleeping concurrently end at the last slot, not the sum.
-        let tasks: Vec<_> = (0..20).map(|_| {
-            let l = Arc::clone(&l);
-            async move { l.acquire().await }
-        }).collect();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let l = Arc::clone(&l);
+                async move { l.acquire().await }
+            })
+            .collect();
         futures::future::join_all(tasks).await;
         // The 40th slot (index 39) opens 2 slots early (the burst tolerance).
         assert_eq!(clock.elapsed(), interval(10.0) * 37);
@@ -419,7 +423,12 @@ mod tests {
 
     #[test]
     fn invalid_limits_are_rejected() {
-        for bad in [RateLimit::per_second(0.0, 4), RateLimit::per_second(f64::NAN, 4), RateLimit::per_second(-1.0, 4), RateLimit::per_second(10.0, 0)] {
+        for bad in [
+            RateLimit::per_second(0.0, 4),
+            RateLimit::per_second(f64::NAN, 4),
+            RateLimit::per_second(-1.0, 4),
+            RateLimit::per_second(10.0, 0),
+        ] {
             let err = RateLimiter::new(bad, Arc::new(ManualClock::new())).unwrap_err();
             assert!(matches!(err, Error::InvalidInput { what: "rate limit", .. }), "{bad:?}");
         }

@@ -351,18 +351,15 @@ impl RetryBudget {
 
     /// Takes `cost` tokens if there are that many; `false` otherwise.
     pub fn try_withdraw(&self, cost: u32) -> bool {
-        self.tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
-            .is_ok()
+        self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost)).is_ok()
     }
 
     /// Refunds one success's worth of tokens, up to the capacity.
     pub fn record_success(&self) {
         let refund = self.config.success_refund;
         let cap = self.config.capacity;
-        let _ = self
-            .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(refund).min(cap)));
+        let _ =
+            self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(refund).min(cap)));
     }
 }
 
@@ -491,14 +488,34 @@ mod tests {
             row("429 DELETE ra=0", Method::DELETE, st_ra(429, "0"), retry(S(0), 0, Throttled)),
             row("429 ra padded", Method::GET, st_ra(429, " 3 "), retry(S(3), 0, Throttled)),
             // HTTP date, 30 s after the wall clock; a past date means now.
-            row("429 ra http-date", Method::POST, st_ra(429, "Wed, 21 Oct 2015 07:28:30 GMT"), retry(S(30), 0, Throttled)),
-            row("429 ra past date", Method::GET, st_ra(429, "Wed, 21 Oct 2015 07:00:00 GMT"), retry(S(0), 0, Throttled)),
+            row(
+                "429 ra http-date",
+                Method::POST,
+                st_ra(429, "Wed, 21 Oct 2015 07:28:30 GMT"),
+                retry(S(30), 0, Throttled),
+            ),
+            row(
+                "429 ra past date",
+                Method::GET,
+                st_ra(429, "Wed, 21 Oct 2015 07:00:00 GMT"),
+                retry(S(0), 0, Throttled),
+            ),
             // Without (or with an unreadable) Retry-After: full jitter from the throttle base.
             row("429 no ra", Method::POST, st(429), retry(S(1), 0, Throttled)),
             row("429 garbage ra", Method::GET, st_ra(429, "soon"), retry(S(1), 0, Throttled)),
             row("429 ra too long", Method::GET, st_ra(429, "3600"), GiveUp(RetryAfterTooLong)),
-            row("429 ra far-future date", Method::POST, st_ra(429, "Fri, 01 Jan 2100 00:00:00 GMT"), GiveUp(RetryAfterTooLong)),
-            row("429 ra garbage date", Method::GET, st_ra(429, "Wed, 99 Foo 2015 07:28:30 GMT"), retry(S(1), 0, Throttled)),
+            row(
+                "429 ra far-future date",
+                Method::POST,
+                st_ra(429, "Fri, 01 Jan 2100 00:00:00 GMT"),
+                GiveUp(RetryAfterTooLong),
+            ),
+            row(
+                "429 ra garbage date",
+                Method::GET,
+                st_ra(429, "Wed, 99 Foo 2015 07:28:30 GMT"),
+                retry(S(1), 0, Throttled),
+            ),
             row("429 ra negative", Method::GET, st_ra(429, "-5"), retry(S(1), 0, Throttled)),
             row("429 ra infinite", Method::GET, st_ra(429, "1e400"), retry(S(1), 0, Throttled)),
             row("429 ra NaN", Method::GET, st_ra(429, "NaN"), retry(S(1), 0, Throttled)),
@@ -518,7 +535,12 @@ mod tests {
             row("503 POST with ra", Method::POST, st_ra(503, "1"), GiveUp(NotIdempotent)),
             row("504 POST", Method::POST, st(504), GiveUp(NotIdempotent)),
             row("502 PATCH", Method::PATCH, st(502), GiveUp(NotIdempotent)),
-            row("503 GET ra http-date", Method::GET, st_ra(503, "Wed, 21 Oct 2015 07:28:05 GMT"), retry(S(5), 5, ServerError)),
+            row(
+                "503 GET ra http-date",
+                Method::GET,
+                st_ra(503, "Wed, 21 Oct 2015 07:28:05 GMT"),
+                retry(S(5), 5, ServerError),
+            ),
             row("503 GET ra too long", Method::GET, st_ra(503, "600"), GiveUp(RetryAfterTooLong)),
             row("505 final", Method::GET, st(505), GiveUp(NotRetryable)),
             // Connection errors and timeouts: idempotent only; timeouts cost more.
@@ -533,10 +555,19 @@ mod tests {
             row("timeout GET", Method::GET, Outcome::AttemptTimeout, retry(MS(250), 10, AttemptTimeout)),
             row("timeout DELETE", Method::DELETE, Outcome::AttemptTimeout, retry(MS(250), 10, AttemptTimeout)),
             row("timeout PATCH", Method::PATCH, Outcome::AttemptTimeout, GiveUp(NotIdempotent)),
-            Row { replayable: false, ..row("conn POST not replayable", Method::POST, Outcome::ConnectionError, GiveUp(NotIdempotent)) },
+            Row {
+                replayable: false,
+                ..row("conn POST not replayable", Method::POST, Outcome::ConnectionError, GiveUp(NotIdempotent))
+            },
             Row { elapsed: S(120), ..row("5xx backoff past deadline", Method::GET, st(503), GiveUp(Deadline)) },
-            Row { elapsed: MS(119_800), ..row("5xx backoff overruns by 50 ms", Method::GET, st(503), GiveUp(Deadline)) },
-            Row { elapsed: MS(119_700), ..row("5xx backoff just fits", Method::GET, st(503), retry(MS(250), 5, ServerError)) },
+            Row {
+                elapsed: MS(119_800),
+                ..row("5xx backoff overruns by 50 ms", Method::GET, st(503), GiveUp(Deadline))
+            },
+            Row {
+                elapsed: MS(119_700),
+                ..row("5xx backoff just fits", Method::GET, st(503), retry(MS(250), 5, ServerError))
+            },
             // Exponential growth of the cap, capped at max_delay.
             Row { attempt: 2, ..row("503 GET attempt 2", Method::GET, st(503), retry(MS(500), 5, ServerError)) },
             Row { attempt: 3, ..row("503 GET attempt 3", Method::GET, st(503), retry(MS(1000), 5, ServerError)) },
@@ -544,21 +575,43 @@ mod tests {
             // Full jitter scales the cap.
             Row { jitter: 0.5, ..row("jitter half", Method::GET, st(503), retry(MS(125), 5, ServerError)) },
             Row { jitter: 0.0, ..row("jitter zero", Method::GET, st(503), retry(MS(0), 5, ServerError)) },
-            Row { jitter: 0.25, ..row("jitter ignored with ra", Method::GET, st_ra(429, "7"), retry(S(7), 0, Throttled)) },
+            Row {
+                jitter: 0.25,
+                ..row("jitter ignored with ra", Method::GET, st_ra(429, "7"), retry(S(7), 0, Throttled))
+            },
             // Max attempts.
             Row { attempt: 4, ..row("max attempts 5xx", Method::GET, st(503), GiveUp(MaxAttempts)) },
             Row { attempt: 4, ..row("max attempts 429", Method::GET, st_ra(429, "1"), GiveUp(MaxAttempts)) },
             Row { attempt: 3, ..row("last retry allowed", Method::GET, st_ra(429, "1"), retry(S(1), 0, Throttled)) },
             // Deadline: no wait that would overrun it.
             Row { elapsed: S(115), ..row("ra overruns deadline", Method::GET, st_ra(429, "7"), GiveUp(Deadline)) },
-            Row { elapsed: S(113), ..row("ra ends exactly at deadline", Method::GET, st_ra(429, "7"), GiveUp(Deadline)) },
-            Row { elapsed: S(112), ..row("ra fits before deadline", Method::GET, st_ra(429, "7"), retry(S(7), 0, Throttled)) },
-            Row { elapsed: S(1000), deadline: None, ..row("no deadline", Method::GET, st_ra(429, "7"), retry(S(7), 0, Throttled)) },
+            Row {
+                elapsed: S(113),
+                ..row("ra ends exactly at deadline", Method::GET, st_ra(429, "7"), GiveUp(Deadline))
+            },
+            Row {
+                elapsed: S(112),
+                ..row("ra fits before deadline", Method::GET, st_ra(429, "7"), retry(S(7), 0, Throttled))
+            },
+            Row {
+                elapsed: S(1000),
+                deadline: None,
+                ..row("no deadline", Method::GET, st_ra(429, "7"), retry(S(7), 0, Throttled))
+            },
             // Budget.
             Row { budget: Some(4), ..row("budget short for 5xx", Method::GET, st(503), GiveUp(BudgetExhausted)) },
-            Row { budget: Some(5), ..row("budget exact for 5xx", Method::GET, st(503), retry(MS(250), 5, ServerError)) },
-            Row { budget: Some(9), ..row("budget short for timeout", Method::GET, Outcome::AttemptTimeout, GiveUp(BudgetExhausted)) },
-            Row { budget: Some(0), ..row("429 free when budget empty", Method::POST, st_ra(429, "1"), retry(S(1), 0, Throttled)) },
+            Row {
+                budget: Some(5),
+                ..row("budget exact for 5xx", Method::GET, st(503), retry(MS(250), 5, ServerError))
+            },
+            Row {
+                budget: Some(9),
+                ..row("budget short for timeout", Method::GET, Outcome::AttemptTimeout, GiveUp(BudgetExhausted))
+            },
+            Row {
+                budget: Some(0),
+                ..row("429 free when budget empty", Method::POST, st_ra(429, "1"), retry(S(1), 0, Throttled))
+            },
             Row { budget: None, ..row("no budget", Method::GET, st(503), retry(MS(250), 5, ServerError)) },
             // A streamed body cannot be replayed.
             Row { replayable: false, ..row("not replayable", Method::PUT, st(503), GiveUp(NotReplayable)) },

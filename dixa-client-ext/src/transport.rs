@@ -257,7 +257,11 @@ impl DixaTransport {
                     // fail now, unsent, instead of sleeping past the deadline
                     // and then sending a request (perhaps a POST) that the
                     // caller will be told timed out.
-                    tracing::debug!(attempt, limiter_wait_ms = wait.as_millis() as u64, "call deadline before the rate limiter's slot");
+                    tracing::debug!(
+                        attempt,
+                        limiter_wait_ms = wait.as_millis() as u64,
+                        "call deadline before the rate limiter's slot"
+                    );
                     if let Some(error) = deadline_error().await {
                         span.record("duration_ms", elapsed.as_millis() as u64);
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
@@ -399,7 +403,9 @@ impl DixaTransport {
                         }
                         // Without its query, also for callers of the
                         // generated client who never convert to our Error.
-                        Err(error) => Err(Failure { error: crate::error::without_query(error), timeout: timeout_fired }),
+                        Err(error) => {
+                            Err(Failure { error: crate::error::without_query(error), timeout: timeout_fired })
+                        }
                     };
                 }
             }
@@ -475,14 +481,21 @@ async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest:
     if resp.status().is_success() {
         return resp;
     }
-    let (status, version, url, mut headers) = (resp.status(), resp.version(), resp.url().clone(), resp.headers().clone());
+    let (status, version, url, mut headers) =
+        (resp.status(), resp.version(), resp.url().clone(), resp.headers().clone());
     let body = read_capped(resp, MAX_ERROR_BODY).await.unwrap_or_default();
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
     rebuild(status, version, url, headers, body)
 }
 
 /// A response with the given parts around an already-read body.
-fn rebuild(status: StatusCode, version: http::Version, url: reqwest::Url, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+fn rebuild(
+    status: StatusCode,
+    version: http::Version,
+    url: reqwest::Url,
+    headers: HeaderMap,
+    body: Bytes,
+) -> reqwest::Response {
     let builder = http::Response::builder().status(status).version(version);
     let builder = reqwest::ResponseBuilderExt::url(builder, url);
     match builder.body(body) {
@@ -554,9 +567,8 @@ mod tests {
 
     #[test]
     fn attempt_limit_is_capped_by_the_call_deadline() {
-        let config = Config::new("k")
-            .attempt_timeout(Some(Duration::from_secs(30)))
-            .call_timeout(Some(Duration::from_secs(40)));
+        let config =
+            Config::new("k").attempt_timeout(Some(Duration::from_secs(30))).call_timeout(Some(Duration::from_secs(40)));
         let t = DixaTransport::new(&config).unwrap();
         assert_eq!(t.attempt_limit(Duration::ZERO), (Some(Duration::from_secs(30)), false));
         assert_eq!(t.attempt_limit(Duration::from_secs(25)), (Some(Duration::from_secs(15)), true));

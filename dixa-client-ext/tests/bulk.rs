@@ -16,12 +16,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 fn client(base: &str) -> DixaClient {
-    DixaClient::new(
-        Config::new("test-key-not-secret")
-            .base_url(base)
-            .rate_limit(RateLimit::off()),
-    )
-    .expect("client")
+    DixaClient::new(Config::new("test-key-not-secret").base_url(base).rate_limit(RateLimit::off())).expect("client")
 }
 
 fn uuid(s: &str) -> Uuid {
@@ -63,9 +58,8 @@ async fn twenty_five_members_go_out_as_ten_ten_five_and_merge() {
     let fake = FakeDixa::builder().agents(30).spawn().await;
     let c = client(&fake.base_url());
     // Every fifth id is unknown to the fake: items 4, 9, 14, 19, 24.
-    let ids: Vec<Uuid> = (0..25)
-        .map(|i| if i % 5 == 4 { stranger(i as u8) } else { uuid(&fake.agent_id(i)) })
-        .collect();
+    let ids: Vec<Uuid> =
+        (0..25).map(|i| if i % 5 == 4 { stranger(i as u8) } else { uuid(&fake.agent_id(i)) }).collect();
     let outcomes = c.bulk().add_queue_members(&fake.queue_id(1), ids.clone()).await.expect("run");
 
     // The fake refuses more than 10 ids per call with a 400: three calls
@@ -178,10 +172,7 @@ async fn bulk_agent_patch_through_the_fake_types_every_outcome_kind() {
         outcomes.failures().iter().map(|f| (f.index, f.kind.clone(), f.id.clone())).collect();
     assert_eq!(
         kinds,
-        [
-            (1, BulkErrorKind::NotFound, Some(missing)),
-            (2, BulkErrorKind::EmptyPatchSet, Some(fake.agent_id(1))),
-        ]
+        [(1, BulkErrorKind::NotFound, Some(missing)), (2, BulkErrorKind::EmptyPatchSet, Some(fake.agent_id(1))),]
     );
     let counts = outcomes.failure_counts();
     assert_eq!((counts[&BulkErrorKind::NotFound], counts[&BulkErrorKind::EmptyPatchSet]), (1, 1));

@@ -105,7 +105,8 @@ async fn undecodable_success_body_names_the_json_path() {
         #[serde(rename = "_type")]
         kind: String,
     }
-    let body = r#"{"data":[{"id":"a"},{"id":"b"},{"id":"c","attributes":{"_type":"X"}},{"id":"d","attributes":{"_type":7}}]}"#;
+    let body =
+        r#"{"data":[{"id":"a"},{"id":"b"},{"id":"c","attributes":{"_type":"X"}},{"id":"d","attributes":{"_type":7}}]}"#;
     let server = Server::start(vec![Reply::json(200, body)]).await;
     let raw = client(&server.base_url()).send_raw(Method::GET, server.url("/v1/x"), None, "op").await.unwrap();
     let err = raw.json::<Page>().unwrap_err();
@@ -144,10 +145,7 @@ async fn transport_errors_keep_the_path_but_not_the_query_string() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let url = format!("{base}/v1/endusers?email=jane%40example.com&pageKey=cursor-xyz");
-    let err = client(&base)
-        .send_raw(Method::GET, reqwest::Url::parse(&url).unwrap(), None, "op")
-        .await
-        .unwrap_err();
+    let err = client(&base).send_raw(Method::GET, reqwest::Url::parse(&url).unwrap(), None, "op").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let mut texts = vec![err.to_string(), format!("{err:?}")];
     let mut source = std::error::Error::source(&err);
@@ -249,7 +247,8 @@ async fn generated_op_html_500_keeps_its_status_through_call() {
 
 #[tokio::test]
 async fn generated_op_bad_success_body_names_the_json_path_through_call() {
-    let body = format!(r#"{{"data":[{TAG},{{"id":"6f1c2a44-8d7e-4a55-9e0b-3c8f5d2a1b01","name":7,"state":"Active"}}]}}"#);
+    let body =
+        format!(r#"{{"data":[{TAG},{{"id":"6f1c2a44-8d7e-4a55-9e0b-3c8f5d2a1b01","name":7,"state":"Active"}}]}}"#);
     let server = Server::start(vec![Reply::json(200, &body)]).await;
     let c = client(&server.base_url());
     let err = c.call(c.tags_list_tags().send()).await.unwrap_err();
@@ -269,7 +268,10 @@ async fn generated_op_dixa_error_through_call_and_plain_conversion() {
     let c = client(&server.base_url());
     let id = uuid::Uuid::nil();
     let err = c.call(c.get_tag().tag_id(id).send()).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { status, message: Some(m), .. } if *status == StatusCode::NOT_FOUND && m == "Tag not found"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Api { status, message: Some(m), .. } if *status == StatusCode::NOT_FOUND && m == "Tag not found"),
+        "{err:?}"
+    );
     let plain: Error = c.get_tag().tag_id(id).send().await.unwrap_err().into();
     assert_eq!(plain.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(plain.api_message(), Some("Tag not found"));

@@ -48,12 +48,7 @@ impl PaginatedRequest for ListThings {
 }
 
 fn client(base: &str) -> DixaClient {
-    DixaClient::new(
-        Config::new("test-key-not-secret")
-            .base_url(base)
-            .rate_limit(RateLimit::off()),
-    )
-    .expect("client")
+    DixaClient::new(Config::new("test-key-not-secret").base_url(base).rate_limit(RateLimit::off())).expect("client")
 }
 
 /// A page body with items `ids` and an optional next link.
@@ -70,10 +65,7 @@ fn pages_by_key(
     table: Vec<(Option<&'static str>, std::ops::Range<u32>, Option<String>)>,
 ) -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
     move |req: &Recorded| {
-        let key = req
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("pageKey=")))
-            .map(str::to_owned);
+        let key = req.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("pageKey="))).map(str::to_owned);
         for (k, ids, next) in &table {
             if k.map(str::to_owned) == key {
                 return page(ids.clone(), next.as_deref());
@@ -198,7 +190,9 @@ async fn next_links_without_a_page_key_are_followed_and_a_repeat_of_one_is_a_loo
     // offset-style links (no pageKey): followed; the third leads back to the
     // first request's own URL, in another parameter order.
     let server = Canned::start(|req: &Recorded| match req.query() {
-        Some("pageLimit=1&email=x") | Some("email=x&pageLimit=1") => page(0..1, Some("/v1/things?offset=1&pageLimit=1")),
+        Some("pageLimit=1&email=x") | Some("email=x&pageLimit=1") => {
+            page(0..1, Some("/v1/things?offset=1&pageLimit=1"))
+        }
         Some("offset=1&pageLimit=1") => page(1..2, Some("/v1/things?offset=2&pageLimit=1")),
         Some("offset=2&pageLimit=1") => page(2..3, Some("/v1/things?email=x&pageLimit=1")),
         _ => Reply::status(404, "{}"),
@@ -239,13 +233,7 @@ async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
     })
     .await;
     let c = client(&server.base_url());
-    let pages: Vec<usize> = c
-        .paginate(ListThings::new(2))
-        .pages()
-        .map_ok(|p| p.len())
-        .try_collect()
-        .await
-        .unwrap();
+    let pages: Vec<usize> = c.paginate(ListThings::new(2)).pages().map_ok(|p| p.len()).try_collect().await.unwrap();
     assert_eq!(pages, [0, 2, 0]);
     assert_eq!(collect_ids(c.paginate(ListThings::new(2)).items()).await, [0, 1]);
 
@@ -262,11 +250,9 @@ async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
 
 #[tokio::test]
 async fn the_first_query_is_never_resent_beside_a_page_key() {
-    let server = Canned::start(pages_by_key(vec![
-        (None, 0..1, Some("/v1/things?pageKey=k2".into())),
-        (Some("k2"), 1..2, None),
-    ]))
-    .await;
+    let server =
+        Canned::start(pages_by_key(vec![(None, 0..1, Some("/v1/things?pageKey=k2".into())), (Some("k2"), 1..2, None)]))
+            .await;
     let c = client(&server.base_url());
     let request = ListThings { limit: 1, extra: Some(("email", "a b@example.org".to_owned())) };
     assert_eq!(collect_ids(c.paginate(request).items()).await, [0, 1]);
@@ -541,10 +527,8 @@ async fn dropping_the_stream_aborts_a_prefetch_in_flight() {
 
 #[tokio::test]
 async fn an_undecodable_page_reports_the_json_path() {
-    let server = Canned::start(|_: &Recorded| {
-        Reply::json(json!({"data": [{"id": 1}, {"id": "two"}], "meta": {}}))
-    })
-    .await;
+    let server =
+        Canned::start(|_: &Recorded| Reply::json(json!({"data": [{"id": 1}, {"id": "two"}], "meta": {}}))).await;
     let mut items = client(&server.base_url()).paginate(ListThings::new(2)).items();
     match items.next().await {
         Some(Err(Error::Decode { path, .. })) => assert_eq!(path, "data[1].id"),

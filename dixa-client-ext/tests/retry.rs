@@ -38,7 +38,12 @@ async fn post_hitting_503_is_not_retried_and_ran_once() {
     let clock = ManualClock::new();
     let c = client(&server, &clock);
     let err = c
-        .send_raw(Method::POST, server.url("/v1/conversations"), Some(&json!({"x": 1})), "Conversations_createConversation")
+        .send_raw(
+            Method::POST,
+            server.url("/v1/conversations"),
+            Some(&json!({"x": 1})),
+            "Conversations_createConversation",
+        )
         .await
         .unwrap_err();
     assert_eq!(server.count(), 1, "the server must have seen the POST exactly once");
@@ -132,7 +137,8 @@ async fn retry_after_http_date_is_waited_exactly() {
 
 #[tokio::test]
 async fn post_hitting_429_is_retried_because_the_server_did_not_act() {
-    let server = Server::start(vec![Reply::status(429).header("retry-after", "1"), Reply::json(201, r#"{"data":{}}"#)]).await;
+    let server =
+        Server::start(vec![Reply::status(429).header("retry-after", "1"), Reply::json(201, r#"{"data":{}}"#)]).await;
     let clock = ManualClock::new();
     let resp = client(&server, &clock)
         .send_raw(Method::POST, server.url("/v1/tags"), Some(&json!({"name": "vip"})), "Tags_createTag")
@@ -192,7 +198,8 @@ async fn other_4xx_are_never_retried() {
     for status in [400u16, 401, 403, 404, 409, 422] {
         let server = Server::start(vec![Reply::json(status, r#"{"message":"no"}"#), Reply::status(200)]).await;
         let clock = ManualClock::new();
-        let err = client(&server, &clock).send_raw(Method::GET, server.url("/v1/agents/x"), None, "op").await.unwrap_err();
+        let err =
+            client(&server, &clock).send_raw(Method::GET, server.url("/v1/agents/x"), None, "op").await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(server.count(), 1, "{status}");
     }
@@ -353,7 +360,11 @@ async fn generated_get_hitting_503_twice_then_200_succeeds() {
 
 #[tokio::test]
 async fn generated_post_hitting_503_runs_once() {
-    let server = Server::start(vec![Reply::json(503, r#"{"message":"down"}"#), Reply::json(201, &format!(r#"{{"data":{TAG}}}"#))]).await;
+    let server = Server::start(vec![
+        Reply::json(503, r#"{"message":"down"}"#),
+        Reply::json(201, &format!(r#"{{"data":{TAG}}}"#)),
+    ])
+    .await;
     let clock = ManualClock::new();
     let c = client(&server, &clock);
     let input = dixa_client::types::CreateTagInput { color: None, name: "vip".into() };

@@ -135,9 +135,21 @@ async fn the_key_is_absent_from_tracing_output() {
     let out = capture.text();
     assert_no_key("tracing output", &out);
     // reqwest's own `log` records were captured (and checked above).
-    assert!(out.contains("log DEBUG reqwest::connect: starting new connection"), "no reqwest log records captured:\n{out}");
+    assert!(
+        out.contains("log DEBUG reqwest::connect: starting new connection"),
+        "no reqwest log records captured:\n{out}"
+    );
     // The span carries what it should...
-    for needle in ["dixa.call", "operation=\"Agents_listAgents\"", "method=GET", "path=/v1/agents", "status=200", "attempt=", "duration_ms=", "retrying"] {
+    for needle in [
+        "dixa.call",
+        "operation=\"Agents_listAgents\"",
+        "method=GET",
+        "path=/v1/agents",
+        "status=200",
+        "attempt=",
+        "duration_ms=",
+        "retrying",
+    ] {
         assert!(out.contains(needle), "tracing output lacks `{needle}`:\n{out}");
     }
     // ...and not the query string (cursors) or bodies.
@@ -187,7 +199,9 @@ async fn every_error() -> Vec<Error> {
             .unwrap_err(),
     ); // ForeignNextLink
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let closed = DixaClient::new(Config::new(KEY).base_url(format!("http://127.0.0.1:{port}")).retry(RetryConfig::disabled())).unwrap();
+    let closed =
+        DixaClient::new(Config::new(KEY).base_url(format!("http://127.0.0.1:{port}")).retry(RetryConfig::disabled()))
+            .unwrap();
     errors.push(
         closed
             .send_raw(Method::GET, reqwest::Url::parse(&format!("http://127.0.0.1:{port}/v1/x")).unwrap(), None, "op")
@@ -198,7 +212,12 @@ async fn every_error() -> Vec<Error> {
     errors.push(Error::PaginationLoop { cursor: "c1".into() });
     errors.push(Error::Client { detail: "hook".into() });
     errors.push(Error::Timeout { kind: TimeoutKind::Call, after: Some(Duration::from_secs(1)) });
-    errors.push(Error::from_status(StatusCode::BAD_GATEWAY, &Default::default(), bytes::Bytes::from_static(b"<html>"), 1));
+    errors.push(Error::from_status(
+        StatusCode::BAD_GATEWAY,
+        &Default::default(),
+        bytes::Bytes::from_static(b"<html>"),
+        1,
+    ));
     errors
 }
 
@@ -226,7 +245,17 @@ async fn the_key_is_absent_from_every_error() {
     seen.dedup();
     assert_eq!(
         seen,
-        ["Api", "Client", "Decode", "ForeignNextLink", "InvalidInput", "PaginationLoop", "RateLimited", "Timeout", "Transport"]
+        [
+            "Api",
+            "Client",
+            "Decode",
+            "ForeignNextLink",
+            "InvalidInput",
+            "PaginationLoop",
+            "RateLimited",
+            "Timeout",
+            "Transport"
+        ]
     );
     for e in &errors {
         assert_no_key("Display", &e.to_string());

@@ -11,8 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 /// A boxed, `Send` future returned by a [`Transport`].
-pub type TransportFuture<'a> =
-    Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
+pub type TransportFuture<'a> = Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
 
 /// Sends one fully built request on behalf of a generated operation.
 ///
@@ -44,9 +43,7 @@ impl Hooks {
 
     /// Hooks that send every request through `transport`.
     pub fn with_transport(transport: Arc<dyn Transport>) -> Self {
-        Self {
-            transport: Some(transport),
-        }
+        Self { transport: Some(transport) }
     }
 
     /// The installed transport, if any.
@@ -57,8 +54,6 @@ impl Hooks {
 
 impl std::fmt::Debug for Hooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hooks")
-            .field("transport", &self.transport.as_ref().map(|_| "<installed>"))
-            .finish()
+        f.debug_struct("Hooks").field("transport", &self.transport.as_ref().map(|_| "<installed>")).finish()
     }
 }

@@ -56,6 +56,8 @@ mod timestamp;
 // Generated code: its doc comments are Dixa's spec descriptions, which use
 // `[...]` in prose (not intra-doc links) and bare URLs.
 #[allow(missing_docs, clippy::all, unused_imports, unused_mut, rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
+// prettyplease output, reproduced byte for byte by `cargo xtask check`: rustfmt must not touch it.
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::*;

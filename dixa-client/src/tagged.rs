@@ -178,7 +178,13 @@ impl<'de, I: Iterator<Item = (String, Value)>, A: MapAccess<'de>> MapAccess<'de>
                 let mut track = serde_path_to_error::Track::new();
                 seed.deserialize(serde_path_to_error::Deserializer::new(value, &mut track)).map_err(|e| {
                     let inner = track.path().to_string();
-                    let at = if inner == "." { key } else if inner.starts_with('[') { format!("{key}{inner}") } else { format!("{key}.{inner}") };
+                    let at = if inner == "." {
+                        key
+                    } else if inner.starts_with('[') {
+                        format!("{key}{inner}")
+                    } else {
+                        format!("{key}.{inner}")
+                    };
                     de::Error::custom(format_args!("{at}: {e}"))
                 })
             }
@@ -189,7 +195,9 @@ impl<'de, I: Iterator<Item = (String, Value)>, A: MapAccess<'de>> MapAccess<'de>
 
 /// Deserializes an open string enum: every string is accepted, unknown ones
 /// become the enum's `Unknown(String)` through `From<&str>`.
-pub fn deserialize_open_str<'de, T: for<'a> From<&'a str>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize_open_str<'de, T: for<'a> From<&'a str>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     struct V<T>(PhantomData<T>);
     impl<T: for<'a> From<&'a str>> Visitor<'_> for V<T> {
         type Value = T;

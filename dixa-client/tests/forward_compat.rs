@@ -33,7 +33,8 @@ fn a_conversation_page_with_unknowns_at_three_depths_decodes_fully() {
     data[7]["link"] = json!({ "_type": "MergedInto", "targetId": 9, "at": "2030-01-01T00:00:00Z[GMT]" });
     let wire = json!({ "data": data, "meta": { "next": "/v1/endusers/x/conversations/?pageKey=abc" } });
 
-    let page: types::ListEndUserConversationsOutput = serde_json::from_value(wire.clone()).expect("the whole page decodes");
+    let page: types::ListEndUserConversationsOutput =
+        serde_json::from_value(wire.clone()).expect("the whole page decodes");
     assert_eq!(page.data.len(), 100);
     let known = page.data.iter().filter(|c| matches!(c, Conversation::EmailConversation(_))).count();
     assert_eq!(known, 99);
@@ -60,7 +61,9 @@ fn a_conversation_page_with_unknowns_at_three_depths_decodes_fully() {
         }
         other => panic!("decoded as {other:?}"),
     }
-    assert!(matches!(&page.data[8], Conversation::EmailConversation(e) if matches!(e.link, Some(ConversationLink::FollowUp(_)))));
+    assert!(
+        matches!(&page.data[8], Conversation::EmailConversation(e) if matches!(e.link, Some(ConversationLink::FollowUp(_))))
+    );
 
     // Everything re-encodes to what was read (the page is a response type,
     // so only members the client dropped as empty could differ: none here).
@@ -86,17 +89,24 @@ fn a_message_page_with_unknown_attributes_and_unknown_nested_content_decodes_ful
     let mut data: Vec<Value> = (0..100).map(|i| message(i, email(json!({ "_type": "Text", "value": "hi" })))).collect();
     data[3] = message(3, json!({ "_type": "VideoAttributes", "durationSeconds": 12 }));
     data[4] = message(4, email(json!({ "_type": "Markdown", "value": "*hi*" })));
-    data[5] = message(5, json!({ "_type": "EmailAttributes", "from": { "email": "a@example.com" }, "isAutoReply": false,
-                                 "emailContent": { "_type": "Truncated", "bytes": 1 } }));
+    data[5] = message(
+        5,
+        json!({ "_type": "EmailAttributes", "from": { "email": "a@example.com" }, "isAutoReply": false,
+                                 "emailContent": { "_type": "Truncated", "bytes": 1 } }),
+    );
     let wire = json!({ "data": data });
     let page: types::ListMessagesOutput = serde_json::from_value(wire.clone()).expect("the whole page decodes");
     assert_eq!(page.data.len(), 100);
-    assert!(matches!(&page.data[3].attributes, Attributes::Unknown(u) if u.tag == "VideoAttributes" && u.raw == wire["data"][3]["attributes"]));
+    assert!(
+        matches!(&page.data[3].attributes, Attributes::Unknown(u) if u.tag == "VideoAttributes" && u.raw == wire["data"][3]["attributes"])
+    );
     let content_of = |i: usize| match &page.data[i].attributes {
         Attributes::EmailAttributes(a) => a.email_content.clone(),
         other => panic!("message {i}: {other:?}"),
     };
-    assert!(matches!(content_of(4), Some(EmailContent::Regular(r)) if matches!(&r.content, types::Content::Unknown(u) if u.tag == "Markdown")));
+    assert!(
+        matches!(content_of(4), Some(EmailContent::Regular(r)) if matches!(&r.content, types::Content::Unknown(u) if u.tag == "Markdown"))
+    );
     assert!(matches!(content_of(5), Some(EmailContent::Unknown(u)) if u.tag == "Truncated"));
     assert!(matches!(content_of(0), Some(EmailContent::Regular(r)) if matches!(&r.content, types::Content::Text(_))));
     assert_eq!(serde_json::to_value(&page).unwrap(), wire);

@@ -15,7 +15,10 @@ fn one_shot_server(body: &'static str) -> (String, std::thread::JoinHandle<Vec<S
 }
 
 /// [`one_shot_server`] answering with status line `status`.
-fn one_shot_server_with_status(status: &'static str, body: &'static str) -> (String, std::thread::JoinHandle<Vec<String>>) {
+fn one_shot_server_with_status(
+    status: &'static str,
+    body: &'static str,
+) -> (String, std::thread::JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let handle = std::thread::spawn(move || {
@@ -55,7 +58,12 @@ async fn requests_carry_no_api_version_header() {
 struct Recording(Mutex<Vec<&'static str>>);
 
 impl Transport for Recording {
-    fn execute<'a>(&'a self, client: &'a reqwest::Client, request: reqwest::Request, operation_id: &'static str) -> TransportFuture<'a> {
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> TransportFuture<'a> {
         self.0.lock().expect("not poisoned").push(operation_id);
         Box::pin(client.execute(request))
     }

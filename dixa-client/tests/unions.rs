@@ -50,8 +50,11 @@ fn instance(schema: &Value, spec: &Value, depth: usize) -> Value {
         Some("array") => json!([instance(&schema["items"], spec, depth + 1)]),
         Some("object") | None => {
             let mut out = Map::new();
-            let required: Vec<&str> =
-                schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 for (name, p) in props {
                     if depth < 6 || required.contains(&name.as_str()) {
@@ -127,9 +130,19 @@ fn every_variant_of_every_union_round_trips_with_its_wire_tag() {
         check_union!(&spec, "AggregateValue", types::AggregateValue, open = true),
         check_union!(&spec, "Attributes", types::Attributes, open = true),
         check_union!(&spec, "BulkActionOutcome_BulkError_Agent", types::BulkActionOutcomeBulkErrorAgent, open = true),
-        check_union!(&spec, "BulkActionOutcome_BulkError_EndUser", types::BulkActionOutcomeBulkErrorEndUser, open = true),
+        check_union!(
+            &spec,
+            "BulkActionOutcome_BulkError_EndUser",
+            types::BulkActionOutcomeBulkErrorEndUser,
+            open = true
+        ),
         check_union!(&spec, "BulkActionOutcome_BulkError_UUID", types::BulkActionOutcomeBulkErrorUuid, open = true),
-        check_union!(&spec, "BulkActionOutcome_ErrorResponse_InternalNoteData", types::BulkActionOutcomeErrorResponseInternalNoteData, open = true),
+        check_union!(
+            &spec,
+            "BulkActionOutcome_ErrorResponse_InternalNoteData",
+            types::BulkActionOutcomeErrorResponseInternalNoteData,
+            open = true
+        ),
         check_union!(&spec, "BulkError", types::BulkError, open = true),
         check_union!(&spec, "ContactEndpoint", types::ContactEndpoint, open = true),
         check_union!(&spec, "Content", types::Content, open = true),
@@ -165,16 +178,60 @@ fn every_variant_of_every_union_round_trips_with_its_wire_tag() {
 fn all_wire_tags_from_wire_facts_are_produced() {
     // WIRE-FACTS.md, "Known wire tags": each must be a tag of some union.
     let known = [
-        "AnonymizedConversation", "ChatConversation", "ContactFormConversation", "EmailConversation",
-        "FacebookMessengerConversation", "GenericConversation", "MessengerConversation", "PstnPhoneConversation",
-        "SmsConversation", "TwitterConversation", "WhatsAppConversation", "EmailForward", "FollowUp",
-        "SideConversation", "Callback", "Chat", "ContactForm", "Email", "Sms", "Inbound", "Outbound", "Html", "Text",
-        "Regular", "TooLarge", "BulkActionSuccess", "BulkActionFailure", "EmptyPatchSet", "ErrorResponse",
-        "Infrastructure", "Integrity", "NotFound", "Validation", "CallRecordingAttributes", "ChatAttributes",
-        "ContactFormAttributes", "EmailAttributes", "FacebookMessengerAttributes", "GenericAttributes",
-        "PhoneAttributes", "SmsAttributes", "TwitterAttributes", "WhatsAppAttributes", "BasicAuth", "NoAuth",
-        "TokenAuth", "DeliveryDetail", "NoRecentDelivery", "EmailEndpoint", "TelephonyEndpoint", "Interval", "Preset",
-        "LongAggregateValue", "DoubleAggregateValue",
+        "AnonymizedConversation",
+        "ChatConversation",
+        "ContactFormConversation",
+        "EmailConversation",
+        "FacebookMessengerConversation",
+        "GenericConversation",
+        "MessengerConversation",
+        "PstnPhoneConversation",
+        "SmsConversation",
+        "TwitterConversation",
+        "WhatsAppConversation",
+        "EmailForward",
+        "FollowUp",
+        "SideConversation",
+        "Callback",
+        "Chat",
+        "ContactForm",
+        "Email",
+        "Sms",
+        "Inbound",
+        "Outbound",
+        "Html",
+        "Text",
+        "Regular",
+        "TooLarge",
+        "BulkActionSuccess",
+        "BulkActionFailure",
+        "EmptyPatchSet",
+        "ErrorResponse",
+        "Infrastructure",
+        "Integrity",
+        "NotFound",
+        "Validation",
+        "CallRecordingAttributes",
+        "ChatAttributes",
+        "ContactFormAttributes",
+        "EmailAttributes",
+        "FacebookMessengerAttributes",
+        "GenericAttributes",
+        "PhoneAttributes",
+        "SmsAttributes",
+        "TwitterAttributes",
+        "WhatsAppAttributes",
+        "BasicAuth",
+        "NoAuth",
+        "TokenAuth",
+        "DeliveryDetail",
+        "NoRecentDelivery",
+        "EmailEndpoint",
+        "TelephonyEndpoint",
+        "Interval",
+        "Preset",
+        "LongAggregateValue",
+        "DoubleAggregateValue",
     ];
     let spec = spec();
     let tags: std::collections::BTreeSet<String> = spec["components"]["schemas"]
@@ -208,26 +265,65 @@ fn each_union_decodes_exactly_the_wire_tags_wire_facts_lists_for_it() {
     };
     let bulk = sorted(&["BulkActionSuccess", "BulkActionFailure"]);
     let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
-        ("Conversation", tags::<types::Conversation>(), sorted(&[
-            "AnonymizedConversation", "ChatConversation", "ContactFormConversation", "EmailConversation",
-            "FacebookMessengerConversation", "GenericConversation", "MessengerConversation", "PstnPhoneConversation",
-            "SmsConversation", "TwitterConversation", "WhatsAppConversation",
-        ])),
-        ("ConversationLink", tags::<types::ConversationLink>(), sorted(&["EmailForward", "FollowUp", "SideConversation"])),
-        ("CreateConversationInput", tags::<types::CreateConversationInput>(), sorted(&["Callback", "Chat", "ContactForm", "Email", "Sms"])),
+        (
+            "Conversation",
+            tags::<types::Conversation>(),
+            sorted(&[
+                "AnonymizedConversation",
+                "ChatConversation",
+                "ContactFormConversation",
+                "EmailConversation",
+                "FacebookMessengerConversation",
+                "GenericConversation",
+                "MessengerConversation",
+                "PstnPhoneConversation",
+                "SmsConversation",
+                "TwitterConversation",
+                "WhatsAppConversation",
+            ]),
+        ),
+        (
+            "ConversationLink",
+            tags::<types::ConversationLink>(),
+            sorted(&["EmailForward", "FollowUp", "SideConversation"]),
+        ),
+        (
+            "CreateConversationInput",
+            tags::<types::CreateConversationInput>(),
+            sorted(&["Callback", "Chat", "ContactForm", "Email", "Sms"]),
+        ),
         ("CreateMessageInput", tags::<types::CreateMessageInput>(), sorted(&["Inbound", "Outbound"])),
         ("Content", tags::<types::Content>(), sorted(&["Html", "Text"])),
         ("EmailContent", tags::<types::EmailContent>(), sorted(&["Regular", "TooLarge"])),
         ("BulkActionOutcome_BulkError_Agent", tags::<types::BulkActionOutcomeBulkErrorAgent>(), bulk.clone()),
         ("BulkActionOutcome_BulkError_EndUser", tags::<types::BulkActionOutcomeBulkErrorEndUser>(), bulk.clone()),
         ("BulkActionOutcome_BulkError_UUID", tags::<types::BulkActionOutcomeBulkErrorUuid>(), bulk.clone()),
-        ("BulkActionOutcome_ErrorResponse_InternalNoteData", tags::<types::BulkActionOutcomeErrorResponseInternalNoteData>(), bulk.clone()),
-        ("BulkError", tags::<types::BulkError>(), sorted(&["EmptyPatchSet", "ErrorResponse", "Infrastructure", "Integrity", "NotFound", "Validation"])),
-        ("Attributes", tags::<types::Attributes>(), sorted(&[
-            "CallRecordingAttributes", "ChatAttributes", "ContactFormAttributes", "EmailAttributes",
-            "FacebookMessengerAttributes", "GenericAttributes", "PhoneAttributes", "SmsAttributes", "TwitterAttributes",
-            "WhatsAppAttributes",
-        ])),
+        (
+            "BulkActionOutcome_ErrorResponse_InternalNoteData",
+            tags::<types::BulkActionOutcomeErrorResponseInternalNoteData>(),
+            bulk.clone(),
+        ),
+        (
+            "BulkError",
+            tags::<types::BulkError>(),
+            sorted(&["EmptyPatchSet", "ErrorResponse", "Infrastructure", "Integrity", "NotFound", "Validation"]),
+        ),
+        (
+            "Attributes",
+            tags::<types::Attributes>(),
+            sorted(&[
+                "CallRecordingAttributes",
+                "ChatAttributes",
+                "ContactFormAttributes",
+                "EmailAttributes",
+                "FacebookMessengerAttributes",
+                "GenericAttributes",
+                "PhoneAttributes",
+                "SmsAttributes",
+                "TwitterAttributes",
+                "WhatsAppAttributes",
+            ]),
+        ),
         ("WebhookAuthorization", tags::<types::WebhookAuthorization>(), sorted(&["BasicAuth", "NoAuth", "TokenAuth"])),
         ("DeliveryStatus", tags::<types::DeliveryStatus>(), sorted(&["DeliveryDetail", "NoRecentDelivery"])),
         ("ContactEndpoint", tags::<types::ContactEndpoint>(), sorted(&["EmailEndpoint", "TelephonyEndpoint"])),

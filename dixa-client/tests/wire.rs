@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 #[test]
 fn token_auth_is_not_swallowed_by_the_empty_no_auth() {
-    let auth: WebhookAuthorization = serde_json::from_value(json!({ "_type": "TokenAuth", "value": "s3cret" })).unwrap();
+    let auth: WebhookAuthorization =
+        serde_json::from_value(json!({ "_type": "TokenAuth", "value": "s3cret" })).unwrap();
     match &auth {
         WebhookAuthorization::TokenAuth(t) => assert_eq!(t.value, "s3cret"),
         other => panic!("decoded as {other:?}"),
@@ -48,9 +49,11 @@ fn bulk_error_not_found_is_not_empty_patch_set_and_uses_the_wire_tag() {
     // The schema is `NotFound1`; the wire tag is not.
     let sent = serde_json::to_value(&e).unwrap();
     assert_eq!(sent["_type"], "NotFound");
-    let as_spec_name: BulkError = serde_json::from_value(json!({ "_type": "NotFound1", "id": "a", "message": "m" })).unwrap();
+    let as_spec_name: BulkError =
+        serde_json::from_value(json!({ "_type": "NotFound1", "id": "a", "message": "m" })).unwrap();
     assert!(matches!(as_spec_name, BulkError::Unknown(_)), "`NotFound1` is not a Dixa tag");
-    let empty: BulkError = serde_json::from_value(json!({ "_type": "EmptyPatchSet", "id": "a", "message": "m" })).unwrap();
+    let empty: BulkError =
+        serde_json::from_value(json!({ "_type": "EmptyPatchSet", "id": "a", "message": "m" })).unwrap();
     assert!(matches!(empty, BulkError::EmptyPatchSet(_)));
 }
 
@@ -103,7 +106,8 @@ fn a_page_with_one_unknown_conversation_type_decodes_the_other_99() {
     let mut data: Vec<Value> = (0..100).map(email_conversation).collect();
     data[42] = json!({ "_type": "VideoCallConversation", "id": 42, "channel": "Video" });
     let page: types::ListEndUserConversationsOutput =
-        serde_json::from_value(json!({ "data": data, "meta": { "next": "/v1/endusers/x/conversations?pageKey=abc" } })).unwrap();
+        serde_json::from_value(json!({ "data": data, "meta": { "next": "/v1/endusers/x/conversations?pageKey=abc" } }))
+            .unwrap();
     assert_eq!(page.data.len(), 100);
     let known = page.data.iter().filter(|c| matches!(c, Conversation::EmailConversation(_))).count();
     assert_eq!(known, 99);
@@ -130,10 +134,18 @@ fn an_unknown_channel_inside_a_known_conversation_is_kept() {
 
 #[test]
 fn timestamps_accept_the_zone_id_form_and_round_trip_exactly() {
-    for raw in ["2021-12-01T12:46:36.581Z[GMT]", "2021-12-01T12:46:36.581Z", "2021-12-01T13:46:36+01:00", "2021-12-01T12:46:36.581[UTC]"] {
+    for raw in [
+        "2021-12-01T12:46:36.581Z[GMT]",
+        "2021-12-01T12:46:36.581Z",
+        "2021-12-01T13:46:36+01:00",
+        "2021-12-01T12:46:36.581[UTC]",
+    ] {
         let t: Timestamp = serde_json::from_value(json!(raw)).unwrap_or_else(|e| panic!("{raw}: {e}"));
         assert_eq!(serde_json::to_value(&t).unwrap(), json!(raw), "byte-exact round trip");
-        assert_eq!(t.to_utc().to_rfc3339(), "2021-12-01T12:46:36.581+00:00".replace(".581", if raw.contains(".581") { ".581" } else { "" }));
+        assert_eq!(
+            t.to_utc().to_rfc3339(),
+            "2021-12-01T12:46:36.581+00:00".replace(".581", if raw.contains(".581") { ".581" } else { "" })
+        );
     }
     let gmt: Timestamp = "2021-12-01T12:46:36.581Z[GMT]".parse().unwrap();
     assert_eq!(gmt.zone_id(), Some("GMT"));
@@ -147,7 +159,8 @@ fn timestamps_accept_the_zone_id_form_and_round_trip_exactly() {
 
 #[test]
 fn request_bodies_send_an_empty_list_but_omit_an_absent_one() {
-    let mut patch = types::BulkPatchAgentInput::builder().id("agent-1").try_into().map(|b: types::BulkPatchAgentInput| b).unwrap();
+    let mut patch =
+        types::BulkPatchAgentInput::builder().id("agent-1").try_into().map(|b: types::BulkPatchAgentInput| b).unwrap();
     patch.middle_names = Some(vec![]);
     let sent = serde_json::to_value(&patch).unwrap();
     assert_eq!(sent["middleNames"], json!([]), "Some(vec![]) clears the list: {sent}");
@@ -226,7 +239,8 @@ fn unions_decode_from_text_with_type_anywhere_and_fail_clearly_without_it() {
 #[test]
 fn a_custom_attribute_can_be_cleared_with_null() {
     // `Map[UUID, Option[AttributeValue]]`: `null` clears an attribute.
-    let wire = json!({ "2f5515b6-7e98-4f4d-9010-bfd2a27d4f35": null, "e14708a6-eed9-495c-9d88-c72331e9e247": ["a", "b"] });
+    let wire =
+        json!({ "2f5515b6-7e98-4f4d-9010-bfd2a27d4f35": null, "e14708a6-eed9-495c-9d88-c72331e9e247": ["a", "b"] });
     let patch: types::MapUuidOptionAttributeValue = serde_json::from_value(wire.clone()).expect("null is a value");
     assert!(patch.0["2f5515b6-7e98-4f4d-9010-bfd2a27d4f35"].is_none());
     assert_eq!(serde_json::to_value(&patch).unwrap(), wire, "null is sent, not dropped");

@@ -75,12 +75,7 @@ pub(crate) fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 /// Like [`rfc3339`] but with milliseconds and no zone, the shape of the
@@ -105,24 +100,37 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 const FIRST: [&str; 24] = [
-    "Alice", "Bjørn", "Carla", "David", "Emma", "Farid", "Greta", "Henrik", "Ingrid", "Jonas",
-    "Karin", "Lars", "Maja", "Nils", "Olivia", "Peter", "Rasmus", "Sofie", "Tobias", "Ulla",
-    "Victor", "Wilma", "Yusuf", "Zoe",
+    "Alice", "Bjørn", "Carla", "David", "Emma", "Farid", "Greta", "Henrik", "Ingrid", "Jonas", "Karin", "Lars", "Maja",
+    "Nils", "Olivia", "Peter", "Rasmus", "Sofie", "Tobias", "Ulla", "Victor", "Wilma", "Yusuf", "Zoe",
 ];
 const LAST: [&str; 20] = [
-    "Andersen", "Brown", "Christensen", "Dahl", "Eriksen", "Fischer", "García", "Hansen",
-    "Iversen", "Jensen", "Kowalski", "Larsen", "Madsen", "Nielsen", "Olsen", "Pedersen",
-    "Quist", "Rasmussen", "Schmidt", "Thomsen",
+    "Andersen",
+    "Brown",
+    "Christensen",
+    "Dahl",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Hansen",
+    "Iversen",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Madsen",
+    "Nielsen",
+    "Olsen",
+    "Pedersen",
+    "Quist",
+    "Rasmussen",
+    "Schmidt",
+    "Thomsen",
 ];
 
 /// First and last name of person `index` in a population (`salt` separates
 /// agents from end users so they do not share names in lockstep).
 pub(crate) fn name(index: u64, salt: u64) -> (&'static str, &'static str) {
     let h = mix(index ^ (salt << 40));
-    (
-        FIRST[(h % FIRST.len() as u64) as usize],
-        LAST[((h >> 20) % LAST.len() as u64) as usize],
-    )
+    (FIRST[(h % FIRST.len() as u64) as usize], LAST[((h >> 20) % LAST.len() as u64) as usize])
 }
 
 /// Lower-cases a name and maps the Nordic/Spanish letters to ASCII, for

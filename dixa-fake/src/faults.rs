@@ -56,13 +56,7 @@ impl Fault {
     /// A fault of `kind` that matches the next request of any method on any
     /// path, once.
     pub fn new(kind: FaultKind) -> Self {
-        Fault {
-            kind,
-            method: None,
-            path_prefix: "/".to_owned(),
-            remaining: 1,
-            after_handler: false,
-        }
+        Fault { kind, method: None, path_prefix: "/".to_owned(), remaining: 1, after_handler: false }
     }
 
     /// Matches only `method` on paths starting with `path_prefix` (the path
@@ -96,9 +90,7 @@ impl Fault {
     }
 
     fn matches(&self, method: &Method, path: &str) -> bool {
-        self.remaining > 0
-            && self.method.as_ref().is_none_or(|m| m == method)
-            && path.starts_with(&self.path_prefix)
+        self.remaining > 0 && self.method.as_ref().is_none_or(|m| m == method) && path.starts_with(&self.path_prefix)
     }
 }
 
@@ -167,9 +159,7 @@ pub struct Faults {
 
 impl std::fmt::Debug for Faults {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Faults")
-            .field("pending", &self.pending())
-            .finish()
+        f.debug_struct("Faults").field("pending", &self.pending()).finish()
     }
 }
 
@@ -205,9 +195,7 @@ impl Faults {
         retry_after_secs: Option<u64>,
         times: usize,
     ) -> &Self {
-        let kind = FaultKind::TooManyRequests {
-            retry_after: retry_after_secs.map(|s| s.to_string()),
-        };
+        let kind = FaultKind::TooManyRequests { retry_after: retry_after_secs.map(|s| s.to_string()) };
         self.inject(Fault::new(kind).on(method, path_prefix).times(times))
     }
 

@@ -285,10 +285,7 @@ pub struct FakeDixa {
 
 impl std::fmt::Debug for FakeDixa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeDixa")
-            .field("base_url", &self.app.base_url)
-            .field("config", &self.app.config)
-            .finish()
+        f.debug_struct("FakeDixa").field("base_url", &self.app.base_url).field("config", &self.app.config).finish()
     }
 }
 

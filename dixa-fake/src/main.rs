@@ -33,9 +33,7 @@ fn configure(args: Vec<String>) -> Result<(u16, dixa_fake::FakeDixaBuilder), Str
             "--agents" => b = b.agents(parse_num(&flag, it.next())?),
             "--end-users" => b = b.end_users(parse_num(&flag, it.next())?),
             "--conversations" => b = b.conversations(parse_num(&flag, it.next())?),
-            "--page-latency-ms" => {
-                b = b.page_latency(Duration::from_millis(parse_num(&flag, it.next())?))
-            }
+            "--page-latency-ms" => b = b.page_latency(Duration::from_millis(parse_num(&flag, it.next())?)),
             "--rate-limit" => {
                 let v = it.next().ok_or("--rate-limit needs RPS,BURST")?;
                 let (r, s) = v.split_once(',').ok_or("--rate-limit needs RPS,BURST")?;

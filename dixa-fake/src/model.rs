@@ -48,11 +48,7 @@ pub(crate) fn agent(i: u64) -> Person {
         email: Some(format!("{}.{}.{i}@support.acme.example", ascii_lower(first), ascii_lower(last))),
         phone_number: Some(format!("+4530{:06}", i % 1_000_000)),
         additional_emails: Vec::new(),
-        additional_phone_numbers: if i % 4 == 1 {
-            vec![format!("+4570{:06}", i % 1_000_000)]
-        } else {
-            Vec::new()
-        },
+        additional_phone_numbers: if i % 4 == 1 { vec![format!("+4570{:06}", i % 1_000_000)] } else { Vec::new() },
         first_name: Some(first.to_owned()),
         last_name: Some(last.to_owned()),
         middle_names: Vec::new(),
@@ -112,9 +108,7 @@ pub(crate) fn apply_patch(
     allow_external_id: bool,
 ) -> Result<bool, PatchError> {
     fn string(name: &str, v: &Value) -> Result<String, PatchError> {
-        v.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("Invalid value for field {name}: expected a string"))
+        v.as_str().map(str::to_owned).ok_or_else(|| format!("Invalid value for field {name}: expected a string"))
     }
     fn strings(name: &str, v: &Value) -> Result<Vec<String>, PatchError> {
         v.as_array()
@@ -327,10 +321,7 @@ pub(crate) fn conversation(i: u64, ctx: &ConvCtx) -> Value {
         return Value::Object(c);
     }
     if ctx.queues > 0 {
-        c.insert(
-            "queue".into(),
-            json!({ "id": uuid(Kind::Queue, i % ctx.queues), "queuedAt": rfc3339(created + 3) }),
-        );
+        c.insert("queue".into(), json!({ "id": uuid(Kind::Queue, i % ctx.queues), "queuedAt": rfc3339(created + 3) }));
     }
     if ctx.agents > 0 && state != "Pending" {
         c.insert(
@@ -350,10 +341,7 @@ pub(crate) fn conversation(i: u64, ctx: &ConvCtx) -> Value {
         );
     }
     if i % 9 == 8 {
-        c.insert(
-            "link".into(),
-            json!({ "_type": "FollowUp", "parentId": id - 1 }),
-        );
+        c.insert("link".into(), json!({ "_type": "FollowUp", "parentId": id - 1 }));
     }
     let customer = end_user_email(requester_of(i, ctx));
     match ty {
@@ -413,12 +401,24 @@ pub(crate) fn messages(i: u64, ctx: &ConvCtx) -> Vec<Value> {
     let text = |v: &str| json!({ "_type": "Text", "value": v });
     let content_pair = |ty: &str| {
         vec![
-            msg(0, &requester, json!({ "_type": ty, "content": text(&question), "direction": "Inbound", "attachments": [] })),
-            msg(1, &agent, json!({ "_type": ty, "content": text(&answer), "direction": "Outbound", "attachments": [] })),
+            msg(
+                0,
+                &requester,
+                json!({ "_type": ty, "content": text(&question), "direction": "Inbound", "attachments": [] }),
+            ),
+            msg(
+                1,
+                &agent,
+                json!({ "_type": ty, "content": text(&answer), "direction": "Outbound", "attachments": [] }),
+            ),
         ]
     };
     if ctx.unknown == Some(i) {
-        return vec![msg(0, &requester, json!({ "_type": "InstagramAttributes", "content": text(&question), "direction": "Inbound" }))];
+        return vec![msg(
+            0,
+            &requester,
+            json!({ "_type": "InstagramAttributes", "content": text(&question), "direction": "Inbound" }),
+        )];
     }
     let (ty, _) = CONVERSATION_TYPES[(i % CONVERSATION_TYPES.len() as u64) as usize];
     match ty {
@@ -446,13 +446,33 @@ pub(crate) fn messages(i: u64, ctx: &ConvCtx) -> Vec<Value> {
             ]
         }
         "ChatConversation" => vec![
-            msg(0, &requester, json!({ "_type": "ChatAttributes", "content": text(&question), "direction": "Inbound", "isAutomated": false, "attachments": [] })),
-            msg(1, &agent, json!({ "_type": "ChatAttributes", "content": text("Hi! Let me check that for you."), "direction": "Outbound", "isAutomated": true, "attachments": [] })),
-            msg(2, &agent, json!({ "_type": "ChatAttributes", "content": text(&answer), "direction": "Outbound", "isAutomated": false, "attachments": [] })),
+            msg(
+                0,
+                &requester,
+                json!({ "_type": "ChatAttributes", "content": text(&question), "direction": "Inbound", "isAutomated": false, "attachments": [] }),
+            ),
+            msg(
+                1,
+                &agent,
+                json!({ "_type": "ChatAttributes", "content": text("Hi! Let me check that for you."), "direction": "Outbound", "isAutomated": true, "attachments": [] }),
+            ),
+            msg(
+                2,
+                &agent,
+                json!({ "_type": "ChatAttributes", "content": text(&answer), "direction": "Outbound", "isAutomated": false, "attachments": [] }),
+            ),
         ],
         "PstnPhoneConversation" => vec![
-            msg(0, &requester, json!({ "_type": "PhoneAttributes", "from": format!("+4540{:06}", requester_index), "to": "+4589880000", "duration": 180 + (i % 300) as i64, "direction": "Inbound" })),
-            msg(1, &agent, json!({ "_type": "CallRecordingAttributes", "recording": format!("https://recordings.acme.example/{i}.mp3"), "duration": 180 + (i % 300) as i64 })),
+            msg(
+                0,
+                &requester,
+                json!({ "_type": "PhoneAttributes", "from": format!("+4540{:06}", requester_index), "to": "+4589880000", "duration": 180 + (i % 300) as i64, "direction": "Inbound" }),
+            ),
+            msg(
+                1,
+                &agent,
+                json!({ "_type": "CallRecordingAttributes", "recording": format!("https://recordings.acme.example/{i}.mp3"), "duration": 180 + (i % 300) as i64 }),
+            ),
         ],
         "SmsConversation" => content_pair("SmsAttributes"),
         "FacebookMessengerConversation" => content_pair("FacebookMessengerAttributes"),
@@ -466,8 +486,7 @@ pub(crate) fn messages(i: u64, ctx: &ConvCtx) -> Vec<Value> {
 // ------------------------------------------------------ queues & teams ----
 
 /// Seed queues: (name, is default).
-pub(crate) const SEED_QUEUES: [(&str, bool); 3] =
-    [("Customer Service", true), ("Billing", false), ("VIP", false)];
+pub(crate) const SEED_QUEUES: [(&str, bool); 3] = [("Customer Service", true), ("Billing", false), ("VIP", false)];
 
 /// Seed teams.
 pub(crate) const SEED_TEAMS: [&str; 3] = ["Tier 1", "Tier 2", "Escalations"];

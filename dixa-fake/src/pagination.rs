@@ -80,9 +80,8 @@ pub(crate) fn parse(
         match k.as_str() {
             "pageKey" => page_key = Some(v),
             "pageLimit" => {
-                let n: usize = v.parse().map_err(|_| {
-                    ApiError::bad_request("Invalid value for: query parameter pageLimit")
-                })?;
+                let n: usize =
+                    v.parse().map_err(|_| ApiError::bad_request("Invalid value for: query parameter pageLimit"))?;
                 if n == 0 || n > MAX_PAGE_LIMIT {
                     return Err(ApiError::bad_request(format!(
                         "Invalid value for: query parameter pageLimit (must be between 1 and {MAX_PAGE_LIMIT})"
@@ -117,10 +116,8 @@ pub(crate) fn parse(
         });
     }
     // Parameters a list does not know are ignored, as servers usually do.
-    let filters: BTreeMap<String, String> = others
-        .into_iter()
-        .filter(|(k, _)| filter_names.contains(&k.as_str()))
-        .collect();
+    let filters: BTreeMap<String, String> =
+        others.into_iter().filter(|(k, _)| filter_names.contains(&k.as_str())).collect();
     Ok(PageRequest {
         resource: resource.to_owned(),
         offset: 0,

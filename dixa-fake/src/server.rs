@@ -111,11 +111,7 @@ struct Limiter {
 
 impl Limiter {
     fn new(rps: u32, burst: u32) -> Self {
-        Limiter {
-            rate: f64::from(rps.max(1)),
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Limiter { rate: f64::from(rps.max(1)), burst: f64::from(burst.max(1)), buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes a token for `key`, or says how long until one is available.
@@ -167,8 +163,7 @@ pub(crate) fn message_response(status: u16, message: &str) -> Response {
 pub(crate) fn raw_response(status: u16, content_type: &'static str, body: Bytes) -> Response {
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }
 
@@ -254,11 +249,7 @@ async fn handle(app: &App, origin: &Origin<'_>, req: Request, next: Next) -> Res
 
 /// Authentication, rate limiting, then the handler.
 async fn guarded(app: &App, req: Request, next: Next) -> Response {
-    let auth = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| strip_bearer(v.trim()));
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(|v| strip_bearer(v.trim()));
     if let Some(expected) = &app.config.api_key {
         if auth != Some(expected.as_str()) {
             return message_response(401, "Unauthorized: missing or invalid API key in the Authorization header");
@@ -332,11 +323,7 @@ async fn apply_fault(
         return handle(app, origin, req, next).await;
     }
     let body_fault = matches!(fault.kind, FaultKind::TruncatedBody | FaultKind::CutJson);
-    let real = if fault.after_handler || body_fault {
-        Some(handle(app, origin, req, next).await)
-    } else {
-        None
-    };
+    let real = if fault.after_handler || body_fault { Some(handle(app, origin, req, next).await) } else { None };
     if let FaultKind::ConnectionReset = fault.kind {
         if let Some(ConnCtl(kill)) = conn {
             kill.notify_one();
@@ -361,9 +348,7 @@ async fn apply_fault(
     let body = if let FaultKind::TruncatedBody = fault.kind {
         // Promise the full length, deliver half: hyper aborts the connection
         // when the body ends early, and the client sees an incomplete message.
-        parts
-            .headers
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1) as u64));
+        parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full.len().max(1) as u64));
         // Pause after the partial chunk so hyper flushes the head and the
         // half body before it notices the early end and drops the connection.
         let chunks = futures::stream::unfold(Some(half), |chunk| async move {
@@ -383,33 +368,21 @@ async fn apply_fault(
 }
 
 /// Requests to paths that no route knows: 404 with a Dixa-style body.
-pub(crate) async fn unknown_route(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: http::Uri,
-) -> Response {
+pub(crate) async fn unknown_route(State(app): State<Arc<App>>, method: Method, uri: http::Uri) -> Response {
     app.counters.received(&method, None, uri.path());
     app.counters.status(404);
     message_response(404, &format!("No endpoint {method} {}", uri.path()))
 }
 
 /// A known path with a method it does not support.
-pub(crate) async fn method_not_allowed(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: http::Uri,
-) -> Response {
+pub(crate) async fn method_not_allowed(State(app): State<Arc<App>>, method: Method, uri: http::Uri) -> Response {
     app.counters.received(&method, None, uri.path());
     app.counters.status(405);
     message_response(405, &format!("Method {method} is not allowed on {}", uri.path()))
 }
 
 /// Accepts connections until `shutdown` flips.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub(crate) async fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -445,9 +418,7 @@ async fn connection(stream: TcpStream, router: axum::Router, mut shutdown: watch
         let svc = TowerToHyperService::new(router.clone());
         async move { hyper::service::Service::call(&svc, req).await }
     });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), svc);
+    let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc);
     tokio::select! {
         _ = conn => {}
         _ = kill.notified() => {

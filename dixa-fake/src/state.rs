@@ -126,10 +126,7 @@ impl OrgState {
 
     /// Active agents in index order.
     pub(crate) fn active_agents(&self) -> impl Iterator<Item = (u64, &Person)> {
-        self.agents
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u64, a)))
+        self.agents.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as u64, a)))
     }
 
     /// How many end users exist (seed plus created).
@@ -140,12 +137,7 @@ impl OrgState {
     /// End user number `i`, generated or stored.
     pub(crate) fn end_user(&self, i: u64) -> Option<Person> {
         if i < self.seed_end_users {
-            Some(
-                self.end_user_overrides
-                    .get(&i)
-                    .cloned()
-                    .unwrap_or_else(|| model::end_user(i)),
-            )
+            Some(self.end_user_overrides.get(&i).cloned().unwrap_or_else(|| model::end_user(i)))
         } else {
             self.created_end_users.get((i - self.seed_end_users) as usize).cloned()
         }

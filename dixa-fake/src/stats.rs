@@ -118,10 +118,8 @@ impl Counters {
                 let received = s.received.load(Ordering::Relaxed);
                 let side_effects = s.side_effects.load(Ordering::Relaxed);
                 if received > 0 || side_effects > 0 {
-                    routes.insert(
-                        (METHODS[i].to_owned(), (*template).to_owned()),
-                        RouteStats { received, side_effects },
-                    );
+                    routes
+                        .insert((METHODS[i].to_owned(), (*template).to_owned()), RouteStats { received, side_effects });
                 }
             }
         }
@@ -135,12 +133,7 @@ impl Counters {
                 (n > 0).then_some((code as u16, n))
             })
             .collect();
-        Stats {
-            routes,
-            unmatched,
-            statuses,
-            rate_limited: self.rate_limited.load(Ordering::Relaxed),
-        }
+        Stats { routes, unmatched, statuses, rate_limited: self.rate_limited.load(Ordering::Relaxed) }
     }
 }
 
@@ -171,10 +164,7 @@ pub struct Stats {
 impl Stats {
     /// Counts for `method` (e.g. `"POST"`) on the path `template`.
     pub fn route(&self, method: &str, template: &str) -> RouteStats {
-        self.routes
-            .get(&(method.to_ascii_uppercase(), template.to_owned()))
-            .copied()
-            .unwrap_or_default()
+        self.routes.get(&(method.to_ascii_uppercase(), template.to_owned())).copied().unwrap_or_default()
     }
 
     /// Requests received for `method` on the path `template`.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use dixa_fake::{Fault, FaultKind, FakeDixa, Method};
+use dixa_fake::{FakeDixa, Fault, FaultKind, Method};
 use serde_json::{json, Value};
 
 fn client() -> reqwest::Client {
@@ -55,9 +55,12 @@ async fn injected_429_with_and_without_retry_after() {
     let fake = FakeDixa::builder().spawn().await;
     let c = client();
     let url = format!("{}/v1/queues", fake.base_url());
-    fake.faults()
-        .too_many_requests(Method::GET, "/v1/queues", Some(3), 1)
-        .too_many_requests(Method::GET, "/v1/queues", None, 1);
+    fake.faults().too_many_requests(Method::GET, "/v1/queues", Some(3), 1).too_many_requests(
+        Method::GET,
+        "/v1/queues",
+        None,
+        1,
+    );
     let r = c.get(&url).send().await.expect("send");
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "3");
@@ -103,10 +106,7 @@ async fn truncated_and_cut_bodies_fail_to_read_or_decode() {
 #[tokio::test]
 async fn slow_responses_trip_a_client_timeout() {
     let fake = FakeDixa::builder().spawn().await;
-    let c = reqwest::Client::builder()
-        .timeout(Duration::from_millis(100))
-        .build()
-        .expect("client");
+    let c = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().expect("client");
     let url = format!("{}/v1/teams", fake.base_url());
     fake.faults().slow(Method::GET, "/v1/teams", Duration::from_secs(30), 1);
     let err = c.get(&url).send().await.expect_err("too slow");
@@ -137,9 +137,7 @@ async fn side_effects_are_counted_once_per_applied_request() {
     assert_eq!((stats.received("POST", "/v1/tags"), stats.side_effects("POST", "/v1/tags")), (3, 1));
 
     // A fault after the handler: the effect happened, the answer was lost.
-    fake.faults().inject(
-        Fault::new(FaultKind::ConnectionReset).on(Method::POST, "/v1/tags").after_handler(),
-    );
+    fake.faults().inject(Fault::new(FaultKind::ConnectionReset).on(Method::POST, "/v1/tags").after_handler());
     assert!(c.post(&url).json(&json!({ "name": "lost-answer" })).send().await.is_err());
     assert_eq!(fake.stats().side_effects("POST", "/v1/tags"), 2);
     let (_, tags) = (0, c.get(&url).send().await.expect("send").json::<Value>().await.expect("json"));
@@ -157,14 +155,8 @@ async fn tagging_a_conversation_is_a_counted_side_effect() {
     for _ in 0..2 {
         assert_eq!(c.put(&url).send().await.expect("send").status(), 204);
     }
-    let tags: Value = c
-        .get(format!("{base}/v1/conversations/{conv}/tags"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let tags: Value =
+        c.get(format!("{base}/v1/conversations/{conv}/tags")).send().await.expect("send").json().await.expect("json");
     assert_eq!(tags["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(tags["data"][0]["id"], json!(tag));
     let template = "/v1/conversations/{conversationId}/tags/{tagId}";
@@ -185,12 +177,7 @@ fn outcome_types(body: &Value) -> Vec<(String, Option<String>)> {
         .as_array()
         .expect("outcomes")
         .iter()
-        .map(|o| {
-            (
-                o["_type"].as_str().unwrap_or("?").to_owned(),
-                o["error"]["_type"].as_str().map(str::to_owned),
-            )
-        })
+        .map(|o| (o["_type"].as_str().unwrap_or("?").to_owned(), o["error"]["_type"].as_str().map(str::to_owned)))
         .collect()
 }
 
@@ -242,10 +229,12 @@ async fn bulk_end_user_patch_and_agent_bulk_create() {
         { "id": "not-a-uuid", "displayName": "X" },
         { "id": fake.end_user_id(100), "displayName": "Beyond the seed" },
     ]});
-    let out: Value = c.patch(format!("{base}/v1/endusers")).json(&body).send().await.expect("send").json().await.expect("json");
+    let out: Value =
+        c.patch(format!("{base}/v1/endusers")).json(&body).send().await.expect("send").json().await.expect("json");
     let types: Vec<_> = outcome_types(&out).into_iter().map(|(_, e)| e).collect();
     assert_eq!(types, [None, Some("Validation".into()), Some("NotFound".into())]);
-    let found: Value = c.get(format!("{base}/v1/endusers?externalId=CRM-NEW")).send().await.expect("send").json().await.expect("json");
+    let found: Value =
+        c.get(format!("{base}/v1/endusers?externalId=CRM-NEW")).send().await.expect("send").json().await.expect("json");
     assert_eq!(found["data"][0]["id"], json!(fake.end_user_id(7)));
 
     let body = json!({ "data": [
@@ -314,20 +303,23 @@ async fn team_agents_are_removed_with_a_json_body() {
 
 #[tokio::test]
 async fn wire_shapes_presence_conversations_and_unknown_variants() {
-    let fake = FakeDixa::builder()
-        .agents(6)
-        .end_users(50)
-        .conversations(120)
-        .with_unknown_conversation_type(12)
-        .spawn()
-        .await;
+    let fake =
+        FakeDixa::builder().agents(6).end_users(50).conversations(120).with_unknown_conversation_type(12).spawn().await;
     let c = client();
     let base = fake.base_url();
-    let presence: Value = c.get(format!("{base}/v1/agents/presence")).send().await.expect("send").json().await.expect("json");
+    let presence: Value =
+        c.get(format!("{base}/v1/agents/presence")).send().await.expect("send").json().await.expect("json");
     assert_eq!(presence.as_array().map(Vec::len), Some(6), "a bare array: {presence}");
     assert!(presence[0]["connectionStatus"].is_string());
 
-    let conv: Value = c.get(format!("{base}/v1/conversations/{}", fake.conversation_id(0))).send().await.expect("send").json().await.expect("json");
+    let conv: Value = c
+        .get(format!("{base}/v1/conversations/{}", fake.conversation_id(0)))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(conv["data"]["_type"], "EmailConversation");
     assert!(conv["data"]["fromEmail"].is_string() && conv["data"]["integrationEmail"].is_string());
 
@@ -343,7 +335,14 @@ async fn wire_shapes_presence_conversations_and_unknown_variants() {
     }
     assert!(list["data"].as_array().expect("data").iter().all(|c| c["requesterId"] == json!(requester)));
 
-    let msgs: Value = c.get(format!("{base}/v1/conversations/{}/messages", fake.conversation_id(0))).send().await.expect("send").json().await.expect("json");
+    let msgs: Value = c
+        .get(format!("{base}/v1/conversations/{}/messages", fake.conversation_id(0)))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(msgs["data"][0]["attributes"]["_type"], "EmailAttributes");
     assert_eq!(msgs["data"][0]["attributes"]["emailContent"]["_type"], "Regular");
 

@@ -85,7 +85,9 @@ async fn malformed_requests_get_a_json_400_and_the_fake_keeps_serving() {
     ];
     // Cursors that decode but carry absurd numbers, for every list resource.
     let mut queries = queries;
-    for resource in ["agents", "endusers", "activitylog", "analytics-records", "analytics-metrics", "search-conversations"] {
+    for resource in
+        ["agents", "endusers", "activitylog", "analytics-records", "analytics-metrics", "search-conversations"]
+    {
         queries.push(format!("pageKey={}", urlencode(&cursor(resource, u64::MAX, 1000))));
         queries.push(format!("pageKey={}", urlencode(&cursor(resource, 0, u64::MAX))));
         queries.push(format!("pageKey={}&pageLimit=1000", urlencode(&cursor(resource, u64::MAX - 1, 1))));
@@ -95,8 +97,9 @@ async fn malformed_requests_get_a_json_400_and_the_fake_keeps_serving() {
     let mut check = |what: String, status: u16, body: bytes::Bytes| {
         assert!(status < 500, "{what}: {status} {}", String::from_utf8_lossy(&body));
         if status >= 400 {
-            let v: Value = serde_json::from_slice(&body)
-                .unwrap_or_else(|e| panic!("{what}: {status} body is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+            let v: Value = serde_json::from_slice(&body).unwrap_or_else(|e| {
+                panic!("{what}: {status} body is not JSON ({e}): {}", String::from_utf8_lossy(&body))
+            });
             assert!(v["message"].is_string(), "{what}: {status} {v}");
         }
         checked += 1;
@@ -110,7 +113,10 @@ async fn malformed_requests_get_a_json_400_and_the_fake_keeps_serving() {
         }
         for method in [reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::PATCH, reqwest::Method::DELETE] {
             for body in &bodies {
-                let what = format!("{method} {path} body {:?}", body.as_ref().map(|b| String::from_utf8_lossy(&b[..b.len().min(30)]).into_owned()));
+                let what = format!(
+                    "{method} {path} body {:?}",
+                    body.as_ref().map(|b| String::from_utf8_lossy(&b[..b.len().min(30)]).into_owned())
+                );
                 let mut req = c.request(method.clone(), format!("{base}{path}"));
                 if let Some(b) = body {
                     req = req.header("content-type", "application/json").body(b.clone());
@@ -143,16 +149,15 @@ async fn an_oversized_body_is_refused_not_buffered() {
         let status = r.status().as_u16();
         let body = r.bytes().await.unwrap_or_default();
         assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
-        let v: Value = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("413 body is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+        let v: Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("413 body is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
         assert!(v["message"].is_string(), "{v}");
     }
     assert_eq!(c.get(format!("{}/v1/agents", fake.base_url())).send().await.unwrap().status(), 200);
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[tokio::test]

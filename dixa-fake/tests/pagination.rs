@@ -186,7 +186,8 @@ async fn analytics_records_page_by_reposting_the_same_body() {
             None => break,
         }
         // The cursor is bound to the body: a different body is refused.
-        let other = json!({ "id": "messages", "timezone": "UTC", "periodFilter": { "_type": "Preset", "value": "Today" } });
+        let other =
+            json!({ "id": "messages", "timezone": "UTC", "periodFilter": { "_type": "Preset", "value": "Today" } });
         let r = c.post(&url).json(&other).send().await.expect("post");
         assert_eq!(r.status(), 400);
     }
@@ -239,11 +240,7 @@ async fn the_rate_limit_answers_429_without_retry_after_by_default() {
 
 #[tokio::test]
 async fn the_rate_limit_is_per_key_and_can_send_retry_after() {
-    let fake = FakeDixa::builder()
-        .rate_limit(1, 1)
-        .retry_after(RetryAfterMode::Seconds(7))
-        .spawn()
-        .await;
+    let fake = FakeDixa::builder().rate_limit(1, 1).retry_after(RetryAfterMode::Seconds(7)).spawn().await;
     let c = reqwest::Client::new();
     let url = format!("{}/v1/queues", fake.base_url());
     let a1 = c.get(&url).header("Authorization", "key-a").send().await.expect("send");
@@ -252,11 +249,7 @@ async fn the_rate_limit_is_per_key_and_can_send_retry_after() {
     assert_eq!((a1.status().as_u16(), a2.status().as_u16(), b1.status().as_u16()), (200, 429, 200));
     assert_eq!(a2.headers()["retry-after"], "7");
 
-    let fake = FakeDixa::builder()
-        .rate_limit(1, 1)
-        .retry_after(RetryAfterMode::HttpDate)
-        .spawn()
-        .await;
+    let fake = FakeDixa::builder().rate_limit(1, 1).retry_after(RetryAfterMode::HttpDate).spawn().await;
     let url = format!("{}/v1/queues", fake.base_url());
     let _ = c.get(&url).send().await.expect("send");
     let r = c.get(&url).send().await.expect("send");

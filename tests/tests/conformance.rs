@@ -32,19 +32,46 @@ fn roundtrip(schema: &str, value: &Value) -> Option<Result<Value, String>> {
     }
     registry!(
         // request bodies
-        AgentsBulkPatchRequest, AgentsToTeamInput, AgentsUpdateBulkRequest,
-        BulkCreateInternalNoteInput, BulkPatchEndUsersInput, BulkQueueEndpointInput,
-        BulkUpdateEndUsersInput, ClaimConversationInput, CloseConversationInput,
-        CreateAgentInput, CreateAgentsInput, CreateConversationInput, CreateEndUserInput,
-        CreateEndUsersInput, CreateInternalNoteInput, CreateMessageInput, CreateQueueInput,
-        CreateTagInput, CreateTeamInput, CreateWebhookSubscriptionInput,
-        DeleteAgentsFromTeamInput, GetMetricDataInput, GetMetricRecordsDataInput,
-        MapUuidOptionAttributeValue, PatchAgentInput, PatchEndUserInput,
-        PatchWebhookSubscriptionInput, ReopenConversationInput, TransferConversationInput,
-        UpdateAgentInput, UpdateEndUserInput,
+        AgentsBulkPatchRequest,
+        AgentsToTeamInput,
+        AgentsUpdateBulkRequest,
+        BulkCreateInternalNoteInput,
+        BulkPatchEndUsersInput,
+        BulkQueueEndpointInput,
+        BulkUpdateEndUsersInput,
+        ClaimConversationInput,
+        CloseConversationInput,
+        CreateAgentInput,
+        CreateAgentsInput,
+        CreateConversationInput,
+        CreateEndUserInput,
+        CreateEndUsersInput,
+        CreateInternalNoteInput,
+        CreateMessageInput,
+        CreateQueueInput,
+        CreateTagInput,
+        CreateTeamInput,
+        CreateWebhookSubscriptionInput,
+        DeleteAgentsFromTeamInput,
+        GetMetricDataInput,
+        GetMetricRecordsDataInput,
+        MapUuidOptionAttributeValue,
+        PatchAgentInput,
+        PatchEndUserInput,
+        PatchWebhookSubscriptionInput,
+        ReopenConversationInput,
+        TransferConversationInput,
+        UpdateAgentInput,
+        UpdateEndUserInput,
         // response bodies
-        ListAgentsOutput, BulkUpdateAgentOutput, AgentOutput, CreateAgentsOutput,
-        AgentsListPresenceResponse, ApiError, UserPresenceOutput, AgentTeamsOutput,
+        ListAgentsOutput,
+        BulkUpdateAgentOutput,
+        AgentOutput,
+        CreateAgentsOutput,
+        AgentsListPresenceResponse,
+        ApiError,
+        UserPresenceOutput,
+        AgentTeamsOutput,
     )
 }
 
@@ -55,11 +82,7 @@ fn load(name: &str) -> Value {
 }
 
 fn ref_name(schema: &Value) -> String {
-    schema["$ref"]
-        .as_str()
-        .and_then(|r| r.rsplit('/').next())
-        .unwrap_or("<inline schema>")
-        .to_string()
+    schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()).unwrap_or("<inline schema>").to_string()
 }
 
 /// One documented example: where it is, the schema it must fit, its value.
@@ -196,7 +219,10 @@ fn every_documented_example_round_trips_through_its_generated_type() {
     insta::assert_json_snapshot!("conformance_report", report);
     // All 34 request examples must be exact: requests are what Dixa receives.
     assert!(
-        cases.iter().filter(|c| c.is_request).all(|c| report.iter().any(|(k, o)| k.starts_with(&c.label) && o == "exact")),
+        cases
+            .iter()
+            .filter(|c| c.is_request)
+            .all(|c| report.iter().any(|(k, o)| k.starts_with(&c.label) && o == "exact")),
         "a request example does not round-trip exactly"
     );
     println!("{exact} of {} examples round-trip exactly", cases.len());

@@ -23,10 +23,12 @@ const MAX_DIFF_LINES: usize = 60;
 /// Regenerates the normalized spec and `dixa-client`; with `check`, fails on drift.
 pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let started = Instant::now();
-    let raw = std::fs::read(root.join(SPEC)).map_err(|e| format!("cannot read {SPEC}: {e} (run `cargo xtask recover` first)"))?;
+    let raw = std::fs::read(root.join(SPEC))
+        .map_err(|e| format!("cannot read {SPEC}: {e} (run `cargo xtask recover` first)"))?;
     let generated = generate(&raw, SPEC).map_err(|e| format!("generate: {e}"))?;
     let elapsed = started.elapsed();
-    let outputs = [(NORMALIZED, &generated.normalized_spec), (CLIENT, &generated.client), (OPERATIONS, &generated.operations_md)];
+    let outputs =
+        [(NORMALIZED, &generated.normalized_spec), (CLIENT, &generated.client), (OPERATIONS, &generated.operations_md)];
     let custom = &generated.normalized.custom;
     let summary = format!(
         "{} operations, {} unions, {} open enums, {} generated lines, in {:.2?}",

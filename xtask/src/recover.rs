@@ -15,8 +15,7 @@ const SHOWN_LINES: usize = 20;
 /// Rebuilds `spec/dixa-v1.json` and `spec/RECOVERY.md`; with `check`,
 /// writes nothing and fails if either committed file differs.
 pub fn run(root: &Path, check: bool) -> Result<(), String> {
-    let Recovery { spec, report } =
-        recover(&root.join(SOURCES)).map_err(|e| format!("recover: {e}"))?;
+    let Recovery { spec, report } = recover(&root.join(SOURCES)).map_err(|e| format!("recover: {e}"))?;
     let outputs = [(SPEC, spec), (REPORT, report)];
     if check {
         let mut problems = Vec::new();
@@ -41,16 +40,8 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         if committed.as_deref() == Some(fresh.as_str()) {
             println!("recover: {rel} unchanged");
         } else {
-            std::fs::write(&path, fresh)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            println!(
-                "recover: {rel} {}",
-                if committed.is_some() {
-                    "updated"
-                } else {
-                    "created"
-                }
-            );
+            std::fs::write(&path, fresh).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("recover: {rel} {}", if committed.is_some() { "updated" } else { "created" });
         }
     }
     Ok(())
@@ -71,10 +62,7 @@ fn first_differences(old: &str, new: &str) -> String {
             out.push_str("  ...\n");
             break;
         }
-        let line_no = change
-            .old_index()
-            .or(change.new_index())
-            .map_or(0, |i| i + 1);
+        let line_no = change.old_index().or(change.new_index()).map_or(0, |i| i + 1);
         out.push_str(&format!("  {sign}{line_no:>6}: {}", change.value()));
         if !change.value().ends_with('\n') {
             out.push('\n');
@@ -113,18 +101,11 @@ mod tests {
         let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/sources");
         let sources = dir.join(SOURCES);
         std::fs::create_dir_all(&sources).expect("sources dir");
-        for name in [
-            "catalog-full-spec.txt",
-            "catalog-delete-endpoints.txt",
-            "redoc-agents.txt",
-        ] {
+        for name in ["catalog-full-spec.txt", "catalog-delete-endpoints.txt", "redoc-agents.txt"] {
             std::fs::copy(real.join(name), sources.join(name)).expect("copy source");
         }
         let err = run(&dir, true).expect_err("stale");
-        assert!(
-            err.contains("spec/dixa-v1.json differs") && err.ends_with("fix: cargo xtask recover"),
-            "{err}"
-        );
+        assert!(err.contains("spec/dixa-v1.json differs") && err.ends_with("fix: cargo xtask recover"), "{err}");
         // Writing makes the check pass.
         run(&dir, false).expect("write");
         run(&dir, true).expect("up to date");

@@ -53,12 +53,14 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         let mut uses = 0;
         for holder in holders {
             let Some(props) = cx.schemas()[&holder].get("properties").and_then(Value::as_object) else { continue };
-            let hits: Vec<String> = props.iter().filter(|(_, p)| ref_name(p) == Some(target.as_str())).map(|(k, _)| k.clone()).collect();
+            let hits: Vec<String> =
+                props.iter().filter(|(_, p)| ref_name(p) == Some(target.as_str())).map(|(k, _)| k.clone()).collect();
             let has_type = props.contains_key("_type");
             for prop in hits {
                 uses += 1;
                 let note = if has_type {
-                    "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)".to_string()
+                    "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
+                        .to_string()
                 } else {
                     "deprecated by Dixa: sent as a plain string".to_string()
                 };
@@ -67,11 +69,16 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                     doc.push_str("\n\n");
                 }
                 doc.push_str(&format!("Deprecated: {note}. Former values: {}.", variant_values(&variants)));
-                cx.schemas_mut()[&holder]["properties"][&prop] = json!({ "type": "string", "deprecated": true, "description": doc });
+                cx.schemas_mut()[&holder]["properties"][&prop] =
+                    json!({ "type": "string", "deprecated": true, "description": doc });
                 if let Some(required) = cx.schemas_mut()[&holder].get_mut("required").and_then(Value::as_array_mut) {
                     required.retain(|r| r.as_str() != Some(prop.as_str()));
                 }
-                cx.report.add(PASS, format!("{holder}.{prop}"), format!("{target} (deprecated oneOf of empty objects) -> deprecated optional string"));
+                cx.report.add(
+                    PASS,
+                    format!("{holder}.{prop}"),
+                    format!("{target} (deprecated oneOf of empty objects) -> deprecated optional string"),
+                );
                 cx.deprecated_fields.push(DeprecatedField { schema: holder.clone(), property: prop.clone(), note });
             }
         }

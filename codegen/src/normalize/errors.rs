@@ -35,7 +35,9 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         for m in METHODS {
             let location = format!("{} {path}", m.to_uppercase());
             inline_response_refs(cx, &path, m, &location)?;
-            let Some(responses) = cx.spec["paths"][&path].get(m).and_then(|op| op.get("responses")).and_then(Value::as_object) else {
+            let Some(responses) =
+                cx.spec["paths"][&path].get(m).and_then(|op| op.get("responses")).and_then(Value::as_object)
+            else {
                 continue;
             };
             let mut merged = Vec::new();
@@ -77,7 +79,8 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
 /// by a copy of `X`, so its body schema can be pointed at [`API_ERROR`] for
 /// this operation alone.
 fn inline_response_refs(cx: &mut Context, path: &str, m: &str, location: &str) -> Result<(), NormalizeError> {
-    let Some(responses) = cx.spec["paths"][path].get(m).and_then(|op| op.get("responses")).and_then(Value::as_object) else {
+    let Some(responses) = cx.spec["paths"][path].get(m).and_then(|op| op.get("responses")).and_then(Value::as_object)
+    else {
         return Ok(());
     };
     let mut resolved = Vec::new();
@@ -85,7 +88,11 @@ fn inline_response_refs(cx: &mut Context, path: &str, m: &str, location: &str) -
         let Some(target) = response.get("$ref").and_then(Value::as_str) else { continue };
         let found = target.strip_prefix('#').and_then(|p| cx.spec.pointer(p)).filter(|r| r.get("$ref").is_none());
         let found = found.ok_or_else(|| {
-            NormalizeError::shape(PASS, format!("{location} response {status}"), format!("`{target}` is not a response object this pass can inline"))
+            NormalizeError::shape(
+                PASS,
+                format!("{location} response {status}"),
+                format!("`{target}` is not a response object this pass can inline"),
+            )
         })?;
         resolved.push((status.clone(), found.clone()));
     }
@@ -98,9 +105,6 @@ fn inline_response_refs(cx: &mut Context, path: &str, m: &str, location: &str) -
 /// `{type: object, properties: {message: {type: string}}}` with nothing else required.
 fn is_message_body(s: &Value) -> bool {
     let message_is_string = s.pointer("/properties/message/type").and_then(Value::as_str) == Some("string");
-    let other_required = s
-        .get("required")
-        .and_then(Value::as_array)
-        .is_some_and(|r| r.iter().any(|n| n != "message"));
+    let other_required = s.get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n != "message"));
     message_is_string && !other_required
 }

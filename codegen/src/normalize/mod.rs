@@ -185,13 +185,22 @@ impl Context {
             .pointer("/components/schemas")
             .and_then(Value::as_object)
             .ok_or_else(|| NormalizeError::shape("load", "components.schemas", "missing or not an object"))?;
-        let paths = spec.get("paths").and_then(Value::as_object).ok_or_else(|| NormalizeError::shape("load", "paths", "missing or not an object"))?;
+        let paths = spec
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or_else(|| NormalizeError::shape("load", "paths", "missing or not an object"))?;
         // The passes index into path items and operations as objects.
         for (path, item) in paths {
-            let item = item.as_object().ok_or_else(|| NormalizeError::shape("load", format!("paths.{path}"), "a path item must be an object"))?;
+            let item = item.as_object().ok_or_else(|| {
+                NormalizeError::shape("load", format!("paths.{path}"), "a path item must be an object")
+            })?;
             for m in METHODS {
                 if item.get(m).is_some_and(|op| !op.is_object()) {
-                    return Err(NormalizeError::shape("load", format!("{} {path}", m.to_uppercase()), "an operation must be an object"));
+                    return Err(NormalizeError::shape(
+                        "load",
+                        format!("{} {path}", m.to_uppercase()),
+                        "an operation must be an object",
+                    ));
                 }
             }
         }
@@ -218,7 +227,13 @@ impl Context {
     }
 
     /// Adds a new component schema; fails if the name is taken.
-    pub fn add_schema(&mut self, pass: &'static str, name: &str, purpose: &str, schema: Value) -> Result<(), NormalizeError> {
+    pub fn add_schema(
+        &mut self,
+        pass: &'static str,
+        name: &str,
+        purpose: &str,
+        schema: Value,
+    ) -> Result<(), NormalizeError> {
         if self.schemas().contains_key(name) {
             return Err(NormalizeError::NameClash { pass, name: name.to_string(), purpose: purpose.to_string() });
         }
@@ -245,7 +260,11 @@ fn check_refs<'a>(doc: &Value, v: &'a Value, at: &mut Vec<&'a str>, names: bool)
             if let Some(target) = map.get("$ref").and_then(Value::as_str) {
                 let resolves = target.strip_prefix('#').is_some_and(|p| doc.pointer(p).is_some());
                 if target.starts_with('#') && !resolves {
-                    return Err(NormalizeError::shape("load", at.join("."), format!("$ref `{target}` points to nothing in the document")));
+                    return Err(NormalizeError::shape(
+                        "load",
+                        at.join("."),
+                        format!("$ref `{target}` points to nothing in the document"),
+                    ));
                 }
             }
             for (k, child) in map {

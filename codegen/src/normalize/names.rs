@@ -20,7 +20,11 @@ pub fn rust_type_name(schema: &str) -> String {
         Some(c) if is_xid_start(c) => out,
         Some(_) => format!("X{out}"),
     };
-    if typify::accept_as_ident(&out) { out } else { format!("{out}_") }
+    if typify::accept_as_ident(&out) {
+        out
+    } else {
+        format!("{out}_")
+    }
 }
 
 /// A snake_case Rust identifier for `name` (progenitor's method naming).
@@ -44,7 +48,11 @@ pub fn method_name(id: &str) -> String {
         Some(c) if is_xid_start(c) => out,
         Some(_) => format!("_{out}"),
     };
-    if typify::accept_as_ident(&out) { out } else { format!("{out}_") }
+    if typify::accept_as_ident(&out) {
+        out
+    } else {
+        format!("{out}_")
+    }
 }
 
 /// The `_type` value Dixa puts on the wire for the variant schema `schema`.
@@ -62,7 +70,9 @@ pub fn wire_tag(schema: &str, all_schemas: &BTreeSet<String>) -> String {
     let trim = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let trimmed = &base[..trim(base)];
     let numbered_sibling = || {
-        all_schemas.iter().any(|o| o.as_str() != base && o.len() > trimmed.len() && o.starts_with(trimmed) && trim(o) == trimmed.len())
+        all_schemas.iter().any(|o| {
+            o.as_str() != base && o.len() > trimmed.len() && o.starts_with(trimmed) && trim(o) == trimmed.len()
+        })
     };
     if trimmed.len() < base.len() && !trimmed.is_empty() && (all_schemas.contains(trimmed) || numbered_sibling()) {
         trimmed.to_string()

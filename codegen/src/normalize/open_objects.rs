@@ -22,7 +22,11 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         let Some(schema) = cx.schemas_mut().get_mut(name).and_then(Value::as_object_mut) else { continue };
         if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
             schema.remove("additionalProperties");
-            cx.report.add(PASS, name, "additionalProperties: false removed (Dixa adds members; unknown ones are ignored)");
+            cx.report.add(
+                PASS,
+                name,
+                "additionalProperties: false removed (Dixa adds members; unknown ones are ignored)",
+            );
         }
     }
     Ok(())

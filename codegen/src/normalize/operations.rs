@@ -43,7 +43,11 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                     ))
                 }
             };
-            let tags: Vec<&str> = op.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let tags: Vec<&str> = op
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| t.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             let short = match id.split_once('_') {
                 Some((prefix, rest)) if !rest.is_empty() && tags.contains(&prefix) => method_name(rest),
                 _ => method_name(&id),
@@ -70,7 +74,11 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         let paginated = is_paginated(&cx.spec["paths"][&path][m], &cx.spec);
         cx.spec["paths"][&path][m]["operationId"] = Value::String(new_id.clone());
         let note = if new_id != short { " (tag kept: the short name is shared)" } else { "" };
-        cx.report.add(PASS, &location, format!("operationId {id} -> {new_id}{note}{}", if paginated { "; paginated" } else { "" }));
+        cx.report.add(
+            PASS,
+            &location,
+            format!("operationId {id} -> {new_id}{note}{}", if paginated { "; paginated" } else { "" }),
+        );
         cx.operations.push(Operation {
             spec_operation_id: id,
             operation_id: new_id,
@@ -91,9 +99,8 @@ fn is_paginated(op: &Value, spec: &Value) -> bool {
             None => Some(v.clone()),
         }
     };
-    let takes_page_key = op["parameters"].as_array().is_some_and(|ps| {
-        ps.iter().any(|p| p["name"] == "pageKey" && p["in"] == "query")
-    });
+    let takes_page_key =
+        op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == "pageKey" && p["in"] == "query"));
     let returns_next = op["responses"].as_object().is_some_and(|rs| {
         rs.iter().filter(|(code, _)| code.starts_with('2')).any(|(_, r)| {
             r["content"].as_object().is_some_and(|c| {

@@ -20,7 +20,9 @@ const PASS: &str = "optional_values";
 pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     let names: Vec<String> = cx.schemas().keys().filter(|n| option_valued_map(n)).cloned().collect();
     for name in names {
-        let Some(values) = cx.schemas_mut().get_mut(&name).and_then(|s| s.get_mut("additionalProperties")) else { continue };
+        let Some(values) = cx.schemas_mut().get_mut(&name).and_then(|s| s.get_mut("additionalProperties")) else {
+            continue;
+        };
         if !values.is_object() {
             // `additionalProperties: true` has no schema to annotate.
             continue;
@@ -36,5 +38,8 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
 /// `Map_<Key>_Option_<Value...>`: the segment after the key is `Option`.
 fn option_valued_map(name: &str) -> bool {
     let mut parts = name.split('_');
-    parts.next() == Some("Map") && parts.next().is_some_and(|key| !key.is_empty() && key != "Option") && parts.next() == Some("Option") && parts.next().is_some()
+    parts.next() == Some("Map")
+        && parts.next().is_some_and(|key| !key.is_empty() && key != "Option")
+        && parts.next() == Some("Option")
+        && parts.next().is_some()
 }

@@ -21,7 +21,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{names::wire_tag, ref_name, rust_type_name, schema_ref, value_sets::parse_value_set, Context, NormalizeError, METHODS};
+use super::{
+    names::wire_tag, ref_name, rust_type_name, schema_ref, value_sets::parse_value_set, Context, NormalizeError,
+    METHODS,
+};
 
 const PASS: &str = "string_or_tag";
 
@@ -31,7 +34,9 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     let paths = cx.spec["paths"].as_object().cloned().unwrap_or_default();
     for (path, item) in &paths {
         for m in METHODS {
-            let Some(content) = item.get(m).and_then(|op| op.pointer("/requestBody/content")).and_then(Value::as_object) else {
+            let Some(content) =
+                item.get(m).and_then(|op| op.pointer("/requestBody/content")).and_then(Value::as_object)
+            else {
                 continue;
             };
             for mt in content.values() {
@@ -54,12 +59,18 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     for ((schema, property), mut seen_in) in found {
         let location = format!("{schema}.{property}");
         let prop = &cx.schemas()[&schema]["properties"][&property];
-        let values = parse_value_set(prop)
-            .ok_or_else(|| NormalizeError::shape(PASS, &location, "expected a string value set (checked while walking)"))?;
+        let values = parse_value_set(prop).ok_or_else(|| {
+            NormalizeError::shape(PASS, &location, "expected a string value set (checked while walking)")
+        })?;
         let description = prop.get("description").and_then(Value::as_str).unwrap_or_default().to_string();
         let value_schema = format!("{}{}", rust_type_name(&schema), rust_type_name(&property));
         let wrapper = format!("{value_schema}StringOrTag");
-        cx.add_schema(PASS, &value_schema, &format!("the value set of {location}"), json!({ "type": "string", "description": description, "enum": values }))?;
+        cx.add_schema(
+            PASS,
+            &value_schema,
+            &format!("the value set of {location}"),
+            json!({ "type": "string", "description": description, "enum": values }),
+        )?;
         cx.add_schema(
             PASS,
             &wrapper,
@@ -86,7 +97,14 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
 
 /// Walks `example` along `schema` (inside component `holder`, if any) and
 /// records `(holder, property)` where a string value set is sent as an object.
-fn walk(cx: &Context, schema: &Value, holder: Option<&str>, example: &Value, depth: usize, hits: &mut Vec<(String, String)>) {
+fn walk(
+    cx: &Context,
+    schema: &Value,
+    holder: Option<&str>,
+    example: &Value,
+    depth: usize,
+    hits: &mut Vec<(String, String)>,
+) {
     // Examples are finite, but a malformed spec could make `$ref`s loop.
     if depth > 64 {
         return;
@@ -95,7 +113,9 @@ fn walk(cx: &Context, schema: &Value, holder: Option<&str>, example: &Value, dep
         let Some(target) = cx.schemas().get(name) else { return };
         if let Some(u) = cx.custom.unions.iter().find(|u| u.schema == name) {
             let Some(tag) = example.get("_type").and_then(Value::as_str) else { return };
-            if let Some(v) = u.variants.iter().find(|v| v.tag == tag || wire_tag(&v.schema, &cx.raw_schema_names) == tag) {
+            if let Some(v) =
+                u.variants.iter().find(|v| v.tag == tag || wire_tag(&v.schema, &cx.raw_schema_names) == tag)
+            {
                 let variant = schema_ref(&v.schema);
                 walk(cx, &variant, None, example, depth + 1, hits);
             }

@@ -59,7 +59,8 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
 }
 
 fn is_date_time(v: &Value) -> bool {
-    v.get("type").and_then(Value::as_str) == Some("string") && v.get("format").and_then(Value::as_str) == Some("date-time")
+    v.get("type").and_then(Value::as_str) == Some("string")
+        && v.get("format").and_then(Value::as_str) == Some("date-time")
 }
 
 /// Rewrites every date-time schema below `v` (not `v` itself) to a `$ref`.

@@ -40,7 +40,9 @@ const PASS: &str = "unions";
 /// shapes (a string or a list of strings) is not a `_type` union and stays.
 fn lift_inline_unions(cx: &mut Context) -> Result<(), NormalizeError> {
     let all_refs = |v: &Value| {
-        v.get("oneOf").and_then(Value::as_array).is_some_and(|m| !m.is_empty() && m.iter().all(|m| ref_name(m).is_some()))
+        v.get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|m| !m.is_empty() && m.iter().all(|m| ref_name(m).is_some()))
     };
     let mut found = Vec::new();
     for (holder, s) in cx.schemas() {
@@ -74,19 +76,25 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     let mut unions = Vec::new();
     for (name, s) in cx.schemas() {
         let Some(members) = s.get("oneOf") else { continue };
-        let members = members
-            .as_array()
-            .ok_or_else(|| NormalizeError::shape(PASS, name, "oneOf is not an array"))?;
+        let members = members.as_array().ok_or_else(|| NormalizeError::shape(PASS, name, "oneOf is not an array"))?;
         if members.is_empty() {
             return Err(NormalizeError::shape(PASS, name, "oneOf has no members; no value could be decoded"));
         }
         if s.get("properties").is_some() {
-            return Err(NormalizeError::shape(PASS, name, "a oneOf schema with its own properties is not a `_type` union"));
+            return Err(NormalizeError::shape(
+                PASS,
+                name,
+                "a oneOf schema with its own properties is not a `_type` union",
+            ));
         }
         let mut variants = Vec::new();
         for (i, m) in members.iter().enumerate() {
             let member = ref_name(m).ok_or_else(|| {
-                NormalizeError::shape(PASS, name, format!("oneOf member {i} is inline; `_type` unions need named variant schemas"))
+                NormalizeError::shape(
+                    PASS,
+                    name,
+                    format!("oneOf member {i} is inline; `_type` unions need named variant schemas"),
+                )
             })?;
             let target = cx
                 .schemas()
@@ -116,7 +124,10 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
             return Err(NormalizeError::shape(
                 PASS,
                 name,
-                format!("members {} all have wire tag `{tag}`; the union cannot be decoded by `_type`", schemas.join(", ")),
+                format!(
+                    "members {} all have wire tag `{tag}`; the union cannot be decoded by `_type`",
+                    schemas.join(", ")
+                ),
             ));
         }
         let mut by_rust_name: BTreeMap<String, &str> = BTreeMap::new();
@@ -124,12 +135,16 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
             // The tag is the variant name unless it is not an identifier or
             // would collide with the fallback variant.
             let candidate = rust_type_name(&v.tag);
-            v.rust_name = if candidate == "Unknown" { format!("{candidate}{}", rust_type_name(name)) } else { candidate };
+            v.rust_name =
+                if candidate == "Unknown" { format!("{candidate}{}", rust_type_name(name)) } else { candidate };
             if let Some(other) = by_rust_name.insert(v.rust_name.clone(), &v.schema) {
                 return Err(NormalizeError::shape(
                     PASS,
                     name,
-                    format!("members `{other}` and `{}` both become Rust variant `{}`; the enum cannot hold both", v.schema, v.rust_name),
+                    format!(
+                        "members `{other}` and `{}` both become Rust variant `{}`; the enum cannot hold both",
+                        v.schema, v.rust_name
+                    ),
                 ));
             }
         }
@@ -150,7 +165,11 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
                     if let Some(req) = cx.schemas_mut()[&v.schema].get_mut("required").and_then(Value::as_array_mut) {
                         req.retain(|r| r != "_type");
                     }
-                    cx.report.add(PASS, &v.schema, format!("removed its own `_type` property (union {} owns the tag)", u.schema));
+                    cx.report.add(
+                        PASS,
+                        &v.schema,
+                        format!("removed its own `_type` property (union {} owns the tag)", u.schema),
+                    );
                 }
             }
         }
@@ -168,7 +187,8 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         // ignores `discriminator`; the generator emits the enum itself).
         let mapping: serde_json::Map<String, Value> =
             u.variants.iter().map(|v| (v.tag.clone(), schema_ref(&v.schema)["$ref"].clone())).collect();
-        cx.schemas_mut()[&u.schema]["discriminator"] = serde_json::json!({ "propertyName": "_type", "mapping": mapping });
+        cx.schemas_mut()[&u.schema]["discriminator"] =
+            serde_json::json!({ "propertyName": "_type", "mapping": mapping });
         let path = format!("crate::types::{}", u.rust_name);
         cx.replace(&u.schema, path);
     }

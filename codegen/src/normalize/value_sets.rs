@@ -92,7 +92,11 @@ impl Occurrence {
     fn qualified(&self) -> String {
         let c = self.candidate();
         let schema = rust_type_name(&self.schema);
-        if c.starts_with(&schema) { c } else { format!("{schema}{c}") }
+        if c.starts_with(&schema) {
+            c
+        } else {
+            format!("{schema}{c}")
+        }
     }
 }
 
@@ -107,7 +111,9 @@ fn check_distinct(values: &[String], location: &str) -> Result<(), NormalizeErro
             return Err(NormalizeError::shape(
                 PASS,
                 location,
-                format!("values `{other}` and `{v}` both become Rust variant `{variant}`; the enum cannot tell them apart"),
+                format!(
+                    "values `{other}` and `{v}` both become Rust variant `{variant}`; the enum cannot tell them apart"
+                ),
             ));
         }
     }
@@ -148,7 +154,8 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         for o in &occs {
             *counts.entry(o.candidate()).or_default() += 1;
         }
-        let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(n, _)| n.clone()).unwrap_or_default();
+        let best =
+            counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(n, _)| n.clone()).unwrap_or_default();
         by_name.entry(best).or_default().push(occs);
     }
     let existing: BTreeSet<String> = cx.schemas().keys().cloned().collect();
@@ -158,7 +165,10 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
             return Err(NormalizeError::NameClash {
                 pass: PASS,
                 name,
-                purpose: format!("the value set of {}", occs.iter().map(Occurrence::label).collect::<Vec<_>>().join(", ")),
+                purpose: format!(
+                    "the value set of {}",
+                    occs.iter().map(Occurrence::label).collect::<Vec<_>>().join(", ")
+                ),
             });
         }
         assigned.insert(name, occs);
@@ -230,7 +240,10 @@ fn lift_parameters(cx: &mut Context) -> Result<(), NormalizeError> {
             let count = op.get("parameters").and_then(Value::as_array).map_or(0, Vec::len);
             for i in 0..count {
                 let prm = &cx.spec["paths"][&path][m]["parameters"][i];
-                let Some(schema) = prm.get("schema").filter(|s| ref_name(s).is_none() && s.get("enum").is_none()) else { continue };
+                let Some(schema) = prm.get("schema").filter(|s| ref_name(s).is_none() && s.get("enum").is_none())
+                else {
+                    continue;
+                };
                 // The list may be in the parameter's description or its schema's.
                 let values = parse_value_set(schema).or_else(|| {
                     let mut probe = schema.clone();
@@ -241,20 +254,47 @@ fn lift_parameters(cx: &mut Context) -> Result<(), NormalizeError> {
                 let pname = prm.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
                 let location = format!("{} {path} parameter `{pname}`", m.to_uppercase());
                 check_distinct(&values, &location)?;
-                let same = cx.schemas().iter().find(|(_, s)| parse_value_set(s).as_ref() == Some(&values)).map(|(n, _)| n.clone());
+                let same = cx
+                    .schemas()
+                    .iter()
+                    .find(|(_, s)| parse_value_set(s).as_ref() == Some(&values))
+                    .map(|(n, _)| n.clone());
                 let name = match same {
                     Some(existing) => {
-                        cx.report.add(PASS, &location, format!("value set [{}] -> {existing} (same values)", values.join(", ")));
+                        cx.report.add(
+                            PASS,
+                            &location,
+                            format!("value set [{}] -> {existing} (same values)", values.join(", ")),
+                        );
                         existing
                     }
                     None => {
                         let base = rust_type_name(pname.trim_start_matches('_'));
                         let qualified = format!("{op_name}{base}");
-                        let name = if GENERIC.contains(&base.as_str()) || cx.schemas().contains_key(&base) { qualified } else { base };
-                        let description = format!("Values of the `{pname}` parameter of {}.", location.split(" parameter").next().unwrap_or_default());
-                        cx.add_schema(PASS, &name, &format!("the value set of {location}"), json!({ "type": "string", "enum": values, "description": description }))?;
+                        let name = if GENERIC.contains(&base.as_str()) || cx.schemas().contains_key(&base) {
+                            qualified
+                        } else {
+                            base
+                        };
+                        let description = format!(
+                            "Values of the `{pname}` parameter of {}.",
+                            location.split(" parameter").next().unwrap_or_default()
+                        );
+                        cx.add_schema(
+                            PASS,
+                            &name,
+                            &format!("the value set of {location}"),
+                            json!({ "type": "string", "enum": values, "description": description }),
+                        )?;
                         let how = format!("parameter `{pname}` of");
-                        finish(cx, &name, values, vec![location.split(" parameter").next().unwrap_or_default().to_string()], false, &how);
+                        finish(
+                            cx,
+                            &name,
+                            values,
+                            vec![location.split(" parameter").next().unwrap_or_default().to_string()],
+                            false,
+                            &how,
+                        );
                         name
                     }
                 };

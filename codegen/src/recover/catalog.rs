@@ -70,8 +70,7 @@ const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// Splits `GET /v1/x` into method and path, if the line has that shape.
 fn method_line(line: &str) -> Option<(&str, &str)> {
     let (method, path) = line.split_once(' ')?;
-    (METHODS.contains(&method) && path.starts_with('/') && !path.contains(' '))
-        .then_some((method, path))
+    (METHODS.contains(&method) && path.starts_with('/') && !path.contains(' ')).then_some((method, path))
 }
 
 /// Parses the whole catalog rendering.
@@ -105,11 +104,7 @@ pub(crate) fn parse(src: &Source) -> Result<Catalog, RecoverError> {
         idx = next;
     }
     let schemas = parse_schemas(src, schemas_at)?;
-    Ok(Catalog {
-        server,
-        ops,
-        schemas,
-    })
+    Ok(Catalog { server, ops, schemas })
 }
 
 /// Parses one operation block starting at its path line.
@@ -146,22 +141,13 @@ fn parse_op(src: &Source, start: usize, end: usize) -> Result<(CatalogOp, usize)
         idx = next;
     }
     let Some((method, method_path)) = method_line(src.line(idx)) else {
-        return Err(src.err(
-            idx,
-            format!(
-                "expected `METHOD {path}` closing the block, found {:?}",
-                src.line(idx)
-            ),
-        ));
+        return Err(src.err(idx, format!("expected `METHOD {path}` closing the block, found {:?}", src.line(idx))));
     };
     if idx >= end {
         return Err(src.err(idx, "operation block runs into the schema part"));
     }
     if method_path != path {
-        return Err(src.err(
-            idx,
-            format!("block opened with {path} but closes with {method_path}"),
-        ));
+        return Err(src.err(idx, format!("block opened with {path} but closes with {method_path}")));
     }
     Ok((
         CatalogOp {
@@ -240,10 +226,7 @@ mod tests {
         assert_eq!(cat.server, "https://dev.example");
         assert_eq!(cat.ops.len(), 1);
         let op = &cat.ops[0];
-        assert_eq!(
-            (op.method.as_str(), op.path.as_str()),
-            ("GET", "/v1/x/{id}")
-        );
+        assert_eq!((op.method.as_str(), op.path.as_str()), ("GET", "/v1/x/{id}"));
         assert_eq!(op.params[0].name.as_deref(), Some("id"));
         assert_eq!(op.params[0].description, "");
         assert_eq!(op.params[1].name, None);
@@ -254,10 +237,7 @@ mod tests {
     #[test]
     fn mismatched_closing_line_is_reported_with_its_line() {
         let text = MINI.replace("GET /v1/x/{id}", "GET /v1/y");
-        let err = parse(&Source::from_text("c", &text))
-            .err()
-            .expect("fails")
-            .to_string();
+        let err = parse(&Source::from_text("c", &text)).err().expect("fails").to_string();
         assert!(err.starts_with("c:9:"), "{err}");
     }
 

@@ -110,14 +110,7 @@ const fn op(
     schema: Option<&'static str>,
     why: Why,
 ) -> OpDecision {
-    OpDecision {
-        method,
-        path,
-        operation_id,
-        status,
-        schema,
-        why,
-    }
+    OpDecision { method, path, operation_id, status, schema, why }
 }
 
 use Why::*;

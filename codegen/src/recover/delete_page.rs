@@ -59,9 +59,7 @@ fn header_value<'a>(src: &'a Source, label: &str) -> Result<&'a str, RecoverErro
 
 fn header_count(src: &Source, label: &str) -> Result<usize, RecoverError> {
     let value = header_value(src, label)?;
-    value
-        .parse()
-        .map_err(|_| src.missing(format!("a number after `{label}` (found {value:?})")))
+    value.parse().map_err(|_| src.missing(format!("a number after `{label}` (found {value:?})")))
 }
 
 /// Parses the DELETE page.
@@ -69,11 +67,8 @@ pub(crate) fn parse(src: &Source) -> Result<DeletePage, RecoverError> {
     let openapi = header_value(src, "OpenAPI")?.to_string();
     let endpoints = header_count(src, "Endpoints")?;
     let schemas = header_count(src, "Schemas")?;
-    let schemas_at = src
-        .lines
-        .iter()
-        .rposition(|l| l.trim() == "Schemas")
-        .ok_or_else(|| src.missing("the `Schemas` part"))?;
+    let schemas_at =
+        src.lines.iter().rposition(|l| l.trim() == "Schemas").ok_or_else(|| src.missing("the `Schemas` part"))?;
 
     let mut ops = Vec::new();
     let mut tag = None;
@@ -95,12 +90,7 @@ pub(crate) fn parse(src: &Source) -> Result<DeletePage, RecoverError> {
             .checked_sub(4)
             .map(|i| src.line(i).trim())
             .and_then(|l| l.strip_prefix("DELETE "))
-            .ok_or_else(|| {
-                src.err(
-                    idx,
-                    "expected `DELETE /path` four lines above the operationId",
-                )
-            })?;
+            .ok_or_else(|| src.err(idx, "expected `DELETE /path` four lines above the operationId"))?;
         let responses_at = (idx..schemas_at)
             .find(|&i| src.line(i).trim() == "Responses")
             .ok_or_else(|| src.err(idx, format!("card {operation_id} has no `Responses`")))?;
@@ -108,22 +98,10 @@ pub(crate) fn parse(src: &Source) -> Result<DeletePage, RecoverError> {
             .find(|&i| src.line(i).trim().starts_with("DELETE "))
             .ok_or_else(|| src.err(responses_at, format!("card {operation_id} is not closed")))?;
         let responses = parse_responses(src, responses_at + 1, close_at)?;
-        let tag = tag
-            .clone()
-            .ok_or_else(|| src.err(idx, "operation card before any `Tag N endpoints` heading"))?;
-        ops.push(DeleteOp {
-            path: path.to_string(),
-            tag,
-            operation_id: operation_id.trim().to_string(),
-            responses,
-        });
+        let tag = tag.clone().ok_or_else(|| src.err(idx, "operation card before any `Tag N endpoints` heading"))?;
+        ops.push(DeleteOp { path: path.to_string(), tag, operation_id: operation_id.trim().to_string(), responses });
     }
-    Ok(DeletePage {
-        openapi,
-        endpoints,
-        schemas,
-        ops,
-    })
+    Ok(DeletePage { openapi, endpoints, schemas, ops })
 }
 
 #[cfg(test)]
@@ -135,10 +113,7 @@ mod tests {
     #[test]
     fn parses_a_card() {
         let page = parse(&Source::from_text("d", MINI)).expect("parses");
-        assert_eq!(
-            (page.openapi.as_str(), page.endpoints, page.schemas),
-            ("3.0.3", 84, 299)
-        );
+        assert_eq!((page.openapi.as_str(), page.endpoints, page.schemas), ("3.0.3", 84, 299));
         assert_eq!(page.ops.len(), 1);
         assert_eq!(page.ops[0].tag, "Teams");
         assert_eq!(page.ops[0].operation_id, "Teams_removeTeam");
@@ -152,10 +127,7 @@ mod tests {
             MINI.replace("DELETE /v1/teams/{teamId}\n\nDelete", "X\n\nDelete"),
             MINI.replace("Responses\n", ""),
         ] {
-            assert!(
-                parse(&Source::from_text("d", &broken)).is_err(),
-                "{broken:?}"
-            );
+            assert!(parse(&Source::from_text("d", &broken)).is_err(), "{broken:?}");
         }
     }
 }

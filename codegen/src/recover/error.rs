@@ -65,19 +65,13 @@ impl Source {
     /// Reads `dir/name`.
     pub(crate) fn load(dir: &Path, name: &str) -> Result<Self, RecoverError> {
         let path = dir.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|source| RecoverError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| RecoverError::Io { path: path.clone(), source })?;
         Ok(Self::from_text(name, &text))
     }
 
     /// Wraps text already in memory (used by tests with odd input).
     pub(crate) fn from_text(name: &str, text: &str) -> Self {
-        Self {
-            name: name.to_string(),
-            lines: text.lines().map(str::to_string).collect(),
-        }
+        Self { name: name.to_string(), lines: text.lines().map(str::to_string).collect() }
     }
 
     /// The line at 0-based `idx`, or "" past the end (callers then report
@@ -88,19 +82,12 @@ impl Source {
 
     /// A parse error at 0-based line `idx`.
     pub(crate) fn err(&self, idx: usize, what: impl Into<String>) -> RecoverError {
-        RecoverError::Parse {
-            file: self.name.clone(),
-            line: idx + 1,
-            what: what.into(),
-        }
+        RecoverError::Parse { file: self.name.clone(), line: idx + 1, what: what.into() }
     }
 
     /// A "not found" error for this file.
     pub(crate) fn missing(&self, what: impl Into<String>) -> RecoverError {
-        RecoverError::Missing {
-            file: self.name.clone(),
-            what: what.into(),
-        }
+        RecoverError::Missing { file: self.name.clone(), what: what.into() }
     }
 
     /// Parses the JSON value that starts on 0-based line `start` (which
@@ -123,11 +110,7 @@ impl Source {
         let mut idx = start;
         while idx < self.lines.len() {
             let raw = self.line(idx);
-            let line = if strip_bullets {
-                strip_bullet(raw)
-            } else {
-                raw.to_string()
-            };
+            let line = if strip_bullets { strip_bullet(raw) } else { raw.to_string() };
             for c in line.chars() {
                 if in_string {
                     if escaped {
@@ -199,10 +182,7 @@ mod tests {
         let err = src.json_block(1, false).unwrap_err().to_string();
         assert!(err.starts_with("t:2:"), "{err}");
         let src = Source::from_text("t", "{\n\"a\" 1\n}");
-        assert!(matches!(
-            src.json_block(0, false),
-            Err(RecoverError::Json { line: 1, .. })
-        ));
+        assert!(matches!(src.json_block(0, false), Err(RecoverError::Json { line: 1, .. })));
         assert!(src.json_block(5, false).is_err());
     }
 }

@@ -69,11 +69,7 @@ pub fn recover(sources_dir: &Path) -> Result<Recovery, RecoverError> {
 }
 
 /// Recovery from renderings already in memory.
-fn recover_from(
-    catalog: &Source,
-    delete_page: &Source,
-    redoc: &Source,
-) -> Result<Recovery, RecoverError> {
+fn recover_from(catalog: &Source, delete_page: &Source, redoc: &Source) -> Result<Recovery, RecoverError> {
     let catalog = catalog::parse(catalog)?;
     let delete_page = delete_page::parse(delete_page)?;
     let redoc = redoc::parse(redoc)?;
@@ -150,29 +146,19 @@ fn build(
             catalog.schemas.len()
         )));
     }
-    let decisions: HashMap<String, &decisions::OpDecision> = decisions::OPERATIONS
-        .iter()
-        .map(|d| (op_key(d.method, d.path), d))
-        .collect();
-    let redoc_ops: HashMap<String, &redoc::RedocOp> = redoc
-        .ops
-        .iter()
-        .map(|o| (op_key(&o.method, &o.path), o))
-        .collect();
-    let delete_ops: HashMap<&str, &delete_page::DeleteOp> = delete_page
-        .ops
-        .iter()
-        .map(|o| (o.path.as_str(), o))
-        .collect();
+    let decisions: HashMap<String, &decisions::OpDecision> =
+        decisions::OPERATIONS.iter().map(|d| (op_key(d.method, d.path), d)).collect();
+    let redoc_ops: HashMap<String, &redoc::RedocOp> =
+        redoc.ops.iter().map(|o| (op_key(&o.method, &o.path), o)).collect();
+    let delete_ops: HashMap<&str, &delete_page::DeleteOp> =
+        delete_page.ops.iter().map(|o| (o.path.as_str(), o)).collect();
 
     // Every visible operation has a decision, and every decision an operation.
     let mut seen = BTreeMap::new();
     for op in &catalog.ops {
         let key = op_key(&op.method, &op.path);
         if seen.insert(key.clone(), ()).is_some() {
-            return Err(RecoverError::Inconsistent(format!(
-                "{CATALOG_FILE} shows {key} twice"
-            )));
+            return Err(RecoverError::Inconsistent(format!("{CATALOG_FILE} shows {key} twice")));
         }
         if !decisions.contains_key(&key) {
             return Err(RecoverError::Inconsistent(format!(
@@ -182,16 +168,12 @@ fn build(
     }
     for key in decisions.keys().chain(redoc_ops.keys()) {
         if !seen.contains_key(key) {
-            return Err(RecoverError::Inconsistent(format!(
-                "{key} is not in {CATALOG_FILE}"
-            )));
+            return Err(RecoverError::Inconsistent(format!("{key} is not in {CATALOG_FILE}")));
         }
     }
     for path in delete_ops.keys() {
         if !seen.contains_key(&op_key("DELETE", path)) {
-            return Err(RecoverError::Inconsistent(format!(
-                "DELETE {path} is not in {CATALOG_FILE}"
-            )));
+            return Err(RecoverError::Inconsistent(format!("DELETE {path} is not in {CATALOG_FILE}")));
         }
     }
 
@@ -212,26 +194,13 @@ fn build(
     for op in &catalog.ops {
         let key = op_key(&op.method, &op.path);
         let redoc_op = redoc_ops.get(&key).copied();
-        let delete_op = (op.method == "DELETE")
-            .then(|| delete_ops.get(op.path.as_str()).copied())
-            .flatten();
-        let decision = decisions.get(&key).copied().ok_or_else(|| {
-            RecoverError::Inconsistent(format!(
-                "{key} has no row in recover::decisions::OPERATIONS"
-            ))
-        })?;
-        let value = build_op(
-            op,
-            decision,
-            redoc_op,
-            delete_op,
-            &redoc.ops,
-            &mut schemas,
-            &mut log,
-        )?;
-        let item = paths
-            .entry(op.path.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
+        let delete_op = (op.method == "DELETE").then(|| delete_ops.get(op.path.as_str()).copied()).flatten();
+        let decision = decisions
+            .get(&key)
+            .copied()
+            .ok_or_else(|| RecoverError::Inconsistent(format!("{key} has no row in recover::decisions::OPERATIONS")))?;
+        let value = build_op(op, decision, redoc_op, delete_op, &redoc.ops, &mut schemas, &mut log)?;
+        let item = paths.entry(op.path.clone()).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(item) = item {
             item.insert(op.method.to_ascii_lowercase(), value);
         }
@@ -255,20 +224,12 @@ fn build(
 
 /// The tag of a path: its first segment after `/v1/`, per [`decisions::TAGS`].
 fn tag_of(path: &str) -> Result<&'static str, RecoverError> {
-    let segment = path
-        .trim_start_matches("/v1/")
-        .split('/')
-        .next()
-        .unwrap_or("");
+    let segment = path.trim_start_matches("/v1/").split('/').next().unwrap_or("");
     decisions::TAGS
         .iter()
         .find(|(s, _)| *s == segment)
         .map(|(_, tag)| *tag)
-        .ok_or_else(|| {
-            RecoverError::Inconsistent(format!(
-                "no tag recorded for path segment {segment:?} ({path})"
-            ))
-        })
+        .ok_or_else(|| RecoverError::Inconsistent(format!("no tag recorded for path segment {segment:?} ({path})")))
 }
 
 /// Builds one operation object.
@@ -348,19 +309,10 @@ fn build_params(
         let mut schema = Map::new();
         schema.insert("type".into(), json!(raw.ty));
         if let Some(r) = redoc_op {
-            let shown = r
-                .params
-                .iter()
-                .find(|p| p.name == name && p.location == raw.location)
-                .ok_or_else(|| {
-                    RecoverError::Inconsistent(format!(
-                        "{key}: parameter {name} is not on the Redoc page"
-                    ))
-                })?;
-            if shown.ty != raw.ty
-                || shown.required != raw.required
-                || shown.description != raw.description
-            {
+            let shown = r.params.iter().find(|p| p.name == name && p.location == raw.location).ok_or_else(|| {
+                RecoverError::Inconsistent(format!("{key}: parameter {name} is not on the Redoc page"))
+            })?;
+            if shown.ty != raw.ty || shown.required != raw.required || shown.description != raw.description {
                 return Err(RecoverError::Inconsistent(format!(
                     "{key}: parameter {name} differs between catalog and Redoc beyond its format"
                 )));
@@ -413,16 +365,9 @@ fn same_parameter_format(
         r.params
             .iter()
             .find(|p| {
-                p.name == name
-                    && p.location == raw.location
-                    && p.ty == raw.ty
-                    && p.description == raw.description
+                p.name == name && p.location == raw.location && p.ty == raw.ty && p.description == raw.description
             })
-            .and_then(|p| {
-                p.format
-                    .clone()
-                    .map(|f| (f, format!("{} {}", r.method, r.path)))
-            })
+            .and_then(|p| p.format.clone().map(|f| (f, format!("{} {}", r.method, r.path))))
     })
 }
 
@@ -444,22 +389,18 @@ fn repair_name(
         raw.description
     );
     if let Some(r) = redoc_op {
-        let shown = r
-            .params
-            .iter()
-            .find(|p| p.location == raw.location && p.description == raw.description)
-            .ok_or_else(|| {
-                RecoverError::Inconsistent(format!(
-                    "{key}: {printed}, and Redoc shows no parameter with that description"
-                ))
-            })?;
+        let shown =
+            r.params.iter().find(|p| p.location == raw.location && p.description == raw.description).ok_or_else(
+                || {
+                    RecoverError::Inconsistent(format!(
+                        "{key}: {printed}, and Redoc shows no parameter with that description"
+                    ))
+                },
+            )?;
         log.corrections.push((
             format!("{key} parameter `{}`", shown.name),
             "name restored".into(),
-            format!(
-                "{printed}; Redoc lists `{}` ({} query parameter) with the same description",
-                shown.name, shown.ty
-            ),
+            format!("{printed}; Redoc lists `{}` ({} query parameter) with the same description", shown.name, shown.ty),
         ));
         return Ok(shown.name.clone());
     }
@@ -467,9 +408,7 @@ fn repair_name(
         .iter()
         .find(|(m, p, d, _, _)| *m == op.method && *p == op.path && *d == raw.description)
         .ok_or_else(|| {
-            RecoverError::Inconsistent(format!(
-                "{key}: {printed}, and no rendering or recorded decision names it"
-            ))
+            RecoverError::Inconsistent(format!("{key}: {printed}, and no rendering or recorded decision names it"))
         })?;
     log.corrections.push((
         format!("{key} parameter `{name}`"),
@@ -488,19 +427,12 @@ fn build_body(
     schemas: &mut Map<String, Value>,
     log: &mut Log,
 ) -> Result<Value, RecoverError> {
-    let catalog_required = body
-        .get("required")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let catalog_required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
     let mut body = body.clone();
     let media = body
         .pointer_mut("/content/application~1json")
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| {
-            RecoverError::Inconsistent(format!(
-                "{key}: requestBody has no application/json content"
-            ))
-        })?;
+        .ok_or_else(|| RecoverError::Inconsistent(format!("{key}: requestBody has no application/json content")))?;
     if let Some(Value::Object(examples)) = media.get("examples") {
         log.request_examples += examples.len();
     } else if media.contains_key("example") {
@@ -544,9 +476,8 @@ fn build_body(
     }
     // The properties Redoc lists are those of the body schema, or of its
     // items when the body is an array.
-    let mut target = schema_name.ok_or_else(|| {
-        RecoverError::Inconsistent(format!("{key}: requestBody schema is not a $ref"))
-    })?;
+    let mut target =
+        schema_name.ok_or_else(|| RecoverError::Inconsistent(format!("{key}: requestBody schema is not a $ref")))?;
     if let Some(item) = schemas
         .get(&target)
         .filter(|s| s.get("type").and_then(Value::as_str) == Some("array"))
@@ -563,12 +494,7 @@ fn build_body(
     let required: Vec<String> = schema
         .get("required")
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
     for prop in &r.body_props {
         if required.contains(&prop.name) != prop.required {
@@ -580,10 +506,8 @@ fn build_body(
                 if prop.required { "" } else { "not " }
             )));
         }
-        let Some(property) = schema
-            .get_mut("properties")
-            .and_then(|p| p.get_mut(&prop.name))
-            .and_then(Value::as_object_mut)
+        let Some(property) =
+            schema.get_mut("properties").and_then(|p| p.get_mut(&prop.name)).and_then(Value::as_object_mut)
         else {
             return Err(RecoverError::Inconsistent(format!(
                 "{key}: {REDOC_FILE}:{} shows {}.{} which the catalog schema lacks",
@@ -603,7 +527,10 @@ fn build_body(
             log.corrections.push((
                 format!("schema `{target}` property `{}`", prop.name),
                 "`uniqueItems: true` added".into(),
-                format!("Redoc shows it as `{}` (request body of {key}); the catalog's schema JSON drops `uniqueItems`", prop.ty),
+                format!(
+                    "Redoc shows it as `{}` (request body of {key}); the catalog's schema JSON drops `uniqueItems`",
+                    prop.ty
+                ),
             ));
         }
     }
@@ -620,16 +547,10 @@ fn bad_request_text(params: &[Value], has_body: bool) -> String {
             .map(str::to_string)
             .collect()
     };
-    let mut parts: Vec<String> = names("path")
-        .iter()
-        .map(|n| format!("Invalid value for: path parameter {n}"))
-        .collect();
+    let mut parts: Vec<String> =
+        names("path").iter().map(|n| format!("Invalid value for: path parameter {n}")).collect();
     parts.push("Invalid value extracted from request context".into());
-    parts.extend(
-        names("query")
-            .iter()
-            .map(|n| format!("Invalid value for: query parameter {n}")),
-    );
+    parts.extend(names("query").iter().map(|n| format!("Invalid value for: query parameter {n}")));
     if has_body {
         parts.push("Invalid value for: body".into());
     }
@@ -642,10 +563,7 @@ fn response_value(description: &str, schema: Option<&str>, example: Option<&Valu
     response.insert("description".into(), json!(description));
     if let Some(schema) = schema {
         let mut media = Map::new();
-        media.insert(
-            "schema".into(),
-            json!({ "$ref": format!("#/components/schemas/{schema}") }),
-        );
+        media.insert("schema".into(), json!({ "$ref": format!("#/components/schemas/{schema}") }));
         if let Some(example) = example {
             media.insert("example".into(), example.clone());
         }
@@ -693,20 +611,13 @@ fn build_responses(
     let sample = redoc_op.and_then(|r| r.response_sample.as_ref());
     let mut out = Map::new();
     let success_schema = decision.schema;
-    let has_path_param = params
-        .iter()
-        .any(|p| p.get("in").and_then(Value::as_str) == Some("path"));
+    let has_path_param = params.iter().any(|p| p.get("in").and_then(Value::as_str) == Some("path"));
     if let Some((responses, by)) = shown {
-        log.shown.push((
-            has_path_param,
-            responses.iter().map(|r| r.status.clone()).collect(),
-        ));
+        log.shown.push((has_path_param, responses.iter().map(|r| r.status.clone()).collect()));
         let success = responses
             .iter()
             .find(|r| r.status.starts_with('2'))
-            .ok_or_else(|| {
-                RecoverError::Inconsistent(format!("{key}: {by} shows no success response"))
-            })?;
+            .ok_or_else(|| RecoverError::Inconsistent(format!("{key}: {by} shows no success response")))?;
         if success.status != decision.status.to_string() {
             return Err(RecoverError::Inconsistent(format!(
                 "{key}: {by} shows {}, decisions say {}",
@@ -714,38 +625,21 @@ fn build_responses(
             )));
         }
         // Redoc draws the sample of the first response that has a body.
-        let sample_status = responses
-            .iter()
-            .find(|r| r.status != "204")
-            .map(|r| r.status.clone());
+        let sample_status = responses.iter().find(|r| r.status != "204").map(|r| r.status.clone());
         for response in responses {
             let (schema, why) = if response.status.starts_with('2') {
-                (
-                    success_schema,
-                    format!("schema inferred: {}", decision.why.text()),
-                )
+                (success_schema, format!("schema inferred: {}", decision.why.text()))
             } else {
                 let schema = decisions::error_schema(&response.status).ok_or_else(|| {
-                    RecoverError::Inconsistent(format!(
-                        "{key}: no error schema for status {}",
-                        response.status
-                    ))
+                    RecoverError::Inconsistent(format!("{key}: no error schema for status {}", response.status))
                 })?;
-                (
-                    Some(schema),
-                    "schema inferred: error schemas follow the status by name".to_string(),
-                )
+                (Some(schema), "schema inferred: error schemas follow the status by name".to_string())
             };
-            let example = (sample_status.as_deref() == Some(response.status.as_str()))
-                .then_some(sample)
-                .flatten();
+            let example = (sample_status.as_deref() == Some(response.status.as_str())).then_some(sample).flatten();
             if example.is_some() {
                 log.response_samples += 1;
             }
-            out.insert(
-                response.status.clone(),
-                response_value(&response.description, schema, example),
-            );
+            out.insert(response.status.clone(), response_value(&response.description, schema, example));
             log.responses.push(ResponseRow {
                 op: key.clone(),
                 status: response.status.clone(),
@@ -757,52 +651,28 @@ fn build_responses(
         return Ok(Value::Object(out));
     }
     if sample.is_some() {
-        return Err(RecoverError::Inconsistent(format!(
-            "{key}: a sample without responses"
-        )));
+        return Err(RecoverError::Inconsistent(format!("{key}: a sample without responses")));
     }
     let status = decision.status.to_string();
-    out.insert(
-        status.clone(),
-        response_value(reason_phrase(decision.status), success_schema, None),
-    );
+    out.insert(status.clone(), response_value(reason_phrase(decision.status), success_schema, None));
     log.responses.push(ResponseRow {
         op: key.clone(),
         status,
         schema: success_schema.map(str::to_string),
         shown_by: None,
-        why: format!(
-            "{} Status {}: by the status rule.",
-            decision.why.text(),
-            decision.status
-        ),
+        why: format!("{} Status {}: by the status rule.", decision.why.text(), decision.status),
     });
     let errors = [
-        (
-            "400",
-            Some(bad_request_text(params, op.request_body.is_some())),
-            "400 always",
-        ),
-        (
-            "404",
-            has_path_param.then(|| decisions::NOT_FOUND_TEXT.to_string()),
-            "404 when the path has a parameter",
-        ),
-        (
-            "500",
-            Some(decisions::SERVER_ERROR_TEXT.to_string()),
-            "500 always",
-        ),
+        ("400", Some(bad_request_text(params, op.request_body.is_some())), "400 always"),
+        ("404", has_path_param.then(|| decisions::NOT_FOUND_TEXT.to_string()), "404 when the path has a parameter"),
+        ("500", Some(decisions::SERVER_ERROR_TEXT.to_string()), "500 always"),
     ];
     for (status, description, why) in errors {
         let Some(description) = description else {
             continue;
         };
         let schema = decisions::error_schema(status);
-        out.insert(
-            status.to_string(),
-            response_value(&description, schema, None),
-        );
+        out.insert(status.to_string(), response_value(&description, schema, None));
         log.responses.push(ResponseRow {
             op: key.clone(),
             status: status.to_string(),
@@ -819,9 +689,7 @@ mod tests {
     use super::*;
 
     fn real(name: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../spec/sources")
-            .join(name);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/sources").join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
@@ -838,13 +706,7 @@ mod tests {
             // to a couple of seconds in debug builds.
             for at in (0..lines.len()).step_by([499, 67, 37][which]) {
                 let damaged = [
-                    lines
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != at)
-                        .map(|(_, l)| *l)
-                        .collect::<Vec<_>>()
-                        .join("\n"),
+                    lines.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, l)| *l).collect::<Vec<_>>().join("\n"),
                     lines
                         .iter()
                         .enumerate()
@@ -870,16 +732,12 @@ mod tests {
         // Structural damage must be detected; damage that leaves valid
         // content (a dropped blank line or JSON member) may pass, and the
         // committed-file check then catches the change.
-        assert!(
-            errors * 2 > total,
-            "only {errors} of {total} damaged inputs were rejected"
-        );
+        assert!(errors * 2 > total, "only {errors} of {total} damaged inputs were rejected");
     }
 
     #[test]
     fn error_messages_name_file_and_line() {
-        let catalog =
-            real(CATALOG_FILE).replacen("GET /v1/agents/presence", "GET /v1/agents/presencе", 1);
+        let catalog = real(CATALOG_FILE).replacen("GET /v1/agents/presence", "GET /v1/agents/presencе", 1);
         let err = recover_from(
             &Source::from_text(CATALOG_FILE, &catalog),
             &Source::from_text(DELETE_PAGE_FILE, &real(DELETE_PAGE_FILE)),
@@ -887,10 +745,7 @@ mod tests {
         )
         .expect_err("mismatched closing line");
         let text = err.to_string();
-        assert!(
-            text.starts_with("catalog-full-spec.txt:") && text.contains("/v1/agents/presence"),
-            "{text}"
-        );
+        assert!(text.starts_with("catalog-full-spec.txt:") && text.contains("/v1/agents/presence"), "{text}");
     }
 
     #[test]

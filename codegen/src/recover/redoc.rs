@@ -132,12 +132,8 @@ fn is_status(line: &str) -> bool {
 
 /// Parses the Redoc page.
 pub(crate) fn parse(src: &Source) -> Result<Redoc, RecoverError> {
-    let heading = src
-        .lines
-        .iter()
-        .map(|l| l.trim())
-        .find(|l| !l.is_empty())
-        .ok_or_else(|| src.missing("the page heading"))?;
+    let heading =
+        src.lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()).ok_or_else(|| src.missing("the page heading"))?;
     let (title, version) = heading
         .strip_suffix(')')
         .and_then(|h| h.rsplit_once(" ("))
@@ -159,25 +155,14 @@ pub(crate) fn parse(src: &Source) -> Result<Redoc, RecoverError> {
         let Some(start) = marker.checked_sub(4) else {
             return Err(src.err(marker, "operation heading missing above the security line"));
         };
-        let end = markers
-            .get(k + 1)
-            .map_or(src.lines.len(), |&m| m.saturating_sub(4));
+        let end = markers.get(k + 1).map_or(src.lines.len(), |&m| m.saturating_sub(4));
         ops.push(parse_op(src, start, marker, end)?);
     }
-    Ok(Redoc {
-        title: title.to_string(),
-        version: version.to_string(),
-        ops,
-    })
+    Ok(Redoc { title: title.to_string(), version: version.to_string(), ops })
 }
 
 /// Parses one operation between `start` (summary) and `end` (exclusive).
-fn parse_op(
-    src: &Source,
-    start: usize,
-    marker: usize,
-    end: usize,
-) -> Result<RedocOp, RecoverError> {
+fn parse_op(src: &Source, start: usize, marker: usize, end: usize) -> Result<RedocOp, RecoverError> {
     let summary = src.line(start).trim();
     let description = src.line(start + 2).trim();
     if summary.is_empty()
@@ -185,30 +170,16 @@ fn parse_op(
         || !src.line(start + 1).trim().is_empty()
         || !src.line(start + 3).trim().is_empty()
     {
-        return Err(src.err(
-            start,
-            "expected `summary`, blank, `description`, blank above the security line",
-        ));
+        return Err(src.err(start, "expected `summary`, blank, `description`, blank above the security line"));
     }
     let security = src.line(marker)[SECURITY_PREFIX.len()..].to_string();
     let responses_at = (marker..end)
         .find(|&i| src.line(i) == "Responses")
-        .ok_or_else(|| {
-            src.err(
-                marker,
-                format!("operation {summary:?} has no `Responses` section"),
-            )
-        })?;
+        .ok_or_else(|| src.err(marker, format!("operation {summary:?} has no `Responses` section")))?;
     let mp_at = (responses_at..end)
         .find(|&i| method_path(src.line(i)).is_some())
-        .ok_or_else(|| {
-            src.err(
-                responses_at,
-                format!("operation {summary:?} has no `method/path` line"),
-            )
-        })?;
-    let (method, path) = method_path(src.line(mp_at))
-        .ok_or_else(|| src.err(mp_at, "expected a method/path line"))?;
+        .ok_or_else(|| src.err(responses_at, format!("operation {summary:?} has no `method/path` line")))?;
+    let (method, path) = method_path(src.line(mp_at)).ok_or_else(|| src.err(mp_at, "expected a method/path line"))?;
 
     let mut params = Vec::new();
     let mut body_props = Vec::new();
@@ -230,10 +201,7 @@ fn parse_op(
     let mut idx = mp_at + 1;
     let mut request_sample = None;
     let mut response_sample = None;
-    for (heading, slot) in [
-        ("Request samples", &mut request_sample),
-        ("Response samples", &mut response_sample),
-    ] {
+    for (heading, slot) in [("Request samples", &mut request_sample), ("Response samples", &mut response_sample)] {
         if src.line(idx).trim() != heading {
             return Err(src.err(idx, format!("expected `{heading}` for {method} {path}")));
         }
@@ -292,9 +260,8 @@ fn parse_params(
         }
         let (ty, format) = match ty_line.split_once(" <") {
             Some((ty, rest)) => {
-                let format = rest
-                    .strip_suffix('>')
-                    .ok_or_else(|| src.err(idx, format!("unclosed format in {ty_line:?}")))?;
+                let format =
+                    rest.strip_suffix('>').ok_or_else(|| src.err(idx, format!("unclosed format in {ty_line:?}")))?;
                 (ty.to_string(), Some(format.to_string()))
             }
             None => (ty_line.to_string(), None),
@@ -322,18 +289,10 @@ fn parse_params(
 
 /// Parses the body: `required|optional`, blank, description, then either
 /// `Array of objects (X)` or property groups like parameters.
-fn parse_body(
-    src: &Source,
-    mut idx: usize,
-    end: usize,
-    out: &mut Vec<RedocProp>,
-) -> Result<usize, RecoverError> {
+fn parse_body(src: &Source, mut idx: usize, end: usize, out: &mut Vec<RedocProp>) -> Result<usize, RecoverError> {
     let flag = src.line(idx).trim();
     if flag != "required" && flag != "optional" {
-        return Err(src.err(
-            idx,
-            format!("expected `required` or `optional`, found {flag:?}"),
-        ));
+        return Err(src.err(idx, format!("expected `required` or `optional`, found {flag:?}")));
     }
     idx += 1;
     while idx < end && src.line(idx).trim().is_empty() {
@@ -366,22 +325,13 @@ fn parse_body(
         }
         // The property's description.
         idx += 1;
-        out.push(RedocProp {
-            name: name.to_string(),
-            required,
-            ty: ty.to_string(),
-            line: name_at,
-        });
+        out.push(RedocProp { name: name.to_string(), required, ty: ty.to_string(), line: name_at });
     }
     Ok(idx)
 }
 
 /// Parses `code`, blank, `description` groups up to `end`.
-pub(crate) fn parse_responses(
-    src: &Source,
-    mut idx: usize,
-    end: usize,
-) -> Result<Vec<Response>, RecoverError> {
+pub(crate) fn parse_responses(src: &Source, mut idx: usize, end: usize) -> Result<Vec<Response>, RecoverError> {
     let mut out = Vec::new();
     while idx < end {
         let line = src.line(idx).trim();
@@ -400,10 +350,7 @@ pub(crate) fn parse_responses(
         if idx >= end || description.is_empty() || is_status(description) {
             return Err(src.err(idx, format!("response {line} has no description")));
         }
-        out.push(Response {
-            status: line.to_string(),
-            description: description.to_string(),
-        });
+        out.push(Response { status: line.to_string(), description: description.to_string() });
         idx += 1;
     }
     Ok(out)
@@ -418,15 +365,9 @@ mod tests {
     #[test]
     fn parses_one_operation() {
         let redoc = parse(&Source::from_text("r", MINI)).expect("parses");
-        assert_eq!(
-            (redoc.title.as_str(), redoc.version.as_str()),
-            ("Dixa API", "v1")
-        );
+        assert_eq!((redoc.title.as_str(), redoc.version.as_str()), ("Dixa API", "v1"));
         let op = &redoc.ops[0];
-        assert_eq!(
-            (op.method.as_str(), op.path.as_str()),
-            ("GET", "/v1/agents/{agentId}")
-        );
+        assert_eq!((op.method.as_str(), op.path.as_str()), ("GET", "/v1/agents/{agentId}"));
         assert_eq!(op.summary, "Get agent");
         assert_eq!(op.security, "ApiKeyAuth");
         assert_eq!(op.params[0].format.as_deref(), Some("uuid"));
@@ -446,10 +387,7 @@ mod tests {
             "SecurityX\n".to_string(),
             String::new(),
         ] {
-            assert!(
-                parse(&Source::from_text("r", &broken)).is_err(),
-                "{broken:?}"
-            );
+            assert!(parse(&Source::from_text("r", &broken)).is_err(), "{broken:?}");
         }
     }
 }

@@ -17,16 +17,8 @@ fn cell(text: &str) -> String {
 /// often each error status appears: the evidence for the error rule.
 fn evidence(shown: &[(bool, Vec<String>)]) -> String {
     let count = |with_path: Option<bool>, status: &str| -> (usize, usize) {
-        let ops: Vec<_> = shown
-            .iter()
-            .filter(|(p, _)| with_path.is_none_or(|w| w == *p))
-            .collect();
-        (
-            ops.iter()
-                .filter(|(_, s)| s.iter().any(|x| x == status))
-                .count(),
-            ops.len(),
-        )
+        let ops: Vec<_> = shown.iter().filter(|(p, _)| with_path.is_none_or(|w| w == *p)).collect();
+        (ops.iter().filter(|(_, s)| s.iter().any(|x| x == status)).count(), ops.len())
     };
     let (bad, all) = count(None, "400");
     let (nf_path, path) = count(Some(true), "404");
@@ -42,11 +34,7 @@ fn evidence(shown: &[(bool, Vec<String>)]) -> String {
 pub(crate) fn render(log: &Log, page: &DeletePage, ops: usize, schemas: usize) -> String {
     let mut s = String::new();
     let known = log.ops.iter().filter(|o| o.known).count();
-    let inferred = log
-        .responses
-        .iter()
-        .filter(|r| r.shown_by.is_none())
-        .count();
+    let inferred = log.responses.iter().filter(|r| r.shown_by.is_none()).count();
     // `write!` into a String cannot fail; the results are ignored on purpose.
     let _ = writeln!(
         s,
@@ -108,18 +96,11 @@ this rule: {rule}
         resp = log.response_samples,
         missing = decisions::MISSING_OPERATION,
         security = decisions::SECURITY_RULE,
-        tags = decisions::TAGS
-            .iter()
-            .map(|(seg, tag)| format!("`{seg}` → `{tag}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        tags = decisions::TAGS.iter().map(|(seg, tag)| format!("`{seg}` → `{tag}`")).collect::<Vec<_>>().join(", "),
         tag_why = decisions::TAG_RULE,
         rule = decisions::OPERATION_ID_RULE,
     );
-    let _ = writeln!(
-        s,
-        "| Operation | Tag | operationId | Source |\n|---|---|---|---|"
-    );
+    let _ = writeln!(s, "| Operation | Tag | operationId | Source |\n|---|---|---|---|");
     for o in &log.ops {
         let _ = writeln!(
             s,
@@ -130,10 +111,7 @@ this rule: {rule}
             if o.known { "DELETE page" } else { "rule" }
         );
     }
-    let _ = writeln!(
-        s,
-        "\n## Corrections of the catalog\n\n| Where | What | Why |\n|---|---|---|"
-    );
+    let _ = writeln!(s, "\n## Corrections of the catalog\n\n| Where | What | Why |\n|---|---|---|");
     for (place, what, why) in &log.corrections {
         let _ = writeln!(s, "| {} | {} | {} |", cell(place), cell(what), cell(why));
     }
@@ -174,9 +152,7 @@ Every response, with where its status and description come from (`inferred` = no
             "| `{}` | {} | {} | {} | {} |",
             cell(&r.op),
             r.status,
-            r.schema
-                .as_deref()
-                .map_or("(none)".to_string(), |n| format!("`{n}`")),
+            r.schema.as_deref().map_or("(none)".to_string(), |n| format!("`{n}`")),
             r.shown_by.unwrap_or("inferred"),
             cell(&r.why)
         );

@@ -26,12 +26,7 @@ pub fn is_smoke() -> bool {
 pub fn args() -> Vec<String> {
     std::env::args()
         .skip(1)
-        .filter(|a| {
-            !matches!(
-                a.as_str(),
-                "--bench" | "--test" | "--nocapture" | "--quiet" | "-q"
-            )
-        })
+        .filter(|a| !matches!(a.as_str(), "--bench" | "--test" | "--nocapture" | "--quiet" | "-q"))
         .collect()
 }
 
@@ -42,13 +37,9 @@ pub fn num_option(args: &[String], name: &str, env: &str, default: u64) -> Bench
     if args.last() == Some(&flag) {
         return Err(format!("{flag} needs a number").into());
     }
-    let found =
-        str_option(args, name).or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()));
+    let found = str_option(args, name).or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()));
     match found {
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| format!("{flag} / {env}: `{v}` is not a whole number").into()),
+        Some(v) => v.trim().parse().map_err(|_| format!("{flag} / {env}: `{v}` is not a whole number").into()),
         None => Ok(default),
     }
 }
@@ -107,10 +98,7 @@ pub fn verdict(name: &str, what: &str, ratio: f64, target: Target) -> bool {
         Target::AtLeast(t) => (ratio >= t, format!(">= {t:.2}")),
         Target::AtMost(t) => (ratio <= t, format!("<= {t:.2}")),
     };
-    println!(
-        "RESULT {name}: {what} = {ratio:.3} (target {bound}): {}",
-        pass_fail(ok)
-    );
+    println!("RESULT {name}: {what} = {ratio:.3} (target {bound}): {}", pass_fail(ok));
     ok
 }
 
@@ -125,10 +113,7 @@ fn pass_fail(ok: bool) -> &'static str {
 /// Prints a PASS/FAIL line for a count that must equal `expected`.
 pub fn verdict_count(name: &str, what: &str, count: u64, expected: u64) -> bool {
     let ok = count == expected;
-    println!(
-        "RESULT {name}: {what} = {count} (target {expected}): {}",
-        pass_fail(ok)
-    );
+    println!("RESULT {name}: {what} = {count} (target {expected}): {}", pass_fail(ok));
     ok
 }
 
@@ -146,28 +131,16 @@ pub fn peak_rss_kib() -> Option<u64> {
 /// (one per core), as an application would use. The fake server runs on its
 /// own runtime (`spawn_dedicated`).
 pub fn client_runtime() -> BenchResult<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 /// The machine, for the report header.
 pub fn print_header(name: &str, description: &str) {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("== {name}: {description}");
     println!(
         "   (machine: {cores} cores; profile: {}{})",
-        if cfg!(debug_assertions) {
-            "debug (numbers not meaningful)"
-        } else {
-            "optimized"
-        },
-        if is_smoke() {
-            "; SMOKE RUN with tiny sizes: started without --bench"
-        } else {
-            ""
-        }
+        if cfg!(debug_assertions) { "debug (numbers not meaningful)" } else { "optimized" },
+        if is_smoke() { "; SMOKE RUN with tiny sizes: started without --bench" } else { "" }
     );
 }

@@ -19,9 +19,9 @@ use uuid::Uuid;
 use super::UNDOCUMENTED_CHUNK;
 use super::{send_chunked, BulkEndpoint, BulkInterrupted, BulkOutcome, BulkOutcomes};
 use crate::client::DixaClient;
-use crate::paginate::ops::operation_id;
 use crate::error::Error;
 use crate::paginate::decode_page;
+use crate::paginate::ops::operation_id;
 
 /// The result of a chunked bulk run: merged outcomes, or where it stopped.
 pub type BulkRun<I, T> = std::result::Result<BulkOutcomes<T>, BulkInterrupted<I, T>>;
@@ -151,30 +151,25 @@ impl BulkClient<'_> {
             // Build everything the call needs before returning the future, so
             // it does not borrow the chunk.
             let body = body_for(endpoint.body_shape(), slice);
-            let confirmed: Option<Vec<Value>> = endpoint
-                .answers_without_outcomes()
-                .then(|| slice.iter().map(sent_id).collect());
+            let confirmed: Option<Vec<Value>> =
+                endpoint.answers_without_outcomes().then(|| slice.iter().map(sent_id).collect());
             let client = self.client.clone();
             let method = method.clone();
             let url = url.clone();
             async move {
                 let body = body?;
-                let raw = client
-                    .send_raw(method, url, Some(&body), endpoint.operation_id())
-                    .await?;
+                let raw = client.send_raw(method, url, Some(&body), endpoint.operation_id()).await?;
                 if raw.body.iter().all(u8::is_ascii_whitespace) {
                     if let Some(ids) = confirmed {
                         // 204: the whole chunk succeeded. Decode each sent id
                         // as the success type (the agent id).
                         let mut outcomes = BulkOutcomes::new();
                         for id in ids {
-                            let value = serde_json::from_value::<O::Success>(id).map_err(|e| {
-                                Error::Decode {
-                                    status: Some(raw.status),
-                                    path: "agentIds[]".to_owned(),
-                                    message: e.to_string(),
-                                    body: raw.body.clone(),
-                                }
+                            let value = serde_json::from_value::<O::Success>(id).map_err(|e| Error::Decode {
+                                status: Some(raw.status),
+                                path: "agentIds[]".to_owned(),
+                                message: e.to_string(),
+                                body: raw.body.clone(),
                             })?;
                             outcomes.push_success(value);
                         }
@@ -193,10 +188,9 @@ impl BulkClient<'_> {
         let mut params = path_params.iter();
         let mut url = self.client.base_url().clone();
         {
-            let mut segments = url.path_segments_mut().map_err(|()| Error::InvalidInput {
-                what: "base URL",
-                detail: "it cannot carry a path".to_owned(),
-            })?;
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| Error::InvalidInput { what: "base URL", detail: "it cannot carry a path".to_owned() })?;
             segments.pop_if_empty();
             for segment in template.trim_start_matches('/').split('/') {
                 if segment.starts_with('{') {
@@ -217,22 +211,28 @@ impl BulkClient<'_> {
     }
 
     /// `PATCH /v1/agents`: patches agents/admins, [`UNDOCUMENTED_CHUNK`] per call.
-    pub async fn patch_agents(&self, items: Vec<types::BulkPatchAgentInput>) -> BulkRun<types::BulkPatchAgentInput, types::Agent> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::PatchAgents, &[], items, None)
-            .await
+    pub async fn patch_agents(
+        &self,
+        items: Vec<types::BulkPatchAgentInput>,
+    ) -> BulkRun<types::BulkPatchAgentInput, types::Agent> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::PatchAgents, &[], items, None).await
     }
 
     /// `PUT /v1/agents`: updates agents/admins, [`UNDOCUMENTED_CHUNK`] per call.
-    pub async fn update_agents(&self, items: Vec<types::BulkUpdateAgentInput>) -> BulkRun<types::BulkUpdateAgentInput, types::Agent> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::UpdateAgents, &[], items, None)
-            .await
+    pub async fn update_agents(
+        &self,
+        items: Vec<types::BulkUpdateAgentInput>,
+    ) -> BulkRun<types::BulkUpdateAgentInput, types::Agent> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::UpdateAgents, &[], items, None).await
     }
 
     /// `POST /v1/agents/bulk`: creates agents, [`UNDOCUMENTED_CHUNK`] per call.
     /// Not retried on 5xx (POST): a failed call is reported, never replayed.
-    pub async fn create_agents(&self, items: Vec<types::CreateAgentInput>) -> BulkRun<types::CreateAgentInput, types::Agent> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::CreateAgents, &[], items, None)
-            .await
+    pub async fn create_agents(
+        &self,
+        items: Vec<types::CreateAgentInput>,
+    ) -> BulkRun<types::CreateAgentInput, types::Agent> {
+        self.send::<_, types::BulkActionOutcomeBulkErrorAgent>(BulkEndpoint::CreateAgents, &[], items, None).await
     }
 
     /// `PATCH /v1/endusers`: patches end users, [`UNDOCUMENTED_CHUNK`] per call.
@@ -240,8 +240,7 @@ impl BulkClient<'_> {
         &self,
         items: Vec<types::BulkPatchEndUserInput>,
     ) -> BulkRun<types::BulkPatchEndUserInput, types::EndUser> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::PatchEndUsers, &[], items, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::PatchEndUsers, &[], items, None).await
     }
 
     /// `PUT /v1/endusers`: updates end users, [`UNDOCUMENTED_CHUNK`] per call.
@@ -249,8 +248,7 @@ impl BulkClient<'_> {
         &self,
         items: Vec<types::BulkUpdateEndUserInput>,
     ) -> BulkRun<types::BulkUpdateEndUserInput, types::EndUser> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::UpdateEndUsers, &[], items, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::UpdateEndUsers, &[], items, None).await
     }
 
     /// `POST /v1/endusers/bulk`: creates end users, [`UNDOCUMENTED_CHUNK`] per call.
@@ -258,8 +256,7 @@ impl BulkClient<'_> {
         &self,
         items: Vec<types::CreateEndUserInput>,
     ) -> BulkRun<types::CreateEndUserInput, types::EndUser> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::CreateEndUsers, &[], items, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeBulkErrorEndUser>(BulkEndpoint::CreateEndUsers, &[], items, None).await
     }
 
     /// `POST /v1/conversations/{conversationId}/notes/bulk`: creates internal
@@ -270,15 +267,25 @@ impl BulkClient<'_> {
         items: Vec<types::CreateInternalNoteInput>,
     ) -> BulkRun<types::CreateInternalNoteInput, types::InternalNoteData> {
         let id = conversation_id.to_string();
-        self.send::<_, types::BulkActionOutcomeErrorResponseInternalNoteData>(BulkEndpoint::CreateNotes, &[&id], items, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeErrorResponseInternalNoteData>(
+            BulkEndpoint::CreateNotes,
+            &[&id],
+            items,
+            None,
+        )
+        .await
     }
 
     /// `PATCH /v1/queues/{queueId}/members`: assigns agents/admins to a
     /// queue, 10 per call. Each success is the agent id.
     pub async fn add_queue_members(&self, queue_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::AddQueueMembers, &[queue_id], agent_ids, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(
+            BulkEndpoint::AddQueueMembers,
+            &[queue_id],
+            agent_ids,
+            None,
+        )
+        .await
     }
 
     /// `DELETE /v1/queues/{queueId}/members`: removes agents/admins from a
@@ -286,8 +293,13 @@ impl BulkClient<'_> {
     /// outcomes, so every id of a successful call counts as removed (if a
     /// deployment answers with outcomes, they are used instead).
     pub async fn remove_queue_members(&self, queue_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::RemoveQueueMembers, &[queue_id], agent_ids, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(
+            BulkEndpoint::RemoveQueueMembers,
+            &[queue_id],
+            agent_ids,
+            None,
+        )
+        .await
     }
 }
 
@@ -304,8 +316,13 @@ impl BulkClient<'_> {
     /// [`UNDOCUMENTED_CHUNK`] per call. Dixa answers `204`; every id of a
     /// successful call counts as removed.
     pub async fn remove_team_members(&self, team_id: &str, agent_ids: Vec<Uuid>) -> BulkRun<Uuid, Uuid> {
-        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(BulkEndpoint::RemoveTeamMembers, &[team_id], agent_ids, None)
-            .await
+        self.send::<_, types::BulkActionOutcomeBulkErrorUuid>(
+            BulkEndpoint::RemoveTeamMembers,
+            &[team_id],
+            agent_ids,
+            None,
+        )
+        .await
     }
 }
 

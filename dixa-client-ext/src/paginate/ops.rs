@@ -147,10 +147,7 @@ pub(crate) const fn operation_id(method: &str, path: &str) -> &'static str {
 /// `pageLimit` as a query pair, refusing 0 before anything is sent.
 fn page_limit_pair(limit: Option<u32>) -> Result<Option<(&'static str, String)>> {
     match limit {
-        Some(0) => Err(Error::InvalidInput {
-            what: "page limit",
-            detail: "pageLimit must be at least 1".to_owned(),
-        }),
+        Some(0) => Err(Error::InvalidInput { what: "page limit", detail: "pageLimit must be at least 1".to_owned() }),
         Some(n) => Ok(Some((PAGE_LIMIT, n.to_string()))),
         None => Ok(None),
     }
@@ -159,10 +156,7 @@ fn page_limit_pair(limit: Option<u32>) -> Result<Option<(&'static str, String)>>
 /// Refuses an empty path parameter, which would change the path's meaning.
 fn path_param<'a>(name: &'static str, value: &'a str) -> Result<&'a str> {
     if value.is_empty() {
-        Err(Error::InvalidInput {
-            what: "path parameter",
-            detail: format!("`{name}` must not be empty"),
-        })
+        Err(Error::InvalidInput { what: "path parameter", detail: format!("`{name}` must not be empty") })
     } else {
         Ok(value)
     }
@@ -176,12 +170,7 @@ fn first(
     query: Vec<Option<(&'static str, String)>>,
     body: Option<Value>,
 ) -> Result<FirstRequest> {
-    FirstRequest::new(
-        method,
-        segments.iter().copied(),
-        query.into_iter().flatten(),
-        body,
-    )
+    FirstRequest::new(method, segments.iter().copied(), query.into_iter().flatten(), body)
 }
 
 fn opt(name: &'static str, value: &Option<String>) -> Option<(&'static str, String)> {
@@ -227,11 +216,7 @@ impl PaginatedRequest for ListAgents {
         first(
             Method::GET,
             &["v1", "agents"],
-            vec![
-                page_limit_pair(self.page_limit)?,
-                opt("email", &self.email),
-                opt("phone", &self.phone),
-            ],
+            vec![page_limit_pair(self.page_limit)?, opt("email", &self.email), opt("phone", &self.phone)],
             None,
         )
     }
@@ -248,10 +233,7 @@ pub struct ListFilterValues {
 impl ListFilterValues {
     /// Values of `filter_attribute`.
     pub fn new(filter_attribute: impl Into<String>) -> Self {
-        Self {
-            filter_attribute: filter_attribute.into(),
-            page_limit: None,
-        }
+        Self { filter_attribute: filter_attribute.into(), page_limit: None }
     }
     /// Items per page (`pageLimit`, at least 1).
     pub fn page_limit(mut self, n: u32) -> Self {
@@ -265,12 +247,7 @@ impl PaginatedRequest for ListFilterValues {
     const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let attr = path_param("filterAttribute", &self.filter_attribute)?;
-        first(
-            Method::GET,
-            &["v1", "analytics", "filter", attr],
-            vec![page_limit_pair(self.page_limit)?],
-            None,
-        )
+        first(Method::GET, &["v1", "analytics", "filter", attr], vec![page_limit_pair(self.page_limit)?], None)
     }
 }
 
@@ -297,12 +274,7 @@ impl PaginatedRequest for ListMetrics {
     type Page = ListMetricsPage;
     const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
-        first(
-            Method::GET,
-            &["v1", "analytics", "metrics"],
-            vec![page_limit_pair(self.page_limit)?],
-            None,
-        )
+        first(Method::GET, &["v1", "analytics", "metrics"], vec![page_limit_pair(self.page_limit)?], None)
     }
 }
 
@@ -329,12 +301,7 @@ impl PaginatedRequest for ListRecords {
     type Page = ListRecordsPage;
     const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
-        first(
-            Method::GET,
-            &["v1", "analytics", "records"],
-            vec![page_limit_pair(self.page_limit)?],
-            None,
-        )
+        first(Method::GET, &["v1", "analytics", "records"], vec![page_limit_pair(self.page_limit)?], None)
     }
 }
 
@@ -355,10 +322,7 @@ impl GetRecordsData {
     /// `periodFilter`, `timezone`, optional `filters`). A body that cannot be
     /// serialized to JSON is reported by the stream before anything is sent.
     pub fn new(body: &impl Serialize) -> Self {
-        Self {
-            body: serde_json::to_value(body).map_err(|e| e.to_string()),
-            page_limit: None,
-        }
+        Self { body: serde_json::to_value(body).map_err(|e| e.to_string()), page_limit: None }
     }
     /// Items per page (`pageLimit`, at least 1).
     pub fn page_limit(mut self, n: u32) -> Self {
@@ -371,16 +335,9 @@ impl PaginatedRequest for GetRecordsData {
     type Page = GetRecordsDataPage;
     const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
-        let body = self.body.clone().map_err(|detail| Error::InvalidInput {
-            what: "analytics records body",
-            detail,
-        })?;
-        first(
-            Method::POST,
-            &["v1", "analytics", "records"],
-            vec![page_limit_pair(self.page_limit)?],
-            Some(body),
-        )
+        let body =
+            self.body.clone().map_err(|detail| Error::InvalidInput { what: "analytics records body", detail })?;
+        first(Method::POST, &["v1", "analytics", "records"], vec![page_limit_pair(self.page_limit)?], Some(body))
     }
 }
 
@@ -499,10 +456,7 @@ pub struct ListEndUserConversations {
 impl ListEndUserConversations {
     /// Conversations of the end user `user_id`.
     pub fn new(user_id: impl Into<String>) -> Self {
-        Self {
-            user_id: user_id.into(),
-            page_limit: None,
-        }
+        Self { user_id: user_id.into(), page_limit: None }
     }
     /// Items per page (`pageLimit`, at least 1).
     pub fn page_limit(mut self, n: u32) -> Self {
@@ -516,12 +470,7 @@ impl PaginatedRequest for ListEndUserConversations {
     const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let user = path_param("userId", &self.user_id)?;
-        first(
-            Method::GET,
-            &["v1", "endusers", user, "conversations"],
-            vec![page_limit_pair(self.page_limit)?],
-            None,
-        )
+        first(Method::GET, &["v1", "endusers", user, "conversations"], vec![page_limit_pair(self.page_limit)?], None)
     }
 }
 
@@ -537,11 +486,7 @@ pub struct SearchConversations {
 impl SearchConversations {
     /// Conversations matching `query`.
     pub fn new(query: impl Into<String>) -> Self {
-        Self {
-            query: query.into(),
-            exact_match: None,
-            page_limit: None,
-        }
+        Self { query: query.into(), exact_match: None, page_limit: None }
     }
     /// Only exact matches (`exactMatch`; Dixa's default is false).
     pub fn exact_match(mut self, exact: bool) -> Self {
@@ -583,10 +528,7 @@ pub struct ListTeamPresence {
 impl ListTeamPresence {
     /// Presence of the members of team `team_id`.
     pub fn new(team_id: impl Into<String>) -> Self {
-        Self {
-            team_id: team_id.into(),
-            page_limit: None,
-        }
+        Self { team_id: team_id.into(), page_limit: None }
     }
     /// Items per page (`pageLimit`, at least 1).
     pub fn page_limit(mut self, n: u32) -> Self {
@@ -600,11 +542,6 @@ impl PaginatedRequest for ListTeamPresence {
     const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
     fn first_request(&self) -> Result<FirstRequest> {
         let team = path_param("teamId", &self.team_id)?;
-        first(
-            Method::GET,
-            &["v1", "teams", team, "presence"],
-            vec![page_limit_pair(self.page_limit)?],
-            None,
-        )
+        first(Method::GET, &["v1", "teams", team, "presence"], vec![page_limit_pair(self.page_limit)?], None)
     }
 }

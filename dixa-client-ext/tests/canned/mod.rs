@@ -111,11 +111,7 @@ impl Canned {
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
-    log: Arc<Mutex<Vec<Recorded>>>,
-    handler: Arc<Handler>,
-) -> std::io::Result<()> {
+async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, handler: Arc<Handler>) -> std::io::Result<()> {
     let mut buf = Vec::new();
     loop {
         // Read one request head.
@@ -139,11 +135,8 @@ async fn serve(
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
             .collect();
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
+        let len: usize =
+            headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
         let body_start = head_end + 4;
         while buf.len() < body_start + len {
             let mut chunk = [0u8; 4096];

@@ -40,7 +40,11 @@ impl Reply {
 
     /// Any body with the given content type.
     pub fn body(status: u16, content_type: &str, body: &str) -> Reply {
-        Reply::Respond { status, headers: vec![("content-type".into(), content_type.into())], body: body.as_bytes().to_vec() }
+        Reply::Respond {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     /// Adds a header.
@@ -82,7 +86,11 @@ impl Server {
         let script = Mutex::new(VecDeque::from(script));
         Self::start_fn(move |_| {
             let mut s = script.lock().unwrap();
-            if s.len() > 1 { s.pop_front().unwrap() } else { s.front().cloned().unwrap() }
+            if s.len() > 1 {
+                s.pop_front().unwrap()
+            } else {
+                s.front().cloned().unwrap()
+            }
         })
         .await
     }
@@ -142,9 +150,8 @@ async fn serve(mut stream: TcpStream, responder: Responder, requests: Arc<Mutex<
     let mut first = lines.next().unwrap_or_default().split(' ');
     let method = first.next().unwrap_or_default().to_string();
     let target = first.next().unwrap_or_default().to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
     let len: usize = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))

@@ -50,15 +50,13 @@ fn entry(st: &OrgState, i: u64, k: u64) -> Option<Value> {
         ),
         1 => {
             let a = agent?;
-            let name = st
-                .agents
-                .get(a as usize)
-                .and_then(|p| p.as_ref())
-                .map(|p| p.display_name.clone())
-                .unwrap_or_default();
+            let name =
+                st.agents.get(a as usize).and_then(|p| p.as_ref()).map(|p| p.display_name.clone()).unwrap_or_default();
             (
                 "ConversationAssigned",
-                Some(json!({ "_type": "ConversationAssignedAttribute", "agentId": uuid(Kind::Agent, a), "agentName": name })),
+                Some(
+                    json!({ "_type": "ConversationAssignedAttribute", "agentId": uuid(Kind::Agent, a), "agentName": name }),
+                ),
                 None,
             )
         }
@@ -113,17 +111,12 @@ pub(crate) async fn list(State(app): AppState, uri: Uri) -> Result<Response, Api
 }
 
 /// `GET /v1/conversations/{conversationId}/activitylog`.
-pub(crate) async fn of_conversation(
-    State(app): AppState,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub(crate) async fn of_conversation(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     if id.parse::<u64>().is_err() {
         return Err(ApiError::bad_request("Invalid value for: path parameter conversationId"));
     }
     let st = app.read();
-    let i = st
-        .conversation_index(&id)
-        .ok_or_else(|| ApiError::not_found("Conversation", &id))?;
+    let i = st.conversation_index(&id).ok_or_else(|| ApiError::not_found("Conversation", &id))?;
     let entries: Vec<Value> = (0..ENTRIES_PER_CONVERSATION).filter_map(|k| entry(&st, i, k)).collect();
     Ok(ok_data(entries))
 }

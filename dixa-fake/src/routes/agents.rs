@@ -28,8 +28,7 @@ fn matches_contact(p: &Person, email: Option<&String>, phone: Option<&String>) -
             || p.additional_emails.iter().any(|x| x.eq_ignore_ascii_case(e))
     });
     let phone_ok = phone.is_none_or(|ph| {
-        p.phone_number.as_deref() == Some(ph.as_str())
-            || p.additional_phone_numbers.iter().any(|x| x == ph)
+        p.phone_number.as_deref() == Some(ph.as_str()) || p.additional_phone_numbers.iter().any(|x| x == ph)
     });
     email_ok && phone_ok
 }
@@ -40,17 +39,12 @@ pub(crate) async fn list(State(app): AppState, uri: Uri) -> Result<Response, Api
     let email = req.filters.get("email");
     let phone = req.filters.get("phone");
     if email.is_some() && phone.is_some() {
-        return Err(ApiError::bad_request(
-            "Invalid filters: Cannot provide both phone number and email address",
-        ));
+        return Err(ApiError::bad_request("Invalid filters: Cannot provide both phone number and email address"));
     }
     let resp = {
         let st = app.read();
-        let matching: Vec<&Person> = st
-            .active_agents()
-            .map(|(_, a)| a)
-            .filter(|a| matches_contact(a, email, phone))
-            .collect();
+        let matching: Vec<&Person> =
+            st.active_agents().map(|(_, a)| a).filter(|a| matches_contact(a, email, phone)).collect();
         let (range, meta) = req.window(&app, uri.path(), "/v1/agents", matching.len());
         json_response(200, &PageBody { data: &matching[range], meta })
     };
@@ -82,10 +76,7 @@ fn new_agent(st: &OrgState, index: u64, input: &Map<String, Value>) -> Result<Pe
     let Some(email) = p.email.clone() else {
         return Err("Invalid value for field email: required".to_owned());
     };
-    if st
-        .active_agents()
-        .any(|(_, a)| a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)))
-    {
+    if st.active_agents().any(|(_, a)| a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email))) {
         return Err(format!("Duplicate email address [{email}]"));
     }
     Ok(p)
@@ -161,7 +152,9 @@ fn bulk_change(app: &App, body: &Bytes, require_display_name: bool) -> Result<Re
         };
         match apply_patch(&mut agent, fields, false, false) {
             Err(m) => outcomes.push(bulk_failure("Validation", Some(id), &m)),
-            Ok(false) => outcomes.push(bulk_failure("EmptyPatchSet", Some(id), "The patch contains no fields to change")),
+            Ok(false) => {
+                outcomes.push(bulk_failure("EmptyPatchSet", Some(id), "The patch contains no fields to change"))
+            }
             Ok(true) => {
                 outcomes.push(bulk_success(json!(agent)));
                 st.agents[index as usize] = Some(agent);
@@ -208,11 +201,7 @@ fn change_one(app: &App, id: &str, body: &Bytes, require_display_name: bool) -> 
 }
 
 /// `PATCH /v1/agents/{agentId}`.
-pub(crate) async fn patch_one(
-    State(app): AppState,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+pub(crate) async fn patch_one(State(app): AppState, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
     change_one(&app, &id, &body, false)
 }
 
@@ -243,18 +232,12 @@ pub(crate) async fn downgrade(State(app): AppState, Path(id): Path<String>) -> R
 /// `GET /v1/agents/presence`: a BARE array, no envelope.
 pub(crate) async fn presence_list(State(app): AppState) -> Response {
     let st = app.read();
-    let all: Vec<Value> = st
-        .active_agents()
-        .map(|(i, a)| model::presence(i, &a.id))
-        .collect();
+    let all: Vec<Value> = st.active_agents().map(|(i, a)| model::presence(i, &a.id)).collect();
     json_response(200, &all)
 }
 
 /// `GET /v1/agents/{agentId}/presence`.
-pub(crate) async fn presence_one(
-    State(app): AppState,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub(crate) async fn presence_one(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     require_uuid("agentId", &id)?;
     let st = app.read();
     let index = st.agent_index(&id).ok_or_else(|| not_found(&id))?;
@@ -266,11 +249,7 @@ pub(crate) async fn teams_of(State(app): AppState, Path(id): Path<String>) -> Re
     require_uuid("agentId", &id)?;
     let st = app.read();
     let index = st.agent_index(&id).ok_or_else(|| not_found(&id))?;
-    let teams: Vec<Value> = st
-        .teams
-        .iter()
-        .filter(|t| t.members.contains(&index))
-        .map(|t| json!({ "id": t.id }))
-        .collect();
+    let teams: Vec<Value> =
+        st.teams.iter().filter(|t| t.members.contains(&index)).map(|t| json!({ "id": t.id })).collect();
     Ok(ok_data(teams))
 }

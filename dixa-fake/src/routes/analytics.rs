@@ -60,10 +60,7 @@ pub(crate) async fn records_data(State(app): AppState, uri: Uri, body: Bytes) ->
     let Some(obj) = input.as_object() else {
         return Err(ApiError::invalid_body("expected a JSON object"));
     };
-    let id = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid_body("id is required"))?;
+    let id = obj.get("id").and_then(Value::as_str).ok_or_else(|| ApiError::invalid_body("id is required"))?;
     if !RECORDS.iter().any(|(r, _)| *r == id) {
         return Err(ApiError::bad_request(format!("Unknown record id [{id}]")));
     }
@@ -163,10 +160,7 @@ pub(crate) async fn filter_values(
                 json!({ "value": "OUTBOUND", "label": "Outbound" }),
             ],
             "queue_id" => st.queues.iter().map(|q| json!({ "value": q.id, "label": q.name })).collect(),
-            "agent_id" => st
-                .active_agents()
-                .map(|(_, a)| json!({ "value": a.id, "label": a.display_name }))
-                .collect(),
+            "agent_id" => st.active_agents().map(|(_, a)| json!({ "value": a.id, "label": a.display_name })).collect(),
             _ => return Err(ApiError::not_found("Filter attribute", &attribute)),
         }
     };

@@ -22,8 +22,7 @@ fn conversation_index(st: &OrgState, id: &str) -> Result<u64, ApiError> {
     if id.parse::<u64>().is_err() {
         return Err(ApiError::bad_request("Invalid value for: path parameter conversationId"));
     }
-    st.conversation_index(id)
-        .ok_or_else(|| ApiError::not_found("Conversation", id))
+    st.conversation_index(id).ok_or_else(|| ApiError::not_found("Conversation", id))
 }
 
 /// `GET /v1/conversations/{conversationId}`.
@@ -61,9 +60,7 @@ pub(crate) async fn tag(
 ) -> Result<Response, ApiError> {
     let mut st = app.write();
     let i = conversation_index(&st, &id)?;
-    let t = st
-        .tag_index(&tag_id)
-        .ok_or_else(|| ApiError::not_found("Tag", &tag_id))?;
+    let t = st.tag_index(&tag_id).ok_or_else(|| ApiError::not_found("Tag", &tag_id))?;
     if !st.tags[t].active {
         return Err(ApiError::bad_request(format!(
             "Tag [{tag_id}] is inactive: only active tags can be added to a conversation"
@@ -82,9 +79,7 @@ pub(crate) async fn untag(
 ) -> Result<Response, ApiError> {
     let mut st = app.write();
     let i = conversation_index(&st, &id)?;
-    let t = st
-        .tag_index(&tag_id)
-        .ok_or_else(|| ApiError::not_found("Tag", &tag_id))?;
+    let t = st.tag_index(&tag_id).ok_or_else(|| ApiError::not_found("Tag", &tag_id))?;
     let mut current = st.tags_of(i);
     current.remove(&t);
     st.conversation_tags.insert(i, current);
@@ -97,9 +92,7 @@ pub(crate) async fn untag(
 pub(crate) async fn search(State(app): AppState, uri: Uri) -> Result<Response, ApiError> {
     let req = pagination::parse(uri.query(), "search-conversations", &["query", "exactMatch"], None)?;
     let Some(query) = req.filters.get("query").filter(|q| !q.trim().is_empty()) else {
-        return Err(ApiError::bad_request(
-            "Invalid value for: query parameter query (required, non-empty)",
-        ));
+        return Err(ApiError::bad_request("Invalid value for: query parameter query (required, non-empty)"));
     };
     let exact = match req.filters.get("exactMatch").map(String::as_str) {
         None | Some("false") => false,

@@ -39,9 +39,7 @@ fn filtered(st: &OrgState, key: &str, value: &str) -> Vec<u64> {
             p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(value))
                 || p.additional_emails.iter().any(|e| e.eq_ignore_ascii_case(value))
         }
-        "phone" => {
-            p.phone_number.as_deref() == Some(value) || p.additional_phone_numbers.iter().any(|x| x == value)
-        }
+        "phone" => p.phone_number.as_deref() == Some(value) || p.additional_phone_numbers.iter().any(|x| x == value),
         _ => p.external_id.as_deref() == Some(value),
     };
     let mut out: Vec<u64> = Vec::new();
@@ -52,11 +50,7 @@ fn filtered(st: &OrgState, key: &str, value: &str) -> Vec<u64> {
     }
     out.extend(st.end_user_overrides.iter().filter(|(_, p)| hit(p)).map(|(i, _)| *i));
     out.extend(
-        st.created_end_users
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| hit(p))
-            .map(|(k, _)| st.seed_end_users + k as u64),
+        st.created_end_users.iter().enumerate().filter(|(_, p)| hit(p)).map(|(k, _)| st.seed_end_users + k as u64),
     );
     out.sort_unstable();
     out.dedup();
@@ -67,9 +61,7 @@ fn filtered(st: &OrgState, key: &str, value: &str) -> Vec<u64> {
 pub(crate) async fn list(State(app): AppState, uri: Uri) -> Result<Response, ApiError> {
     let req = pagination::parse(uri.query(), "endusers", &["email", "phone", "externalId"], None)?;
     if req.filters.contains_key("email") && req.filters.contains_key("phone") {
-        return Err(ApiError::bad_request(
-            "Invalid filters: Cannot provide both phone number and email address",
-        ));
+        return Err(ApiError::bad_request("Invalid filters: Cannot provide both phone number and email address"));
     }
     let resp = {
         let st = app.read();
@@ -174,7 +166,11 @@ fn bulk_change(app: &App, body: &Bytes, require_display_name: bool) -> Result<Re
             continue;
         };
         if !crate::data::looks_like_uuid(id) {
-            outcomes.push(bulk_failure("Validation", Some(id), &format!("Invalid value for field id: [{id}] is not a UUID")));
+            outcomes.push(bulk_failure(
+                "Validation",
+                Some(id),
+                &format!("Invalid value for field id: [{id}] is not a UUID"),
+            ));
             continue;
         }
         let Some(index) = st.end_user_index(id) else {
@@ -191,7 +187,9 @@ fn bulk_change(app: &App, body: &Bytes, require_display_name: bool) -> Result<Re
         };
         match apply_patch(&mut p, fields, true, true) {
             Err(m) => outcomes.push(bulk_failure("Validation", Some(id), &m)),
-            Ok(false) => outcomes.push(bulk_failure("EmptyPatchSet", Some(id), "The patch contains no fields to change")),
+            Ok(false) => {
+                outcomes.push(bulk_failure("EmptyPatchSet", Some(id), "The patch contains no fields to change"))
+            }
             Ok(true) => {
                 outcomes.push(bulk_success(json!(p)));
                 st.put_end_user(index, p);
@@ -217,10 +215,7 @@ pub(crate) async fn bulk_update(State(app): AppState, body: Bytes) -> Result<Res
 pub(crate) async fn get_one(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     require_uuid("userId", &id)?;
     let st = app.read();
-    st.end_user_index(&id)
-        .and_then(|i| st.end_user(i))
-        .map(ok_data)
-        .ok_or_else(|| not_found(&id))
+    st.end_user_index(&id).and_then(|i| st.end_user(i)).map(ok_data).ok_or_else(|| not_found(&id))
 }
 
 fn change_one(app: &App, id: &str, body: &Bytes, require_display_name: bool) -> Result<Response, ApiError> {
@@ -239,11 +234,7 @@ fn change_one(app: &App, id: &str, body: &Bytes, require_display_name: bool) -> 
 }
 
 /// `PATCH /v1/endusers/{userId}`.
-pub(crate) async fn patch_one(
-    State(app): AppState,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+pub(crate) async fn patch_one(State(app): AppState, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
     change_one(&app, &id, &body, false)
 }
 
@@ -277,9 +268,7 @@ pub(crate) async fn conversations(
             0
         };
         let (range, meta) = req.window(&app, uri.path(), uri.path(), owned);
-        let items: Vec<Value> = range
-            .map(|k| model::conversation(user + k as u64 * ctx.pool, &ctx))
-            .collect();
+        let items: Vec<Value> = range.map(|k| model::conversation(user + k as u64 * ctx.pool, &ctx)).collect();
         json_response(200, &PageBody { data: &items, meta })
     };
     app.page_delay().await;

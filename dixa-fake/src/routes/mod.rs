@@ -25,48 +25,28 @@ type Routes = Vec<(&'static str, MethodRouter<Arc<App>>)>;
 pub(crate) fn routes() -> Routes {
     use axum::routing::{patch, post, put};
     vec![
-        (
-            "/v1/agents",
-            get(agents::list)
-                .post(agents::create)
-                .put(agents::bulk_update)
-                .patch(agents::bulk_patch),
-        ),
+        ("/v1/agents", get(agents::list).post(agents::create).put(agents::bulk_update).patch(agents::bulk_patch)),
         ("/v1/agents/bulk", post(agents::bulk_create)),
         ("/v1/agents/presence", get(agents::presence_list)),
         (
             "/v1/agents/{agentId}",
-            get(agents::get_one)
-                .patch(agents::patch_one)
-                .put(agents::update_one)
-                .delete(agents::downgrade),
+            get(agents::get_one).patch(agents::patch_one).put(agents::update_one).delete(agents::downgrade),
         ),
         ("/v1/agents/{agentId}/presence", get(agents::presence_one)),
         ("/v1/agents/{agentId}/teams", get(agents::teams_of)),
         (
             "/v1/endusers",
-            get(endusers::list)
-                .post(endusers::create)
-                .put(endusers::bulk_update)
-                .patch(endusers::bulk_patch),
+            get(endusers::list).post(endusers::create).put(endusers::bulk_update).patch(endusers::bulk_patch),
         ),
         ("/v1/endusers/bulk", post(endusers::bulk_create)),
-        (
-            "/v1/endusers/{userId}",
-            get(endusers::get_one)
-                .patch(endusers::patch_one)
-                .put(endusers::update_one),
-        ),
+        ("/v1/endusers/{userId}", get(endusers::get_one).patch(endusers::patch_one).put(endusers::update_one)),
         ("/v1/endusers/{userId}/conversations", get(endusers::conversations)),
         ("/v1/conversations/activitylog", get(activity::list)),
         ("/v1/conversations/{conversationId}", get(conversations::get_one)),
         ("/v1/conversations/{conversationId}/activitylog", get(activity::of_conversation)),
         ("/v1/conversations/{conversationId}/messages", get(conversations::messages)),
         ("/v1/conversations/{conversationId}/tags", get(conversations::tags)),
-        (
-            "/v1/conversations/{conversationId}/tags/{tagId}",
-            put(conversations::tag).delete(conversations::untag),
-        ),
+        ("/v1/conversations/{conversationId}/tags/{tagId}", put(conversations::tag).delete(conversations::untag)),
         ("/v1/search/conversations", get(conversations::search)),
         // Dixa's own next links carry a trailing slash on this list.
         ("/v1/search/conversations/", get(conversations::search)),
@@ -87,9 +67,7 @@ pub(crate) fn routes() -> Routes {
         ("/v1/teams/{teamId}", get(org::get_team).delete(org::delete_team)),
         (
             "/v1/teams/{teamId}/agents",
-            get(org::team_agents)
-                .patch(org::add_team_agents)
-                .delete(org::remove_team_agents),
+            get(org::team_agents).patch(org::add_team_agents).delete(org::remove_team_agents),
         ),
         ("/v1/teams/{teamId}/presence", get(org::team_presence)),
         ("/v1/analytics/records", get(analytics::list_records).post(analytics::records_data)),
@@ -100,10 +78,8 @@ pub(crate) fn routes() -> Routes {
 
 /// The canonical path templates of [`routes`] (trailing-slash aliases folded).
 pub(crate) fn templates(routes: &Routes) -> Vec<&'static str> {
-    let mut t: Vec<&'static str> = routes
-        .iter()
-        .map(|(p, _)| p.strip_suffix('/').filter(|s| !s.is_empty()).unwrap_or(p))
-        .collect();
+    let mut t: Vec<&'static str> =
+        routes.iter().map(|(p, _)| p.strip_suffix('/').filter(|s| !s.is_empty()).unwrap_or(p)).collect();
     t.dedup();
     t
 }

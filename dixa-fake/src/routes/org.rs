@@ -51,12 +51,7 @@ pub(crate) async fn create_tag(State(app): AppState, body: Bytes) -> Result<Resp
     if st.tags.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
         return Err(ApiError::conflict(format!("A tag named [{name}] already exists")));
     }
-    let rec = TagRec {
-        id: uuid(Kind::Tag, st.tags.len() as u64),
-        name: name.to_owned(),
-        color,
-        active: true,
-    };
+    let rec = TagRec { id: uuid(Kind::Tag, st.tags.len() as u64), name: name.to_owned(), color, active: true };
     let out = tag_json(&rec);
     st.tags.push(rec);
     Ok(with_effect(data_with_status(201, out)))
@@ -103,27 +98,16 @@ pub(crate) async fn list_queues(State(app): AppState) -> Response {
 /// `GET /v1/queues/{queueId}`.
 pub(crate) async fn get_queue(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     let st = app.read();
-    let q = st
-        .queues
-        .iter()
-        .find(|q| q.id == id)
-        .ok_or_else(|| ApiError::not_found("Queue", &id))?;
+    let q = st.queues.iter().find(|q| q.id == id).ok_or_else(|| ApiError::not_found("Queue", &id))?;
     Ok(ok_data(queue_json(q)))
 }
 
 /// `GET /v1/queues/{queueId}/members` (schema `QueueMembersOutput`).
 pub(crate) async fn queue_members(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     let st = app.read();
-    let q = st
-        .queues
-        .iter()
-        .find(|q| q.id == id)
-        .ok_or_else(|| ApiError::not_found("Queue", &id))?;
-    let members: Vec<Value> = q
-        .members
-        .iter()
-        .map(|(a, prio)| json!({ "agentId": uuid(Kind::Agent, *a), "priority": prio }))
-        .collect();
+    let q = st.queues.iter().find(|q| q.id == id).ok_or_else(|| ApiError::not_found("Queue", &id))?;
+    let members: Vec<Value> =
+        q.members.iter().map(|(a, prio)| json!({ "agentId": uuid(Kind::Agent, *a), "priority": prio })).collect();
     Ok(ok_data(members))
 }
 
@@ -169,15 +153,10 @@ pub(crate) async fn add_queue_members(
 /// The agent index for a bulk membership id, or its failure outcome.
 fn agent_outcome(st: &OrgState, agent_id: &str) -> Result<u64, Value> {
     if !looks_like_uuid(agent_id) {
-        return Err(bulk_failure(
-            "Validation",
-            Some(agent_id),
-            &format!("Invalid agent id [{agent_id}]: not a UUID"),
-        ));
+        return Err(bulk_failure("Validation", Some(agent_id), &format!("Invalid agent id [{agent_id}]: not a UUID")));
     }
-    st.agent_index(agent_id).ok_or_else(|| {
-        bulk_failure("NotFound", Some(agent_id), &format!("Agent [{agent_id}] could not be found"))
-    })
+    st.agent_index(agent_id)
+        .ok_or_else(|| bulk_failure("NotFound", Some(agent_id), &format!("Agent [{agent_id}] could not be found")))
 }
 
 /// `DELETE /v1/queues/{queueId}/members` with a JSON body (204).
@@ -222,11 +201,8 @@ pub(crate) async fn create_team(State(app): AppState, body: Bytes) -> Result<Res
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad_request("Invalid value for: body (name is required)"))?;
     let mut st = app.write();
-    let rec = TeamRec {
-        id: uuid(Kind::Team, st.teams.len() as u64),
-        name: name.to_owned(),
-        members: Default::default(),
-    };
+    let rec =
+        TeamRec { id: uuid(Kind::Team, st.teams.len() as u64), name: name.to_owned(), members: Default::default() };
     let out = team_json(&rec);
     st.teams.push(rec);
     Ok(with_effect(data_with_status(201, out)))
@@ -235,11 +211,7 @@ pub(crate) async fn create_team(State(app): AppState, body: Bytes) -> Result<Res
 /// `GET /v1/teams/{teamId}`.
 pub(crate) async fn get_team(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     let st = app.read();
-    let t = st
-        .teams
-        .iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| ApiError::not_found("Team", &id))?;
+    let t = st.teams.iter().find(|t| t.id == id).ok_or_else(|| ApiError::not_found("Team", &id))?;
     Ok(ok_data(team_json(t)))
 }
 
@@ -257,11 +229,7 @@ pub(crate) async fn delete_team(State(app): AppState, Path(id): Path<String>) ->
 /// `GET /v1/teams/{teamId}/agents` (schema `ListTeamMembersOutput`).
 pub(crate) async fn team_agents(State(app): AppState, Path(id): Path<String>) -> Result<Response, ApiError> {
     let st = app.read();
-    let t = st
-        .teams
-        .iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| ApiError::not_found("Team", &id))?;
+    let t = st.teams.iter().find(|t| t.id == id).ok_or_else(|| ApiError::not_found("Team", &id))?;
     let members: Vec<Value> = t
         .members
         .iter()
@@ -323,22 +291,11 @@ pub(crate) async fn team_presence(
     let req = pagination::parse(uri.query(), &resource, &[], None)?;
     let resp = {
         let st = app.read();
-        let t = st
-            .teams
-            .iter()
-            .find(|t| t.id == id)
-            .ok_or_else(|| ApiError::not_found("Team", &id))?;
-        let members: Vec<u64> = t
-            .members
-            .iter()
-            .copied()
-            .filter(|i| st.agents.get(*i as usize).is_some_and(Option::is_some))
-            .collect();
+        let t = st.teams.iter().find(|t| t.id == id).ok_or_else(|| ApiError::not_found("Team", &id))?;
+        let members: Vec<u64> =
+            t.members.iter().copied().filter(|i| st.agents.get(*i as usize).is_some_and(Option::is_some)).collect();
         let (range, meta) = req.window(&app, uri.path(), uri.path(), members.len());
-        let data: Vec<Value> = members[range]
-            .iter()
-            .map(|i| model::presence(*i, &uuid(Kind::Agent, *i)))
-            .collect();
+        let data: Vec<Value> = members[range].iter().map(|i| model::presence(*i, &uuid(Kind::Agent, *i))).collect();
         json_response(200, &PageBody { data: &data, meta })
     };
     app.page_delay().await;

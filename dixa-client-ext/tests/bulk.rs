@@ -2,9 +2,8 @@
 //! correctly, 25 queue members chunked into 10 + 10 + 5 with merged outcomes,
 //! the 204 answer of member removal, and a run stopped by a failing call.
 
-mod canned;
+mod loopback_server;
 
-use canned::{Canned, Recorded, Reply};
 use dixa_client::types;
 use dixa_client_ext::bulk::{BulkEndpoint, BulkErrorKind, BulkOutcomes};
 use dixa_client_ext::client::DixaClient;
@@ -12,6 +11,7 @@ use dixa_client_ext::config::Config;
 use dixa_client_ext::error::Error;
 use dixa_client_ext::rate_limit::RateLimit;
 use dixa_fake::FakeDixa;
+use loopback_server::{Recorded, Reply, Server};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -78,10 +78,10 @@ async fn twenty_five_members_go_out_as_ten_ten_five_and_merge() {
 
 #[tokio::test]
 async fn chunks_carry_the_documented_body_and_are_sequential() {
-    let server = Canned::start(|req: &Recorded| {
+    let server = Server::start_fn(|req: &Recorded| {
         let ids = req.json()["agentIds"].as_array().cloned().unwrap_or_default();
         let data: Vec<Value> = ids.into_iter().map(|id| json!({"_type": "BulkActionSuccess", "data": id})).collect();
-        Reply::json(json!({ "data": data }))
+        Reply::ok_json(json!({ "data": data }))
     })
     .await;
     let c = client(&server.base_url());
@@ -115,13 +115,13 @@ async fn removing_members_counts_a_204_as_success_for_every_id() {
 
 #[tokio::test]
 async fn a_failing_call_stops_the_run_and_keeps_what_completed() {
-    let server = Canned::start(|req: &Recorded| {
+    let server = Server::start_fn(|req: &Recorded| {
         let ids = req.json()["agentIds"].as_array().cloned().unwrap_or_default();
         if ids.first() == Some(&json!(stranger(10).to_string())) {
-            return Reply::status(404, r#"{"message":"Queue not found"}"#);
+            return Reply::json(404, r#"{"message":"Queue not found"}"#);
         }
         let data: Vec<Value> = ids.into_iter().map(|id| json!({"_type": "BulkActionSuccess", "data": id})).collect();
-        Reply::json(json!({ "data": data }))
+        Reply::ok_json(json!({ "data": data }))
     })
     .await;
     let c = client(&server.base_url());
@@ -136,7 +136,7 @@ async fn a_failing_call_stops_the_run_and_keeps_what_completed() {
 
 #[tokio::test]
 async fn a_chunk_size_above_the_limit_is_refused_before_sending() {
-    let server = Canned::start(|_: &Recorded| Reply::json(json!({"data": []}))).await;
+    let server = Server::start_fn(|_: &Recorded| Reply::ok_json(json!({"data": []}))).await;
     let c = client(&server.base_url());
     let stopped = c
         .bulk()

@@ -1,12 +1,11 @@
-//! Pagination streams against a canned loopback server: next links in every
+//! Pagination streams against the loopback test server: next links in every
 //! form, foreign and repeating links, empty pages, resume, the analytics
 //! re-post, prefetch, and coverage of every paginated operation of the spec.
 
-mod canned;
+mod loopback_server;
 
 use std::sync::{Arc, Mutex};
 
-use canned::{Canned, Recorded, Reply};
 use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::config::Config;
 use dixa_client_ext::error::Error;
@@ -14,6 +13,7 @@ use dixa_client_ext::paginate::ops::{self, ListAgents, PAGINATED_OPERATIONS};
 use dixa_client_ext::paginate::{Envelope, FirstRequest, PageCursor, PaginatedRequest};
 use dixa_client_ext::rate_limit::RateLimit;
 use futures::{StreamExt, TryStreamExt};
+use loopback_server::{Recorded, Reply, Server};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -55,8 +55,8 @@ fn client(base: &str) -> DixaClient {
 fn page(ids: std::ops::Range<u32>, next: Option<&str>) -> Reply {
     let data: Vec<Value> = ids.map(|id| json!({ "id": id })).collect();
     match next {
-        Some(next) => Reply::json(json!({ "data": data, "meta": { "next": next } })),
-        None => Reply::json(json!({ "data": data, "meta": {} })),
+        Some(next) => Reply::ok_json(json!({ "data": data, "meta": { "next": next } })),
+        None => Reply::ok_json(json!({ "data": data, "meta": {} })),
     }
 }
 
@@ -71,7 +71,7 @@ fn pages_by_key(
                 return page(ids.clone(), next.as_deref());
             }
         }
-        Reply::status(404, r#"{"message":"no such page"}"#)
+        Reply::json(404, r#"{"message":"no such page"}"#)
     }
 }
 
@@ -81,7 +81,7 @@ async fn collect_ids(stream: impl futures::Stream<Item = dixa_client_ext::error:
 
 #[tokio::test]
 async fn root_relative_next_links_are_followed_as_given() {
-    let server = Canned::start(pages_by_key(vec![
+    let server = Server::start_fn(pages_by_key(vec![
         (None, 0..2, Some("/v1/things/?pageKey=p2".into())),
         (Some("p2"), 2..4, Some("/v1/things/?pageKey=p3".into())),
         (Some("p3"), 4..5, None),
@@ -98,7 +98,7 @@ async fn root_relative_next_links_are_followed_as_given() {
 async fn absolute_next_links_on_the_configured_host_are_followed() {
     let base = Arc::new(Mutex::new(String::new()));
     let handler_base = base.clone();
-    let server = Canned::start(move |req: &Recorded| {
+    let server = Server::start_fn(move |req: &Recorded| {
         if req.query() == Some("pageLimit=3") {
             let next = format!("{}/v1/things?pageKey=abs", handler_base.lock().unwrap());
             page(0..3, Some(&next))
@@ -115,10 +115,10 @@ async fn absolute_next_links_on_the_configured_host_are_followed() {
 
 #[tokio::test]
 async fn a_base_url_path_prefix_is_kept_for_relative_links() {
-    let server = Canned::start(move |req: &Recorded| match req.target.as_str() {
+    let server = Server::start_fn(move |req: &Recorded| match req.target.as_str() {
         "/proxy/dixa/v1/things?pageLimit=1" => page(0..1, Some("/v1/things?pageKey=k")),
         "/proxy/dixa/v1/things?pageKey=k" => page(1..2, None),
-        _ => Reply::status(404, r#"{"message":"wrong path"}"#),
+        _ => Reply::json(404, r#"{"message":"wrong path"}"#),
     })
     .await;
     let base = format!("{}/proxy/dixa/", server.base_url());
@@ -128,13 +128,13 @@ async fn a_base_url_path_prefix_is_kept_for_relative_links() {
 
 #[tokio::test]
 async fn a_next_link_to_another_host_is_refused_after_the_page_is_yielded() {
-    let evil = Canned::start(|_: &Recorded| page(100..101, None)).await;
+    let evil = Server::start_fn(|_: &Recorded| page(100..101, None)).await;
     for foreign in [
         format!("{}/v1/things?pageKey=steal", evil.base_url()),
         format!("http://localhost:{}/v1/things?pageKey=steal", evil.port()),
         format!("//127.0.0.1:{}/v1/things?pageKey=steal", evil.port()),
     ] {
-        let server = Canned::start(move |_: &Recorded| page(0..2, Some(&foreign))).await;
+        let server = Server::start_fn(move |_: &Recorded| page(0..2, Some(&foreign))).await;
         let mut items = client(&server.base_url()).paginate(ListThings::new(2)).items();
         assert_eq!(items.try_next().await.unwrap(), Some(Thing { id: 0 }));
         assert_eq!(items.try_next().await.unwrap(), Some(Thing { id: 1 }));
@@ -154,7 +154,7 @@ async fn a_next_link_to_another_host_is_refused_after_the_page_is_yielded() {
 #[tokio::test]
 async fn a_repeating_cursor_stops_with_a_loop_error() {
     // p1 -> p2 -> p3 -> p2: the repeat is not the immediately previous cursor.
-    let server = Canned::start(pages_by_key(vec![
+    let server = Server::start_fn(pages_by_key(vec![
         (None, 0..1, Some("/v1/things?pageKey=p2".into())),
         (Some("p2"), 1..2, Some("/v1/things?pageKey=p3".into())),
         (Some("p3"), 2..3, Some("/v1/things?pageKey=p2&pageLimit=9".into())),
@@ -175,7 +175,7 @@ async fn a_repeating_cursor_stops_with_a_loop_error() {
 
 #[tokio::test]
 async fn a_next_link_equal_to_the_current_page_is_a_loop() {
-    let server = Canned::start(pages_by_key(vec![
+    let server = Server::start_fn(pages_by_key(vec![
         (None, 0..1, Some("/v1/things?pageKey=same".into())),
         (Some("same"), 1..2, Some("/v1/things?pageKey=same".into())),
     ]))
@@ -189,13 +189,13 @@ async fn a_next_link_equal_to_the_current_page_is_a_loop() {
 async fn next_links_without_a_page_key_are_followed_and_a_repeat_of_one_is_a_loop() {
     // offset-style links (no pageKey): followed; the third leads back to the
     // first request's own URL, in another parameter order.
-    let server = Canned::start(|req: &Recorded| match req.query() {
+    let server = Server::start_fn(|req: &Recorded| match req.query() {
         Some("pageLimit=1&email=x") | Some("email=x&pageLimit=1") => {
             page(0..1, Some("/v1/things?offset=1&pageLimit=1"))
         }
         Some("offset=1&pageLimit=1") => page(1..2, Some("/v1/things?offset=2&pageLimit=1")),
         Some("offset=2&pageLimit=1") => page(2..3, Some("/v1/things?email=x&pageLimit=1")),
-        _ => Reply::status(404, "{}"),
+        _ => Reply::json(404, "{}"),
     })
     .await;
     let request = ListThings { limit: 1, extra: Some(("email", "x".to_owned())) };
@@ -211,7 +211,7 @@ async fn next_links_without_a_page_key_are_followed_and_a_repeat_of_one_is_a_loo
 
 #[tokio::test]
 async fn a_cursor_repeated_in_another_percent_encoding_is_a_loop() {
-    let server = Canned::start(|req: &Recorded| match req.query() {
+    let server = Server::start_fn(|req: &Recorded| match req.query() {
         Some("pageLimit=1") => page(0..1, Some("/v1/things?pageKey=YWJj%3D%3D")),
         Some("pageKey=YWJj%3D%3D") => page(1..2, Some("/v1/things?pageLimit=5&pageKey=YWJj==")),
         _ => page(9..10, None),
@@ -225,11 +225,11 @@ async fn a_cursor_repeated_in_another_percent_encoding_is_a_loop() {
 
 #[tokio::test]
 async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
-    let server = Canned::start(|req: &Recorded| match req.query() {
+    let server = Server::start_fn(|req: &Recorded| match req.query() {
         Some("pageLimit=2") => page(0..0, Some("/v1/things?pageKey=b")),
         Some("pageKey=b") => page(0..2, Some("/v1/things?pageKey=c")),
-        Some("pageKey=c") => Reply::json(json!({"data": [], "meta": {"next": null}})),
-        _ => Reply::status(404, "{}"),
+        Some("pageKey=c") => Reply::ok_json(json!({"data": [], "meta": {"next": null}})),
+        _ => Reply::json(404, "{}"),
     })
     .await;
     let c = client(&server.base_url());
@@ -238,21 +238,23 @@ async fn empty_pages_with_a_next_link_are_followed_and_without_one_end() {
     assert_eq!(collect_ids(c.paginate(ListThings::new(2)).items()).await, [0, 1]);
 
     // `"next": ""` and a missing `meta` both end the listing.
-    let server = Canned::start(|req: &Recorded| match req.query() {
-        Some("pageLimit=1") => Reply::json(json!({"data": [{"id": 7}], "meta": {"next": ""}})),
-        _ => Reply::status(404, "{}"),
+    let server = Server::start_fn(|req: &Recorded| match req.query() {
+        Some("pageLimit=1") => Reply::ok_json(json!({"data": [{"id": 7}], "meta": {"next": ""}})),
+        _ => Reply::json(404, "{}"),
     })
     .await;
     assert_eq!(collect_ids(client(&server.base_url()).paginate(ListThings::new(1)).items()).await, [7]);
-    let server = Canned::start(|_: &Recorded| Reply::json(json!({"data": [{"id": 8}]}))).await;
+    let server = Server::start_fn(|_: &Recorded| Reply::ok_json(json!({"data": [{"id": 8}]}))).await;
     assert_eq!(collect_ids(client(&server.base_url()).paginate(ListThings::new(1)).items()).await, [8]);
 }
 
 #[tokio::test]
 async fn the_first_query_is_never_resent_beside_a_page_key() {
-    let server =
-        Canned::start(pages_by_key(vec![(None, 0..1, Some("/v1/things?pageKey=k2".into())), (Some("k2"), 1..2, None)]))
-            .await;
+    let server = Server::start_fn(pages_by_key(vec![
+        (None, 0..1, Some("/v1/things?pageKey=k2".into())),
+        (Some("k2"), 1..2, None),
+    ]))
+    .await;
     let c = client(&server.base_url());
     let request = ListThings { limit: 1, extra: Some(("email", "a b@example.org".to_owned())) };
     assert_eq!(collect_ids(c.paginate(request).items()).await, [0, 1]);
@@ -262,15 +264,15 @@ async fn the_first_query_is_never_resent_beside_a_page_key() {
 
 #[tokio::test]
 async fn analytics_records_re_post_the_same_body_with_the_page_key() {
-    let server = Canned::start(|req: &Recorded| {
+    let server = Server::start_fn(|req: &Recorded| {
         if req.method != "POST" {
-            return Reply::status(405, r#"{"message":"POST only"}"#);
+            return Reply::json(405, r#"{"message":"POST only"}"#);
         }
         let record = |i: u32| json!({"primaryTimestampField": {"name": "closed_at", "timestamp": format!("2024-01-0{}T00:00:00Z", i + 1)}});
         match req.query() {
-            Some("pageLimit=2") => Reply::json(json!({"data": [record(0), record(1)], "meta": {"next": "/v1/analytics/records?pageKey=r2"}})),
-            Some("pageKey=r2") => Reply::json(json!({"data": [record(2)]})),
-            _ => Reply::status(404, "{}"),
+            Some("pageLimit=2") => Reply::ok_json(json!({"data": [record(0), record(1)], "meta": {"next": "/v1/analytics/records?pageKey=r2"}})),
+            Some("pageKey=r2") => Reply::ok_json(json!({"data": [record(2)]})),
+            _ => Reply::json(404, "{}"),
         }
     })
     .await;
@@ -308,7 +310,7 @@ fn three_pages() -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
 
 #[tokio::test]
 async fn a_page_cursor_resumes_after_a_crash() {
-    let server = Canned::start(three_pages()).await;
+    let server = Server::start_fn(three_pages()).await;
     // First process: reads one page, persists the cursor, "crashes".
     let saved = {
         let c = client(&server.base_url());
@@ -328,7 +330,7 @@ async fn a_page_cursor_resumes_after_a_crash() {
 
 #[tokio::test]
 async fn an_item_resume_point_continues_exactly_after_the_last_item() {
-    let server = Canned::start(three_pages()).await;
+    let server = Server::start_fn(three_pages()).await;
     let c = client(&server.base_url());
     let mut items = c.paginate(ListThings::new(4)).items();
     assert_eq!(items.resume_point().unwrap().link(), "/v1/things?pageLimit=4");
@@ -360,9 +362,9 @@ async fn after_a_failed_page_the_resume_point_retries_that_page() {
     let fail = Arc::new(Mutex::new(true));
     let fail_in_handler = fail.clone();
     let inner = three_pages();
-    let server = Canned::start(move |req: &Recorded| {
+    let server = Server::start_fn(move |req: &Recorded| {
         if req.query() == Some("pageKey=b") && *fail_in_handler.lock().unwrap() {
-            return Reply::status(404, r#"{"message":"gone for now"}"#);
+            return Reply::json(404, r#"{"message":"gone for now"}"#);
         }
         inner(req)
     })
@@ -388,7 +390,7 @@ async fn after_a_failed_page_the_resume_point_retries_that_page() {
 
 #[tokio::test]
 async fn a_cursor_of_another_operation_is_refused_before_sending() {
-    let server = Canned::start(three_pages()).await;
+    let server = Server::start_fn(three_pages()).await;
     let c = client(&server.base_url());
     let foreign_op: PageCursor =
         serde_json::from_value(json!({"operation_id": "list_agents", "link": "/v1/agents?pageKey=x"})).unwrap();
@@ -400,7 +402,7 @@ async fn a_cursor_of_another_operation_is_refused_before_sending() {
 
 #[tokio::test]
 async fn a_zero_page_limit_is_refused_before_sending() {
-    let server = Canned::start(three_pages()).await;
+    let server = Server::start_fn(three_pages()).await;
     let mut items = client(&server.base_url()).paginate(ListAgents::new().page_limit(0)).items();
     assert!(matches!(items.next().await, Some(Err(Error::InvalidInput { what: "page limit", .. }))));
     assert!(items.next().await.is_none());
@@ -409,7 +411,7 @@ async fn a_zero_page_limit_is_refused_before_sending() {
 
 #[tokio::test]
 async fn pages_are_fetched_only_when_needed_without_prefetch() {
-    let server = Canned::start(three_pages()).await;
+    let server = Server::start_fn(three_pages()).await;
     let c = client(&server.base_url());
     let paginator = c.paginate(ListThings::new(4));
     let mut items = paginator.items();
@@ -428,7 +430,7 @@ async fn pages_are_fetched_only_when_needed_without_prefetch() {
 async fn prefetch_yields_the_same_items_in_order_and_fetches_one_page_ahead() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let inner = three_pages();
-    let server = Canned::start(move |req: &Recorded| {
+    let server = Server::start_fn(move |req: &Recorded| {
         let _ = tx.send(req.target.clone());
         inner(req)
     })
@@ -492,7 +494,7 @@ impl dixa_client_ext::clock::Clock for ParkingClock {
 #[tokio::test]
 async fn dropping_the_stream_aborts_a_prefetch_in_flight() {
     use std::sync::atomic::Ordering::SeqCst;
-    let server = Canned::start(three_pages()).await;
+    let server = Server::start_fn(three_pages()).await;
     let clock = ParkingClock::default();
     // One request per 100 s, burst 1: the first page goes at once, and the
     // prefetch of the second parks on the limiter (on the parking clock).
@@ -528,7 +530,7 @@ async fn dropping_the_stream_aborts_a_prefetch_in_flight() {
 #[tokio::test]
 async fn an_undecodable_page_reports_the_json_path() {
     let server =
-        Canned::start(|_: &Recorded| Reply::json(json!({"data": [{"id": 1}, {"id": "two"}], "meta": {}}))).await;
+        Server::start_fn(|_: &Recorded| Reply::ok_json(json!({"data": [{"id": 1}, {"id": "two"}], "meta": {}}))).await;
     let mut items = client(&server.base_url()).paginate(ListThings::new(2)).items();
     match items.next().await {
         Some(Err(Error::Decode { path, .. })) => assert_eq!(path, "data[1].id"),
@@ -541,7 +543,7 @@ async fn an_undecodable_page_reports_the_json_path() {
 /// operation id matches the registry.
 #[tokio::test]
 async fn every_paginated_operation_streams_from_its_own_route() {
-    let server = Canned::start(|_: &Recorded| Reply::json(json!({"data": [], "meta": {}}))).await;
+    let server = Server::start_fn(|_: &Recorded| Reply::ok_json(json!({"data": [], "meta": {}}))).await;
     let c = client(&server.base_url());
     let body = json!({"id": "r", "timezone": "UTC", "periodFilter": {"_type": "Preset", "value": {"_type": "Today"}}});
 

@@ -1,7 +1,9 @@
-//! A tiny HTTP/1.1 server on 127.0.0.1 for the transport tests: answers a
-//! script of canned replies (the last one repeats), records and counts every
-//! request. Each reply closes its connection, so every attempt is a fresh
-//! exchange the server can count.
+//! A tiny HTTP/1.1 server on 127.0.0.1 shared by the integration tests of
+//! this crate (transport, errors, rate limit, secrets, pagination, bulk): it
+//! answers from a script of replies (the last one repeats) or from a closure
+//! that sees the request, and records every request so a test can check
+//! exactly what was sent. Each reply closes its connection, so every attempt
+//! is a fresh exchange the server can count.
 
 #![allow(dead_code)]
 
@@ -16,7 +18,14 @@ use tokio::net::{TcpListener, TcpStream};
 #[derive(Debug, Clone)]
 pub enum Reply {
     /// Answer with this status, headers and body.
-    Respond { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    Respond {
+        /// The HTTP status code.
+        status: u16,
+        /// Extra response headers (content-length and connection are added).
+        headers: Vec<(String, String)>,
+        /// The response body bytes.
+        body: Vec<u8>,
+    },
     /// Close the connection without answering (the client sees a reset/EOF).
     Drop,
     /// Never answer (the client's timeout fires).
@@ -36,6 +45,11 @@ impl Reply {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.as_bytes().to_vec(),
         }
+    }
+
+    /// 200 with `value` serialized as a JSON body.
+    pub fn ok_json(value: serde_json::Value) -> Reply {
+        Reply::json(200, &value.to_string())
     }
 
     /// Any body with the given content type.
@@ -59,22 +73,44 @@ impl Reply {
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    /// `GET`, `POST`, ...
     pub method: String,
+    /// Path and query as sent, e.g. `/v1/agents?pageKey=abc`.
     pub target: String,
+    /// Header names (as sent) and values.
     pub headers: Vec<(String, String)>,
+    /// The request body.
     pub body: Vec<u8>,
 }
 
 impl Recorded {
+    /// The first value of header `name` (compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The path of the target without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+
+    /// The query string of the target, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    /// The body parsed as JSON; panics (failing the test) if it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
     }
 }
 
 /// Chooses the reply to a request.
 pub type Responder = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 
+/// A running loopback server; its tasks end with the test's runtime.
 pub struct Server {
+    /// The address it listens on (127.0.0.1, an OS-chosen port).
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
@@ -117,6 +153,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
     /// A full URL on this server.
     pub fn url(&self, path: &str) -> reqwest::Url {
         reqwest::Url::parse(&format!("http://{}{}", self.addr, path)).unwrap()
@@ -127,7 +168,7 @@ impl Server {
         self.requests.lock().unwrap().len()
     }
 
-    /// Every request so far.
+    /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }

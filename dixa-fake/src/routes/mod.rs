@@ -114,6 +114,16 @@ pub(crate) fn object_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> 
     }
 }
 
+/// The required, non-blank `name` of a create body (tags, teams), trimmed.
+pub(crate) fn required_name(input: &Map<String, Value>) -> Result<&str, ApiError> {
+    input
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Invalid value for: body (name is required)"))
+}
+
 /// The items of a bulk body: `{"data": [...]}` as the schemas say, or a bare
 /// array as some operations (and Dixa's Redoc) show.
 pub(crate) fn bulk_items(body: &Bytes) -> Result<Vec<Value>, ApiError> {

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::Uri;
 use serde_json::{json, Value};
 
-use super::{agent_ids, data_with_status, object_body, ok_data, require_uuid};
+use super::{agent_ids, data_with_status, object_body, ok_data, require_uuid, required_name};
 use crate::data::{looks_like_uuid, uuid, Kind};
 use crate::error::ApiError;
 use crate::model::{self, bulk_failure, bulk_success};
@@ -36,12 +36,7 @@ pub(crate) async fn list_tags(State(app): AppState) -> Response {
 /// `POST /v1/tags` (201); a duplicate name is a 409.
 pub(crate) async fn create_tag(State(app): AppState, body: Bytes) -> Result<Response, ApiError> {
     let input = object_body(&body)?;
-    let name = input
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::bad_request("Invalid value for: body (name is required)"))?;
+    let name = required_name(&input)?;
     let color = match input.get("color") {
         None | Some(Value::Null) => None,
         Some(Value::String(c)) => Some(c.clone()),
@@ -194,12 +189,7 @@ pub(crate) async fn list_teams(State(app): AppState) -> Response {
 /// `POST /v1/teams` (201).
 pub(crate) async fn create_team(State(app): AppState, body: Bytes) -> Result<Response, ApiError> {
     let input = object_body(&body)?;
-    let name = input
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::bad_request("Invalid value for: body (name is required)"))?;
+    let name = required_name(&input)?;
     let mut st = app.write();
     let rec =
         TeamRec { id: uuid(Kind::Team, st.teams.len() as u64), name: name.to_owned(), members: Default::default() };

@@ -15,7 +15,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proc_macro2::{Span, TokenStream};
-use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -44,6 +44,8 @@ pub struct Generated {
     pub report: normalize::Report,
     /// The normalization result, for callers that want counts.
     pub normalized: Normalized,
+    /// Per operation (same order): its builder and, for bulk ones, the limit.
+    pub calls: Vec<crate::calls::Call>,
 }
 
 /// Why generation failed.
@@ -97,7 +99,17 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
     let tokens = encode_path_params(run_progenitor(&normalized)?)?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax(e.to_string()))?;
     patch_types_module(&mut file, &normalized)?;
-    let operations = operations_table(&normalized.operations);
+    // Only progenitor's `types` module is kept: its client and builders are
+    // replaced by the call builders of `crate::calls` (see there why).
+    file.items.retain(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    let calls = crate::calls::calls(&normalized);
+    let types_items = match file.items.first() {
+        Some(syn::Item::Mod(m)) => m.content.as_ref().map(|(_, items)| items.clone()).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let emitted = crate::calls::emit(&normalized, &calls, &types_items)?;
+    file.items.extend(parse_items(emitted, "the call builders")?);
+    let operations = operations_table(&normalized.operations, &calls);
     file.items.push(syn::parse2(operations).map_err(|e| GenerateError::Syntax(e.to_string()))?);
 
     let sha = Sha256::digest(raw_spec);
@@ -112,17 +124,16 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
     // compilable as written, and a test suite full of ignored tests hides
     // real ones, so they are shown as text instead.
     let client = format!("{header}{}", prettyplease::unparse(&file).replace("```ignore", "```text"));
-    let operations_md = operations_markdown(&normalized.operations, spec_file);
-    Ok(Generated { normalized_spec, client, operations_md, report: normalized.report.clone(), normalized })
+    let operations_md = operations_markdown(&normalized.operations, &calls, spec_file);
+    Ok(Generated { normalized_spec, client, operations_md, report: normalized.report.clone(), normalized, calls })
 }
 
 /// The progenitor settings; see `dixa-client/src/lib.rs` for why each is chosen.
 fn settings(normalized: &Normalized) -> GenerationSettings {
     let mut s = GenerationSettings::new();
-    s.with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged)
-        .with_inner_type(quote!(crate::Hooks))
-        .with_hooks(HooksMode::Expected);
+    // Only the types of progenitor's output are used; the interface settings
+    // merely keep its (discarded) client code simple.
+    s.with_interface(InterfaceStyle::Builder).with_tag(TagStyle::Merged);
     let open: Vec<&str> = normalized.custom.open_enums.iter().map(|e| e.name.as_str()).collect();
     for (schema, path) in &normalized.custom.replacements {
         // Open enums and timestamps parse from and print to strings (usable
@@ -320,7 +331,9 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
     }
     prune_struct_builders(content, &normalized.request_types);
     for u in &normalized.custom.unions {
+        let accessors = union_accessors(u, content);
         content.extend(parse_items(union_tokens(u), &u.schema)?);
+        content.extend(parse_items(accessors, &u.schema)?);
     }
     for e in &normalized.custom.open_enums {
         content.extend(parse_items(open_enum_tokens(e)?, &e.name)?);
@@ -500,6 +513,140 @@ fn union_tokens(u: &Union) -> TokenStream {
     }
 }
 
+/// One field of a union payload struct: Rust name, JSON name, type (without
+/// `Option`), whether it is optional.
+struct PayloadField {
+    ident: syn::Ident,
+    json: String,
+    base: syn::Type,
+    optional: bool,
+}
+
+fn payload_fields(items: &[syn::Item], payload: &str) -> Option<Vec<PayloadField>> {
+    let strukt = items.iter().find_map(|i| match i {
+        syn::Item::Struct(s) if s.ident == payload => Some(s),
+        _ => None,
+    })?;
+    let mut out = Vec::new();
+    for f in &strukt.fields {
+        let ident = f.ident.clone()?;
+        let json = f
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("serde"))
+            .find_map(|a| {
+                let text = quote!(#a).to_string();
+                let at = text.find("rename = \"")? + "rename = \"".len();
+                Some(text[at..].split('"').next()?.to_string())
+            })
+            .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+        let (base, optional) = match option_inner(&f.ty) {
+            Some(inner) => (inner.clone(), true),
+            None => (f.ty.clone(), false),
+        };
+        out.push(PayloadField { ident, json, base, optional });
+    }
+    Some(out)
+}
+
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Type text that compares equal whether or not typify wrote `crate::types::`.
+fn type_key(ty: &syn::Type) -> String {
+    quote!(#ty).to_string().replace("crate :: types :: ", "").replace(' ', "")
+}
+
+/// Accessors for what every known variant of a union has.
+///
+/// Rule: a field present in the payload struct of every variant, with the
+/// same JSON name and the same type (optional or not), gets a method of
+/// that name returning `Option<T>` (a clone): the variant's value, or for
+/// `Unknown` the member read from the raw JSON (`None` when it is absent
+/// or has another shape). So `conversation.id()` works across all twelve
+/// conversation types, and for one Dixa adds later.
+fn union_accessors(u: &Union, items: &[syn::Item]) -> TokenStream {
+    let mut per_variant = Vec::new();
+    for v in &u.variants {
+        match payload_fields(items, &v.payload) {
+            Some(fields) => per_variant.push(fields),
+            None => return quote!(),
+        }
+    }
+    let Some((first, rest)) = per_variant.split_first() else { return quote!() };
+    let name = ident(&u.rust_name);
+    let vnames: Vec<syn::Ident> = u.variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let mut methods = Vec::new();
+    for field in first {
+        // `tag()` is the wire tag; a field of that name keeps its struct access.
+        if field.ident == "tag" {
+            continue;
+        }
+        let key = type_key(&field.base);
+        let matching: Option<Vec<&PayloadField>> = rest
+            .iter()
+            .map(|fields| {
+                fields.iter().find(|f| f.ident == field.ident && f.json == field.json && type_key(&f.base) == key)
+            })
+            .collect();
+        let Some(matching) = matching else { continue };
+        let fname = &field.ident;
+        let base = &field.base;
+        let arms = std::iter::once(field).chain(matching).zip(&vnames).map(|(f, v)| {
+            if f.optional {
+                quote! { Self::#v(value) => value.#fname.clone(), }
+            } else {
+                quote! { Self::#v(value) => ::std::option::Option::Some(value.#fname.clone()), }
+            }
+        });
+        let json = &field.json;
+        let unknown = if u.open {
+            quote! {
+                Self::Unknown(unknown) => unknown.raw.get(#json).cloned().and_then(|raw| ::serde_json::from_value(raw).ok()),
+            }
+        } else {
+            quote!()
+        };
+        let doc = format!(
+            "`{json}`, which every known variant has{}.",
+            if u.open {
+                "; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape)"
+            } else {
+                ""
+            }
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #fname(&self) -> ::std::option::Option<#base> {
+                match self {
+                    #( #arms )*
+                    #unknown
+                }
+            }
+        });
+    }
+    if methods.is_empty() {
+        return quote!();
+    }
+    quote! {
+        impl #name {
+            #( #methods )*
+        }
+    }
+}
+
 /// The enum and impls of one open string value set.
 fn open_enum_tokens(e: &OpenEnum) -> Result<TokenStream, GenerateError> {
     let name = ident(&e.name);
@@ -580,9 +727,21 @@ fn open_enum_tokens(e: &OpenEnum) -> Result<TokenStream, GenerateError> {
 }
 
 /// `pub const OPERATIONS: &[crate::OperationMeta]`.
-fn operations_table(ops: &[Operation]) -> TokenStream {
-    let entries = ops.iter().map(|op| {
+fn operations_table(ops: &[Operation], calls: &[crate::calls::Call]) -> TokenStream {
+    let entries = ops.iter().zip(calls).map(|(op, call)| {
         let Operation { spec_operation_id, operation_id, method, path, paginated } = op;
+        let builder = &call.builder;
+        let bulk = match &call.bulk {
+            None => quote!(::std::option::Option::None),
+            Some((max, kind, text)) => {
+                let source = match *kind {
+                    "documented" => quote!(crate::runtime::LimitSource::Documented(#text)),
+                    "inferred" => quote!(crate::runtime::LimitSource::Inferred(#text)),
+                    _ => quote!(crate::runtime::LimitSource::ProjectDefault),
+                };
+                quote!(::std::option::Option::Some(crate::runtime::BulkLimit::new(#max, #source)))
+            }
+        };
         quote! {
             crate::OperationMeta {
                 operation_id: #operation_id,
@@ -590,35 +749,39 @@ fn operations_table(ops: &[Operation]) -> TokenStream {
                 method: #method,
                 path: #path,
                 rust_method: #operation_id,
+                builder: #builder,
                 paginated: #paginated,
+                bulk: #bulk,
             }
         }
     });
     quote! {
-        /// Every operation of [`Client`], in spec order: what the generated
-        /// code passes to hooks as `OperationInfo::operation_id`, its HTTP
-        /// method and path template, and whether it is paginated.
+        /// Every operation, in spec order: its id (also the client method
+        /// that starts it), HTTP method, path template, builder, whether it
+        /// is paginated and, for bulk operations, the per-call item limit.
         pub const OPERATIONS: &[crate::OperationMeta] = &[ #(#entries),* ];
     }
 }
 
 /// The operation table included in the crate docs.
-fn operations_markdown(ops: &[Operation], spec_file: &str) -> String {
+fn operations_markdown(ops: &[Operation], calls: &[crate::calls::Call], spec_file: &str) -> String {
     let mut md = format!(
         "## Operations\n\n\
-         Every operation of the Dixa API v1 and the `Client` method that calls it\n\
+         Every operation of the Dixa API v1, the client method that starts it and its builder\n\
          (generated from `{spec_file}` by `{REGENERATE_COMMAND}`; do not edit).\n\
-         \"Paginated\" operations take a `pageKey` or return `meta.next`.\n\n\
-         | Method | Path | Rust method | Paginated |\n|---|---|---|---|\n"
+         \"Paginated\" operations take a `pageKey` or return `meta.next`; \"bulk\" ones take a list\n\
+         of items, with the per-call limit.\n\n\
+         | Method | Path | Client method | Paginated | Bulk |\n|---|---|---|---|---|\n"
     );
-    for op in ops {
+    for (op, call) in ops.iter().zip(calls) {
         md.push_str(&format!(
-            "| {} | `{}` | [`{}`](crate::Client::{}) | {} |\n",
+            "| {} | `{}` | [`{}`](crate::builder::{}) | {} | {} |\n",
             op.method,
             op.path,
             op.operation_id,
-            op.operation_id,
-            if op.paginated { "yes" } else { "" }
+            call.builder,
+            if op.paginated { "yes" } else { "" },
+            call.bulk.as_ref().map(|(n, kind, _)| format!("{n} ({kind})")).unwrap_or_default()
         ));
     }
     md

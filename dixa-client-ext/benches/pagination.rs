@@ -1,6 +1,6 @@
 //! Benchmark: streaming 100,000 end users in 1,000 pages (`pageLimit` 100).
 //!
-//! 1. Throughput: `client.paginate(ListEndUsers::new().page_limit(100)).items()`
+//! 1. Throughput: `client.list_end_users().page_limit(100).items()`
 //!    against a hand-written loop that uses reqwest and serde_json directly,
 //!    on the SAME `reqwest::Client` (connection pool, from
 //!    `DixaClient::http_client`), decoding the same generated
@@ -32,8 +32,7 @@ use common::{BenchResult, Target};
 use dixa_client::types::ListEndUsersOutput;
 use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::config::Config;
-use dixa_client_ext::paginate::ops::ListEndUsers;
-use dixa_client_ext::paginate::PaginatedRequest;
+use dixa_client_ext::paginate::Paginate;
 use dixa_client_ext::rate_limit::RateLimit;
 use dixa_fake::FakeDixa;
 use futures::TryStreamExt;
@@ -42,7 +41,7 @@ use futures::TryStreamExt;
 const ITEMS: usize = 100_000;
 const SMOKE_ITEMS: usize = 2_000;
 /// `pageLimit` of every request.
-const PAGE_LIMIT: u32 = 100;
+const PAGE_LIMIT: i32 = 100;
 /// Items streamed by the small RSS child (10 pages); 100 in a smoke run.
 const SMALL_ITEMS: usize = 1_000;
 const SMOKE_SMALL_ITEMS: usize = 100;
@@ -143,7 +142,7 @@ fn client_for(base_url: &str) -> BenchResult<DixaClient> {
 /// A way of streaming the listing.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
-    /// `client.paginate(...).items()`: what is measured against the target.
+    /// `client.list_end_users().items()`: what is measured against the target.
     Items,
     /// The hand-written reqwest + serde_json loop: the baseline.
     Loop,
@@ -151,7 +150,7 @@ enum Variant {
     LoopTimeout,
     /// The loop, sending through `DixaClient::send_raw` (the transport).
     SendRaw,
-    /// `client.paginate(...).pages()`.
+    /// `client.list_end_users().pages()`.
     Pages,
 }
 
@@ -238,7 +237,7 @@ async fn time<F: std::future::Future<Output = BenchResult<usize>>>(f: F) -> Benc
 
 /// Streams up to `limit` end users through the client's item stream.
 async fn via_client(client: &DixaClient, limit: usize) -> BenchResult<usize> {
-    let mut items = client.paginate(ListEndUsers::new().page_limit(PAGE_LIMIT)).items();
+    let mut items = client.list_end_users().page_limit(PAGE_LIMIT).items();
     let mut n = 0;
     while n < limit {
         match items.try_next().await? {
@@ -254,7 +253,7 @@ async fn via_client(client: &DixaClient, limit: usize) -> BenchResult<usize> {
 
 /// Streams up to `limit` end users through the client's page stream.
 async fn via_pages(client: &DixaClient, limit: usize) -> BenchResult<usize> {
-    let mut pages = client.paginate(ListEndUsers::new().page_limit(PAGE_LIMIT)).pages();
+    let mut pages = client.list_end_users().page_limit(PAGE_LIMIT).pages();
     let mut n = 0;
     while let Some(page) = pages.try_next().await? {
         for user in page {
@@ -291,10 +290,7 @@ async fn via_loop(client: &DixaClient, base_url: &str, limit: usize, send: LoopS
         let body = match send {
             LoopSend::SendRaw => {
                 let url = reqwest::Url::parse(&url)?;
-                client
-                    .send_raw(reqwest::Method::GET, url, None, <ListEndUsers as PaginatedRequest>::OPERATION_ID)
-                    .await?
-                    .body
+                client.send_raw(reqwest::Method::GET, url, None, "list_end_users").await?.body
             }
             LoopSend::Plain | LoopSend::WithTimeout => {
                 let mut req = http.get(&url).header(reqwest::header::AUTHORIZATION, KEY);

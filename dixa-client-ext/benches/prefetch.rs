@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 use common::{BenchResult, Target};
 use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::config::Config;
-use dixa_client_ext::paginate::ops::ListEndUsers;
+use dixa_client_ext::paginate::Paginate;
 use dixa_client_ext::rate_limit::RateLimit;
 use dixa_fake::FakeDixa;
 use futures::TryStreamExt;
 
-const PAGE_LIMIT: u32 = 100;
+const PAGE_LIMIT: i32 = 100;
 const SERVER_LATENCY: Duration = Duration::from_millis(20);
 const WORK_PER_PAGE: Duration = Duration::from_millis(10);
 
@@ -94,7 +94,7 @@ fn main() -> BenchResult {
 /// Consumes `pages` pages, working `WORK_PER_PAGE` on each; returns the wall time.
 async fn run(client: &DixaClient, pages: usize, prefetch: bool) -> BenchResult<Duration> {
     let start = Instant::now();
-    let mut stream = client.paginate(ListEndUsers::new().page_limit(PAGE_LIMIT)).prefetch(prefetch).pages();
+    let mut stream = client.list_end_users().page_limit(PAGE_LIMIT).paginator().prefetch(prefetch).pages();
     let mut seen = 0;
     while seen < pages {
         let Some(page) = stream.try_next().await? else {

@@ -2,7 +2,7 @@
 //! with bursts of 4 (a scaled stand-in for Dixa's 10/s, bursts of 4).
 //!
 //! Each call is `GET /v1/agents/{agentId}` through the generated client
-//! (`client.call(client.get_agent().agent_id(id).send())`), made by a few
+//! (`client.get_agent().agent_id(id).send()`), made by a few
 //! concurrent tasks sharing one `DixaClient`.
 //!
 //! 1. Client limiter on, configured at the server's own numbers
@@ -157,7 +157,7 @@ async fn run(limit: RateLimit, calls: usize, tasks: usize) -> BenchResult<Report
     let warm: Vec<_> = (0..tasks.min(SERVER_BURST as usize))
         .map(|i| {
             let (client, id) = (client.clone(), ids[i % ids.len()]);
-            tokio::spawn(async move { client.call(client.get_agent().agent_id(id).send()).await.map(|_| ()) })
+            tokio::spawn(async move { client.get_agent().agent_id(id).send().await.map(|_| ()) })
         })
         .collect();
     for w in warm {
@@ -182,7 +182,7 @@ async fn run(limit: RateLimit, calls: usize, tasks: usize) -> BenchResult<Report
                         break;
                     }
                     let id = ids[i % ids.len()];
-                    match client.call(client.get_agent().agent_id(id).send()).await {
+                    match client.get_agent().agent_id(id).send().await {
                         Ok(agent) => {
                             std::hint::black_box(agent);
                             ok += 1;

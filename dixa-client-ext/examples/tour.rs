@@ -26,13 +26,9 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use dixa_client::types;
-use dixa_client_ext::client::DixaClient;
-use dixa_client_ext::config::{Config, ENV_API_KEY};
-use dixa_client_ext::error::Error;
-use dixa_client_ext::paginate::ops::{ListAgents, ListEndUserConversations, ListEndUsers};
+use dixa_client_ext::config::ENV_API_KEY;
+use dixa_client_ext::prelude::*;
 use dixa_fake::{FakeDixa, Method, RetryAfterMode};
-use futures::{StreamExt, TryStreamExt};
 
 // The fake's data: "a few dozen agents, a few hundred end users", sized so
 // that the agent listing spans several pages of `PAGE_LIMIT`.
@@ -40,7 +36,7 @@ const AGENTS: usize = 36;
 const END_USERS: usize = 300;
 const CONVERSATIONS: usize = 120;
 /// Small on purpose, so that streaming 36 agents takes several pages.
-const PAGE_LIMIT: u32 = 10;
+const PAGE_LIMIT: i32 = 10;
 /// The conversation the fake serves as `InstagramConversation`, a type the
 /// spec does not know.
 const UNKNOWN_CONVERSATION: usize = 3;
@@ -184,7 +180,7 @@ async fn fake_tour() -> Result<(), String> {
 /// cursor saved after page 2 resumes the listing in a fresh stream, as a
 /// long export would after a crash.
 async fn stream_agents(client: &DixaClient) -> Step {
-    let mut pages = client.paginate(ListAgents::new().page_limit(PAGE_LIMIT)).pages();
+    let mut pages = client.list_agents().page_limit(PAGE_LIMIT).pages();
     let mut rows = Vec::new();
     let mut ids = Vec::new();
     let mut saved = None;
@@ -223,8 +219,7 @@ async fn stream_agents(client: &DixaClient) -> Step {
     println!("     {json}");
     // The request's own parameters are ignored on resume: the cursor
     // encodes them (Dixa's pageKey carries the original query).
-    let resumed: Vec<_> =
-        client.paginate(ListAgents::new()).resume(cursor).items().map_ok(|a| a.id).try_collect().await?;
+    let resumed: Vec<_> = client.list_agents().resume(cursor).items().map_ok(|a| a.id).try_collect().await?;
     println!(
         "   A fresh stream resumed from it yields the {} agents not yet seen (agents {}..={}).",
         resumed.len(),
@@ -267,8 +262,8 @@ async fn bulk_patch(client: &DixaClient, fake: &FakeDixa) -> Step {
     let before = fake.stats().route("PATCH", "/v1/agents");
 
     let outcomes = client
-        .bulk()
-        .patch_agents(patches)
+        .patch_agents_bulk()
+        .send_chunked(patches)
         .await
         .map_err(|stopped| Failure::Unexpected(format!("the bulk call failed as a whole: {stopped}")))?;
 
@@ -348,7 +343,7 @@ async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
     let received_before = fake.stats().received("GET", "/v1/tags");
     let started = Instant::now();
 
-    let tags = client.call(client.tags_list_tags().send()).await?.data;
+    let tags = client.tags_list_tags().send().await?;
 
     let took = started.elapsed();
     let after = client.stats();
@@ -386,7 +381,7 @@ async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
 async fn unknown_conversation(client: &DixaClient, fake: &FakeDixa) -> Step {
     let requester = fake.conversation_requester_id(UNKNOWN_CONVERSATION);
     let conversations: Vec<types::Conversation> =
-        client.paginate(ListEndUserConversations::new(requester.clone()).page_limit(5)).items().try_collect().await?;
+        client.list_conversations().user_id(requester.clone()).page_limit(5).items().try_collect().await?;
 
     println!("   Conversations of end user {requester}:");
     let mut unknown = Vec::new();
@@ -426,8 +421,13 @@ async fn unknown_conversation(client: &DixaClient, fake: &FakeDixa) -> Step {
 async fn typed_errors(client: &DixaClient, fake: &FakeDixa) -> Step {
     let missing = fake.missing_id();
     println!("   GET /v1/agents/{missing} (no such agent):");
-    let err = match client.call(client.get_agent().agent_id(missing.as_str()).send()).await {
-        Ok(agent) => return Err(Failure::Unexpected(format!("found agent {}", agent.data.display_name))),
+    let err = match client
+        .get_agent()
+        .agent_id(missing.parse::<Uuid>().map_err(|e| Failure::Unexpected(e.to_string()))?)
+        .send()
+        .await
+    {
+        Ok(agent) => return Err(Failure::Unexpected(format!("found agent {}", agent.display_name))),
         Err(e) => e,
     };
     kv("  Display", &err.to_string());
@@ -441,11 +441,11 @@ async fn typed_errors(client: &DixaClient, fake: &FakeDixa) -> Step {
     }
 
     // Bad input is refused before anything goes on the wire.
-    println!("\n   A listing with pageLimit 0:");
+    println!("\n   A team id of \"..\" (it would climb out of /v1/teams/):");
     let sent_before = fake.stats().total_received();
-    let err = match client.paginate(ListAgents::new().page_limit(0)).items().next().await {
-        Some(Err(e)) => e,
-        Some(Ok(_)) | None => return Err(Failure::Unexpected("a page limit of 0 was accepted".into())),
+    let err = match client.get_team().team_id("..").send().await {
+        Err(e) => e,
+        Ok(_) => return Err(Failure::Unexpected("a team id of \"..\" was accepted".into())),
     };
     kv("  Display", &err.to_string());
     expect(matches!(err, Error::InvalidInput { .. }), || format!("expected Error::InvalidInput, got: {err}"))?;
@@ -483,7 +483,7 @@ async fn real_account_tour() -> Result<(), String> {
 }
 
 async fn real_agents(client: &DixaClient) -> Step {
-    let page = client.call(client.list_agents().page_limit(10).send()).await?;
+    let page = client.list_agents().page_limit(10).send().await?;
     // Names and roles only: enough to recognise the account, and nothing a
     // screenshot of the quick start should not show (no emails or phones).
     let rows: Vec<_> = page
@@ -503,7 +503,7 @@ async fn real_agents(client: &DixaClient) -> Step {
 async fn real_end_users(client: &DixaClient) -> Step {
     let calls_before = client.stats().calls;
     let users: Vec<types::EndUser> =
-        client.paginate(ListEndUsers::new().page_limit(10)).items().take(REAL_END_USERS).try_collect().await?;
+        client.list_end_users().page_limit(10).items().take(REAL_END_USERS).try_collect().await?;
     let rows: Vec<_> = users
         .iter()
         .take(REAL_MAX_ROWS)
@@ -522,7 +522,7 @@ async fn real_end_users(client: &DixaClient) -> Step {
 }
 
 async fn real_tags(client: &DixaClient) -> Step {
-    let tags = client.call(client.tags_list_tags().send()).await?.data;
+    let tags = client.tags_list_tags().send().await?;
     let rows: Vec<_> = tags
         .iter()
         .take(REAL_MAX_ROWS)

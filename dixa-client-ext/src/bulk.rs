@@ -29,29 +29,20 @@
 //! is counted as a FAILURE with kind [`BulkErrorKind::UnknownOutcome`] and its
 //! raw JSON kept: an item is reported as succeeded only when the server said so.
 //!
-//! Large inputs go through [`send_chunked`], which splits them to an endpoint's
-//! limit (see [`BulkEndpoint::limit`] for each limit and where it comes
-//! from), sends the chunks one after another (the client's rate limiter paces
-//! them) and merges the outcomes. Each bulk endpoint has a typed helper on
-//! `client.bulk()` (see [`ops::BulkClient`]):
-//!
-//! | helper | endpoint | per call | success value |
-//! |---|---|---|---|
-//! | `patch_agents` | `PATCH /v1/agents` | 100 (default) | `Agent` |
-//! | `update_agents` | `PUT /v1/agents` | 100 (default) | `Agent` |
-//! | `create_agents` | `POST /v1/agents/bulk` | 100 (default) | `Agent` |
-//! | `patch_end_users` | `PATCH /v1/endusers` | 100 (default) | `EndUser` |
-//! | `update_end_users` | `PUT /v1/endusers` | 100 (default) | `EndUser` |
-//! | `create_end_users` | `POST /v1/endusers/bulk` | 100 (default) | `EndUser` |
-//! | `create_notes` | `POST /v1/conversations/{id}/notes/bulk` | 100 (default) | `InternalNoteData` |
-//! | `add_queue_members` | `PATCH /v1/queues/{id}/members` | 10 (inferred) | agent id |
-//! | `remove_queue_members` | `DELETE /v1/queues/{id}/members` | 10 (documented) | agent id (204) |
-//! | `add_team_members` | `PATCH /v1/teams/{id}/agents` | 100 (default) | agent id (204) |
-//! | `remove_team_members` | `DELETE /v1/teams/{id}/agents` | 100 (default) | agent id (204) |
+//! The builder of every bulk operation (its body is one list of items;
+//! chosen by rule at generation time, see [`dixa_client::OPERATIONS`])
+//! implements [`dixa_client::runtime::Bulk`], and [`SendChunked`] (in the
+//! [`prelude`](crate::prelude)) gives it `.send_chunked(items)`: the items are
+//! split to the operation's per-call limit ([`BulkLimit`], data generated from
+//! the spec: documented, inferred from a twin operation, or the default),
+//! sent one chunk after another (the client's rate limiter paces them), and
+//! the typed per-item outcomes merged in input order.
 //!
 //! ```no_run
-//! # async fn run(client: dixa_client_ext::client::DixaClient, ids: Vec<uuid::Uuid>) {
-//! match client.bulk().add_queue_members("queue-id", ids).await {
+//! # async fn run(client: dixa_client_ext::DixaClient, ids: Vec<uuid::Uuid>) {
+//! use dixa_client_ext::prelude::*;
+//!
+//! match client.assign_members().queue_id("queue-id").send_chunked(ids).await {
 //!     Ok(outcomes) => match outcomes.into_result() {
 //!         Ok(added) => println!("added {}", added.len()),
 //!         Err(failed) => eprintln!("{failed}"), // "2 of 25 bulk items failed (NotFound: 2); ..."
@@ -62,16 +53,17 @@
 //! # }
 //! ```
 
-pub mod ops;
-mod typed;
-
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
+use dixa_client::runtime::{Bulk, BulkItemOutcome, Runtime};
 use serde_json::Value;
 
+use crate::client::DixaClient;
 use crate::error::Error;
+
+pub use dixa_client::runtime::{BulkLimit, LimitSource};
 
 /// Why one item of a bulk call failed: the `_type` of Dixa's `BulkError`
 /// union (or `ErrorResponse` for bulk note creation).
@@ -279,20 +271,20 @@ pub fn unknown_outcome(tag: String, raw: Value) -> BulkFailure {
     BulkFailure::new(BulkErrorKind::UnknownOutcome(tag), id, message).with_raw(raw)
 }
 
-/// A whole bulk response body (`{"data": [outcome, ...]}`): the generated
-/// `*Output` types of the bulk endpoints implement it.
-pub trait BulkOutput {
-    /// The outcome union of this endpoint.
-    type Outcome: BulkOutcome;
+impl<S, F: serde::Serialize> BulkOutcome for BulkItemOutcome<S, F> {
+    type Success = S;
 
-    /// The outcomes, in response order.
-    fn into_outcomes(self) -> Vec<Self::Outcome>;
-}
-
-impl<O: BulkOutcome> BulkOutput for Vec<O> {
-    type Outcome = O;
-    fn into_outcomes(self) -> Vec<O> {
-        self
+    fn classify(self) -> Result<S, BulkFailure> {
+        match self {
+            BulkItemOutcome::Success(value) => Ok(value),
+            // Classified from its JSON, like a raw outcome: one rule for
+            // every error type the spec has (the `BulkError` union, a plain
+            // `ErrorResponse`) and any it adds.
+            BulkItemOutcome::Failure(error) => {
+                Err(BulkFailure::from_error_json(serde_json::to_value(error).unwrap_or(Value::Null)))
+            }
+            BulkItemOutcome::Unknown(unknown) => Err(unknown_outcome(unknown.tag, unknown.raw)),
+        }
     }
 }
 
@@ -338,15 +330,6 @@ impl<T> BulkOutcomes<T> {
         let mut all = Self::new();
         all.extend_outcomes(outcomes);
         all
-    }
-
-    /// Classifies a whole bulk response body.
-    pub fn from_output<P>(output: P) -> Self
-    where
-        P: BulkOutput,
-        P::Outcome: BulkOutcome<Success = T>,
-    {
-        Self::from_outcomes(output.into_outcomes())
     }
 
     /// Appends one outcome at the next position.
@@ -524,116 +507,62 @@ impl<T> fmt::Display for BulkFailures<T> {
 
 impl<T: fmt::Debug> std::error::Error for BulkFailures<T> {}
 
-/// Where a bulk endpoint's per-call item limit comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum LimitSource {
-    /// Stated in the spec; the text says where.
-    Documented(&'static str),
-    /// The endpoint takes the same input schema as one with a documented
-    /// limit; the text says which. Applied because exceeding it fails the
-    /// whole call, while staying under it costs only an extra request.
-    Inferred(&'static str),
-    /// No limit is documented: this crate's conservative default
-    /// ([`UNDOCUMENTED_CHUNK`]) so that one call never carries an unbounded
-    /// payload. Override it per call if Dixa tells you otherwise.
-    ProjectDefault,
-}
+/// The result of a chunked bulk run: merged outcomes, or where it stopped.
+pub type BulkRun<I, T> = std::result::Result<BulkOutcomes<T>, BulkInterrupted<I, T>>;
 
-/// Chunk size used for bulk endpoints whose limit is not documented.
-pub const UNDOCUMENTED_CHUNK: usize = 100;
+/// Chunked, typed-outcome calls for the builder of every bulk operation;
+/// see [`crate::bulk`].
+///
+/// Implemented for every generated builder that implements [`Bulk`] on a
+/// [`DixaClient`]; bring it in with `use dixa_client_ext::prelude::*`.
+pub trait SendChunked: Bulk<Runtime = DixaClient> + Sized + Send + Sync {
+    /// Sends `items` in chunks of the operation's limit ([`Bulk::limit`]).
+    fn send_chunked(self, items: Vec<Self::Item>) -> impl Future<Output = BulkRun<Self::Item, Self::Success>> + Send {
+        let max = self.limit().max_items;
+        self.send_chunked_by(items, max)
+    }
 
-/// The bulk endpoints of the spec (those answering with per-item outcomes,
-/// and the membership changes that take a list of agent ids), with their
-/// per-call limits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BulkEndpoint {
-    /// `PATCH /v1/agents`: bulk patch agents/admins.
-    PatchAgents,
-    /// `PUT /v1/agents`: bulk update agents/admins.
-    UpdateAgents,
-    /// `POST /v1/agents/bulk`: create agents in bulk.
-    CreateAgents,
-    /// `PATCH /v1/endusers`: bulk patch end users.
-    PatchEndUsers,
-    /// `PUT /v1/endusers`: bulk update end users.
-    UpdateEndUsers,
-    /// `POST /v1/endusers/bulk`: create end users in bulk.
-    CreateEndUsers,
-    /// `POST /v1/conversations/{conversationId}/notes/bulk`: create internal notes.
-    CreateNotes,
-    /// `PATCH /v1/queues/{queueId}/members`: assign agents/admins to a queue.
-    AddQueueMembers,
-    /// `DELETE /v1/queues/{queueId}/members`: remove agents/admins from a queue.
-    RemoveQueueMembers,
-    /// `PATCH /v1/teams/{teamId}/agents`: add agents/admins to a team (204,
-    /// no per-item outcomes).
-    AddTeamMembers,
-    /// `DELETE /v1/teams/{teamId}/agents`: remove agents/admins from a team
-    /// (204, no per-item outcomes).
-    RemoveTeamMembers,
-}
-
-impl BulkEndpoint {
-    /// Every bulk endpoint, in spec order.
-    pub const ALL: &'static [BulkEndpoint] = &[
-        Self::PatchAgents,
-        Self::UpdateAgents,
-        Self::CreateAgents,
-        Self::PatchEndUsers,
-        Self::UpdateEndUsers,
-        Self::CreateEndUsers,
-        Self::CreateNotes,
-        Self::AddQueueMembers,
-        Self::RemoveQueueMembers,
-        Self::AddTeamMembers,
-        Self::RemoveTeamMembers,
-    ];
-
-    /// HTTP method and path template, as in the spec.
-    pub fn route(self) -> (&'static str, &'static str) {
-        match self {
-            Self::PatchAgents => ("PATCH", "/v1/agents"),
-            Self::UpdateAgents => ("PUT", "/v1/agents"),
-            Self::CreateAgents => ("POST", "/v1/agents/bulk"),
-            Self::PatchEndUsers => ("PATCH", "/v1/endusers"),
-            Self::UpdateEndUsers => ("PUT", "/v1/endusers"),
-            Self::CreateEndUsers => ("POST", "/v1/endusers/bulk"),
-            Self::CreateNotes => ("POST", "/v1/conversations/{conversationId}/notes/bulk"),
-            Self::AddQueueMembers => ("PATCH", "/v1/queues/{queueId}/members"),
-            Self::RemoveQueueMembers => ("DELETE", "/v1/queues/{queueId}/members"),
-            Self::AddTeamMembers => ("PATCH", "/v1/teams/{teamId}/agents"),
-            Self::RemoveTeamMembers => ("DELETE", "/v1/teams/{teamId}/agents"),
+    /// Sends `items` in chunks of at most `max_per_call` (for a limit Dixa
+    /// told you about). Above a documented or inferred limit, or 0, it is
+    /// refused with [`Error::InvalidInput`] before anything is sent; the
+    /// project default for undocumented limits may be raised.
+    fn send_chunked_by(
+        self,
+        items: Vec<Self::Item>,
+        max_per_call: usize,
+    ) -> impl Future<Output = BulkRun<Self::Item, Self::Success>> + Send {
+        async move {
+            let limit = self.limit();
+            if max_per_call > limit.max_items && limit.source != LimitSource::ProjectDefault {
+                return Err(BulkInterrupted {
+                    error: Error::InvalidInput {
+                        what: "bulk chunk size",
+                        detail: format!(
+                            "{max_per_call} items per call is above this operation's limit of {} ({:?})",
+                            limit.max_items, limit.source
+                        ),
+                    },
+                    completed: BulkOutcomes::new(),
+                    in_failed_chunk: 0,
+                    remaining: items,
+                });
+            }
+            let builder = &self;
+            send_chunked(items, max_per_call, move |chunk: &[Self::Item]| {
+                let request = builder.chunk_request(chunk);
+                let sent = chunk.to_vec();
+                let client = builder.runtime();
+                async move {
+                    let answer = client.execute::<Self::Answer>(request?).await?.into_value();
+                    Ok(BulkOutcomes::from_outcomes(Self::outcomes(answer, &sent)))
+                }
+            })
+            .await
         }
     }
-
-    /// Maximum items per call and where that number comes from.
-    pub fn limit(self) -> (usize, LimitSource) {
-        match self {
-            Self::RemoveQueueMembers => (
-                10,
-                LimitSource::Documented(
-                    "requestBody.description of DELETE /v1/queues/{queueId}/members: \
-                     \"Up to 10 members can be specified.\"",
-                ),
-            ),
-            Self::AddQueueMembers => (
-                10,
-                LimitSource::Inferred(
-                    "same input schema (BulkQueueEndpointInput) as \
-                     DELETE /v1/queues/{queueId}/members, documented at 10",
-                ),
-            ),
-            _ => (UNDOCUMENTED_CHUNK, LimitSource::ProjectDefault),
-        }
-    }
-
-    /// Maximum items per call.
-    pub fn max_items(self) -> usize {
-        self.limit().0
-    }
 }
+
+impl<B: Bulk<Runtime = DixaClient> + Send + Sync> SendChunked for B {}
 
 /// A chunked bulk run stopped by an error that is not a per-item outcome
 /// (transport, timeout, an API error for the whole call, ...).
@@ -827,13 +756,18 @@ mod tests {
 
     #[test]
     fn documented_limits_say_where_they_come_from() {
-        assert_eq!(BulkEndpoint::RemoveQueueMembers.max_items(), 10);
-        assert!(
-            matches!(BulkEndpoint::RemoveQueueMembers.limit().1, LimitSource::Documented(s) if s.contains("Up to 10"))
-        );
-        assert_eq!(BulkEndpoint::AddQueueMembers.max_items(), 10);
-        assert!(matches!(BulkEndpoint::AddQueueMembers.limit().1, LimitSource::Inferred(_)));
-        assert_eq!(BulkEndpoint::CreateAgents.limit(), (UNDOCUMENTED_CHUNK, LimitSource::ProjectDefault));
+        let limit = |method: &str, path: &str| {
+            dixa_client::OPERATIONS.iter().find(|op| op.method == method && op.path == path).and_then(|op| op.bulk)
+        };
+        let remove = limit("DELETE", "/v1/queues/{queueId}/members").unwrap();
+        assert_eq!(remove.max_items, 10);
+        assert!(matches!(remove.source, LimitSource::Documented(s) if s.contains("Up to 10")), "{remove:?}");
+        let add = limit("PATCH", "/v1/queues/{queueId}/members").unwrap();
+        assert_eq!(add.max_items, 10);
+        assert!(matches!(add.source, LimitSource::Inferred(s) if s.contains("DELETE")), "{add:?}");
+        let create = limit("POST", "/v1/agents/bulk").unwrap();
+        assert_eq!((create.max_items, create.source), (100, LimitSource::ProjectDefault));
+        assert_eq!(limit("GET", "/v1/agents"), None);
     }
 
     fn ok_chunk(chunk: &[u32]) -> BulkOutcomes<Value> {

@@ -1,10 +1,17 @@
-//! [`DixaClient`]: the one-line entry point.
+//! [`DixaClient`]: the one-line entry point, and the runtime of every
+//! generated operation.
 //!
 //! ```no_run
-//! # async fn demo() -> dixa_client_ext::error::Result<()> {
-//! let client = dixa_client_ext::client::DixaClient::from_env()?;
-//! # let _ = client; Ok(()) }
+//! # async fn demo() -> dixa_client_ext::Result<()> {
+//! let client = dixa_client_ext::DixaClient::from_env()?;
+//! let agents = client.list_agents().page_limit(10).send().await?;
+//! # let _ = agents; Ok(()) }
 //! ```
+//!
+//! Every operation of the API is a method of `DixaClient` named after it
+//! (generated: `dixa_client::impl_operations!`), returning its builder;
+//! `send()` goes through [`Runtime::execute`] below: auth, rate limit,
+//! retries, timeouts, tracing, then the body decoded once.
 //!
 //! A `DixaClient` is cheap to clone; every clone shares the connection pool,
 //! the rate limiter, the retry budget and the counters.
@@ -15,21 +22,11 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 
+use dixa_client::runtime::{Request, Response, Runtime};
+
 use crate::config::Config;
 use crate::error::{decode_json, Error, Result};
 use crate::transport::{read_capped, DixaTransport, Stats, ATTEMPTS_HEADER};
-
-/// The generated client that [`DixaClient::api`] hands out (and that
-/// `DixaClient` derefs to): every operation of the Dixa API.
-pub type Api = dixa_client::Client;
-
-/// Builds the generated client on the shared pool and transport.
-fn build_api(base_url: &Url, http: reqwest::Client, transport: Arc<DixaTransport>) -> Api {
-    // Generated paths begin with `/v1/`, so the base is given without a
-    // trailing slash.
-    let baseurl = base_url.as_str().trim_end_matches('/');
-    dixa_client::Client::new_with_client(baseurl, http, dixa_client::Hooks::with_transport(transport))
-}
 
 /// An answer read in full, from [`DixaClient::send_raw`].
 #[derive(Debug, Clone)]
@@ -50,7 +47,6 @@ impl RawResponse {
 }
 
 struct Inner {
-    api: Api,
     http: reqwest::Client,
     transport: Arc<DixaTransport>,
     base_url: Url,
@@ -92,13 +88,7 @@ impl DixaClient {
         }
         let transport = Arc::new(DixaTransport::new(&config)?);
         let http = build_http(&config)?;
-        let api = build_api(&base_url, http.clone(), Arc::clone(&transport));
-        Ok(DixaClient { inner: Arc::new(Inner { api, http, transport, base_url, config }) })
-    }
-
-    /// The generated client: every operation of the Dixa API.
-    pub fn api(&self) -> &Api {
-        &self.inner.api
+        Ok(DixaClient { inner: Arc::new(Inner { http, transport, base_url, config }) })
     }
 
     /// The configured base URL (validated, no query).
@@ -125,43 +115,6 @@ impl DixaClient {
     /// Tokens left in the shared retry budget (`None`: no budget).
     pub fn retry_budget_available(&self) -> Option<u32> {
         self.inner.transport.retry_budget_available()
-    }
-
-    /// Awaits a generated operation and converts its outcome: the decoded
-    /// body on success, this crate's [`Error`] otherwise.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: dixa_client_ext::client::DixaClient, id: uuid::Uuid) -> dixa_client_ext::error::Result<()> {
-    /// let agent = client.call(client.get_agent().agent_id(id).send()).await?;
-    /// # let _ = agent; Ok(()) }
-    /// ```
-    ///
-    /// Prefer it to `?` on the operation's own error: progenitor's error
-    /// drops the status of an undecodable body and cannot say which timeout
-    /// fired, and this fills both in from what the transport saw. An HTML
-    /// 502 from a proxy becomes [`Error::Api`] with its raw bytes, and a
-    /// success body that does not fit becomes [`Error::Decode`] with the JSON
-    /// path of the failing field (e.g. `data[3].attributes._type`).
-    pub async fn call<T, E, F>(&self, operation: F) -> Result<T>
-    where
-        F: std::future::Future<
-            Output = std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-        >,
-        T: serde::de::DeserializeOwned,
-        E: serde::Serialize,
-    {
-        use crate::transport::{CallRecord, CALL_RECORD};
-        let (result, record) = CALL_RECORD
-            .scope(std::cell::RefCell::new(CallRecord::default()), async {
-                let result = operation.await;
-                let record = CALL_RECORD.with(|r| r.borrow().clone());
-                (result, record)
-            })
-            .await;
-        match result {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(Error::from_progenitor_recorded::<T, E>(e, &record, self.inner.config.clock.wall())),
-        }
     }
 
     /// Sends one request through the same pipeline as the generated
@@ -192,25 +145,65 @@ impl DixaClient {
         let resp =
             self.inner.transport.call(&self.inner.http, request, operation_id).await.map_err(|f| f.into_error())?;
         let status = resp.status();
-        let headers = resp.headers().clone();
+        let mut headers = resp.headers().clone();
+        // The transport's attempt count is for this crate's errors, not a
+        // header the server sent: callers never see it.
+        let attempts =
+            headers.remove(ATTEMPTS_HEADER).and_then(|v| v.to_str().ok().and_then(|v| v.parse().ok())).unwrap_or(0);
         if status.is_success() {
             let body = resp.bytes().await.map_err(|e| Error::from_reqwest(e, "reading response body"))?;
             return Ok(RawResponse { status, headers, body });
         }
-        let attempts =
-            headers.get(ATTEMPTS_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
         // The transport has buffered the body already.
         let body = read_capped(resp, usize::MAX).await.unwrap_or_default();
         Err(Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall()))
     }
+
+    /// The absolute URL of a generated request: the base URL (its path kept
+    /// as a prefix) + the already encoded path + the query.
+    pub(crate) fn request_url(&self, request: &Request) -> Result<Url> {
+        let mut url = Url::parse(&format!("{}{}", self.inner.base_url.as_str().trim_end_matches('/'), request.path))
+            .map_err(|e| Error::InvalidInput { what: "request path", detail: e.to_string() })?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
 }
 
-impl std::ops::Deref for DixaClient {
-    type Target = Api;
+/// Decodes a success body on serde_json's fast path, and only when that
+/// fails decodes again with path tracking for the error (the JSON path of
+/// the failing field): tracking costs an allocation per member, which would
+/// otherwise be paid on every page of a long export. An empty body reads as
+/// `null` (what `()` decodes from, for `204` answers).
+pub(crate) fn decode_body<T: serde::de::DeserializeOwned>(status: StatusCode, body: Bytes) -> Result<T> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) { Bytes::from_static(b"null") } else { body };
+    match serde_json::from_slice::<T>(&body) {
+        Ok(value) => Ok(value),
+        Err(_) => decode_json::<T>(status, body),
+    }
+}
 
-    /// The generated operations, callable on the client itself.
-    fn deref(&self) -> &Api {
-        &self.inner.api
+// One inherent method per operation (`client.get_agent()`), generated.
+dixa_client::impl_operations!(DixaClient);
+
+impl Runtime for DixaClient {
+    type Error = Error;
+
+    /// Sends a generated operation's request through the pipeline (auth,
+    /// rate limit, retries, timeouts, tracing) and decodes the success body.
+    fn execute<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Result<Response<T>>> + Send {
+        async move {
+            let url = self.request_url(&request)?;
+            let method = Method::from_bytes(request.operation.method.as_bytes())
+                .map_err(|e| Error::InvalidInput { what: "request method", detail: e.to_string() })?;
+            let raw = self.send_raw(method, url, request.body.as_ref(), request.operation.operation_id).await?;
+            let value = decode_body::<T>(raw.status, raw.body)?;
+            Ok(Response::new(raw.status, raw.headers, value))
+        }
     }
 }
 
@@ -237,13 +230,10 @@ fn build_http(config: &Config) -> Result<reqwest::Client> {
 mod tests {
     use super::*;
 
-    use progenitor_client::ClientInfo;
-
     #[test]
     fn builds_with_defaults_and_rejects_bad_base_url() {
         let client = DixaClient::new(Config::new("k")).unwrap();
         assert_eq!(client.base_url().as_str(), "https://dev.dixa.io/");
-        assert_eq!(client.api().baseurl(), "https://dev.dixa.io");
         let err = DixaClient::new(Config::new("k").base_url("dev.dixa.io")).unwrap_err();
         assert!(matches!(err, Error::InvalidInput { what: "base URL", .. }), "{err:?}");
     }
@@ -267,16 +257,6 @@ mod tests {
             other => panic!("expected ForeignNextLink, got {other:?}"),
         }
         assert_eq!(client.stats().attempts, 0);
-    }
-
-    /// Regression: with `rustls-no-provider` in the feature set, any reqwest
-    /// client built without a preconfigured TLS backend panicked, including
-    /// progenitor's own `Client::new` in an application using this crate.
-    #[test]
-    fn other_reqwest_clients_in_the_same_build_still_construct() {
-        let _plain = reqwest::Client::new();
-        let generated = dixa_client::Client::new("https://dev.dixa.io", dixa_client::Hooks::none());
-        assert_eq!(generated.baseurl(), "https://dev.dixa.io");
     }
 
     #[test]

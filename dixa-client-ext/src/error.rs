@@ -14,7 +14,6 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::FutureExt;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
@@ -44,7 +43,10 @@ impl fmt::Display for TimeoutKind {
 }
 
 /// Everything that can go wrong when talking to Dixa through this crate.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` (what `fn main() -> Result<(), Error>` prints) is concise: the
+/// variant, its fields, and a body as text cut at [`DEBUG_BODY`] bytes.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input was rejected before anything was sent (invalid base URL,
@@ -142,7 +144,88 @@ pub enum Error {
     },
 }
 
+/// At most this many bytes of a body are shown by `Debug`.
+pub const DEBUG_BODY: usize = 200;
+
+/// A body in `Debug`: its length and its start as text, never raw bytes.
+struct BodyPreview<'a>(&'a Bytes);
+
+impl fmt::Debug for BodyPreview<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = self.0;
+        let shown = String::from_utf8_lossy(&body[..body.len().min(DEBUG_BODY)]);
+        if body.len() > DEBUG_BODY {
+            write!(f, "{shown:?}... ({} bytes)", body.len())
+        } else {
+            write!(f, "{shown:?}")
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput { what, detail } => {
+                f.debug_struct("InvalidInput").field("what", what).field("detail", detail).finish()
+            }
+            Error::Transport { context, source } => {
+                f.debug_struct("Transport").field("context", context).field("source", &source.to_string()).finish()
+            }
+            Error::Timeout { kind, after } => {
+                f.debug_struct("Timeout").field("kind", kind).field("after", after).finish()
+            }
+            Error::RateLimited { attempts, retry_after, status, body } => f
+                .debug_struct("RateLimited")
+                .field("attempts", attempts)
+                .field("retry_after", retry_after)
+                .field("status", &status.as_u16())
+                .field("body", &BodyPreview(body))
+                .finish(),
+            Error::Api { status, message, body } => f
+                .debug_struct("Api")
+                .field("status", &status.as_u16())
+                .field("message", message)
+                .field("body", &BodyPreview(body))
+                .finish(),
+            Error::Decode { status, path, message, body } => f
+                .debug_struct("Decode")
+                .field("status", &status.map(|s| s.as_u16()))
+                .field("path", path)
+                .field("message", message)
+                .field("body", &BodyPreview(body))
+                .finish(),
+            Error::PaginationLoop { cursor } => f.debug_struct("PaginationLoop").field("cursor", cursor).finish(),
+            Error::ForeignNextLink { url } => f.debug_struct("ForeignNextLink").field("url", url).finish(),
+            Error::Client { detail } => f.debug_struct("Client").field("detail", detail).finish(),
+        }
+    }
+}
+
 impl Error {
+    /// Whether the same call may succeed if made again later: no answer
+    /// (transport, timeout), rate limited, or a 5xx / 408 answer. The
+    /// client has already retried what was safe to retry; this is for the
+    /// caller's own, slower retry (a queue, the next run). Note that a
+    /// write that timed out may have been applied.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
+            Error::Api { status, .. } => status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT,
+            _ => false,
+        }
+    }
+
+    /// Whether Dixa answered 404: the resource does not exist (or this key
+    /// cannot see it).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether Dixa answered 429 until the retries ran out.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
     /// The HTTP status of the answer this error came from, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -268,115 +351,16 @@ pub fn message_from_body(body: &[u8]) -> Option<String> {
     value.get("message")?.as_str().map(str::to_owned)
 }
 
-/// The number of attempts the transport recorded on a final answer.
-fn attempts_from_headers(headers: &HeaderMap) -> u32 {
-    headers
-        .get(crate::transport::ATTEMPTS_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
-    fn from(e: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
-        match e {
-            P::InvalidRequest(detail) => Error::InvalidInput { what: "request", detail },
-            P::CommunicationError(e) => Error::from_reqwest(e, "sending request"),
-            P::InvalidUpgrade(e) => Error::from_reqwest(e, "upgrading connection"),
-            P::ResponseBodyError(e) => Error::from_reqwest(e, "reading response body"),
-            P::ErrorResponse(rv) => {
-                let status = rv.status();
-                let headers = rv.headers().clone();
-                let attempts = attempts_from_headers(&headers);
-                // The typed body was already decoded; re-encode it so callers
-                // still get bytes. Its `message` is read generically.
-                let value = serde_json::to_value(rv.into_inner()).unwrap_or(serde_json::Value::Null);
-                let body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-                let mut err = Error::from_status(status, &headers, body, attempts);
-                if let Error::Api { message, .. } = &mut err {
-                    *message = value.get("message").and_then(|m| m.as_str()).map(str::to_owned);
-                }
-                err
-            }
-            P::InvalidResponsePayload(body, e) => {
-                // progenitor dropped the status here; the path cannot be
-                // recovered generically, so give the position.
-                let message = if looks_like_json(&body) {
-                    e.to_string()
-                } else {
-                    format!("the body is not JSON ({e}); probably an error page from a proxy or gateway")
-                };
-                Error::Decode { status: None, path: format!("line {} column {}", e.line(), e.column()), message, body }
-            }
-            P::UnexpectedResponse(resp) => {
-                let status = resp.status();
-                let headers = resp.headers().clone();
-                let attempts = attempts_from_headers(&headers);
-                // The transport buffers every non-success body, so reading it
-                // completes on the first poll; a streaming body (not from our
-                // transport) is left unread rather than blocking here.
-                let body = resp.bytes().now_or_never().and_then(|r| r.ok()).unwrap_or_default();
-                Error::from_status(status, &headers, body, attempts)
-            }
-            P::Custom(detail) => Error::Client { detail },
-        }
-    }
-}
-
-impl Error {
-    /// Converts a generated operation's error using what the transport
-    /// recorded about the call: an undecodable body keeps its status (an
-    /// HTML 502 becomes [`Error::Api`], a bad success body an
-    /// [`Error::Decode`] with the JSON path found by re-decoding it as `T`),
-    /// and a timeout says which limit fired.
-    pub(crate) fn from_progenitor_recorded<T, E>(
-        e: progenitor_client::Error<E>,
-        record: &crate::transport::CallRecord,
-        now: std::time::SystemTime,
-    ) -> Error
-    where
-        T: serde::de::DeserializeOwned,
-        E: serde::Serialize,
-    {
-        use progenitor_client::Error as P;
-        match (e, record.status) {
-            (P::InvalidResponsePayload(body, _), Some(status)) if status.is_success() => {
-                match decode_json::<T>(status, body.clone()) {
-                    Err(err) => err,
-                    // Decodes on its own: the failure was elsewhere (unlikely);
-                    // report at the root.
-                    Ok(_) => Error::Decode {
-                        status: Some(status),
-                        path: ".".into(),
-                        message: "the body did not decode as the operation's response type".into(),
-                        body,
-                    },
-                }
-            }
-            (P::InvalidResponsePayload(body, _), Some(status)) => {
-                Error::from_status_at(status, &record.headers, body, record.attempts, now)
-            }
-            (P::CommunicationError(err), _) if err.is_timeout() => match record.timeout {
-                Some((kind, after)) => Error::Timeout { kind, after: Some(after) },
-                None => Error::from_reqwest(err, "sending request"),
-            },
-            (e, _) => {
-                let mut err: Error = e.into();
-                // The plain conversion has no clock; read an HTTP-date
-                // `Retry-After` against the injected wall clock, as the
-                // retry policy did.
-                if let Error::RateLimited { retry_after, .. } = &mut err {
-                    *retry_after = record
-                        .headers
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| crate::retry::parse_retry_after(v, now))
-                        .or(*retry_after);
-                }
-                err
-            }
-        }
+impl From<dixa_client::runtime::RequestError> for Error {
+    /// A builder that could not describe its request: nothing was sent.
+    fn from(e: dixa_client::runtime::RequestError) -> Self {
+        use dixa_client::runtime::RequestError as R;
+        let what = match &e {
+            R::PathParam(_) => "path parameter",
+            R::Missing(_) => "request",
+            _ => "request body",
+        };
+        Error::InvalidInput { what, detail: e.to_string() }
     }
 }
 
@@ -545,104 +529,26 @@ mod tests {
         assert!(text.contains("non-JSON") && text.contains("502"), "{text}");
     }
 
-    #[derive(serde::Serialize)]
-    struct ApiError {
-        message: String,
-    }
-
     #[test]
-    fn progenitor_invalid_request_is_invalid_input() {
-        let err: Error = progenitor_client::Error::<ApiError>::InvalidRequest("bad".into()).into();
-        assert!(matches!(err, Error::InvalidInput { what: "request", .. }));
-    }
-
-    #[test]
-    fn progenitor_invalid_payload_keeps_bytes_and_position() {
-        let body = Bytes::from_static(b"<html>");
-        let serde_err = serde_json::from_slice::<serde_json::Value>(&body).unwrap_err();
-        let err: Error = progenitor_client::Error::<ApiError>::InvalidResponsePayload(body.clone(), serde_err).into();
-        match err {
-            Error::Decode { path, body: b, message, .. } => {
-                assert_eq!(path, "line 1 column 1");
-                assert_eq!(b, body);
-                assert!(message.contains("not JSON"), "{message}");
-            }
-            other => panic!("expected Decode, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn progenitor_unexpected_response_reads_buffered_body() {
-        let http = http::Response::builder()
-            .status(502)
-            .header(crate::transport::ATTEMPTS_HEADER, "3")
-            .body(Bytes::from_static(b"<html>bad gateway</html>"))
-            .unwrap();
-        let resp = reqwest::Response::from(http);
-        let err: Error = progenitor_client::Error::<ApiError>::UnexpectedResponse(resp).into();
-        match err {
-            Error::Api { status, message, body } => {
-                assert_eq!(status, StatusCode::BAD_GATEWAY);
-                assert_eq!(message, None);
-                assert_eq!(&body[..], b"<html>bad gateway</html>");
-            }
-            other => panic!("expected Api, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn progenitor_unexpected_429_is_rate_limited_with_attempts() {
-        let http = http::Response::builder()
-            .status(429)
-            .header(crate::transport::ATTEMPTS_HEADER, "4")
-            .header(RETRY_AFTER, "2")
-            .body(Bytes::new())
-            .unwrap();
-        let err: Error = progenitor_client::Error::<ApiError>::UnexpectedResponse(reqwest::Response::from(http)).into();
-        match err {
-            Error::RateLimited { attempts, retry_after, .. } => {
-                assert_eq!(attempts, 4);
-                assert_eq!(retry_after, Some(Duration::from_secs(2)));
-            }
-            other => panic!("expected RateLimited, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn progenitor_error_response_keeps_status_message_and_retry_after() {
-        let mut headers = HeaderMap::new();
-        headers.insert(crate::transport::ATTEMPTS_HEADER, "1".parse().unwrap());
-        let rv = progenitor_client::ResponseValue::new(
-            ApiError { message: "Conversation 42 not found".into() },
+    fn helpers_classify_and_debug_is_concise() {
+        let big = Bytes::from(vec![b'x'; 5000]);
+        let err = Error::from_status(StatusCode::BAD_GATEWAY, &HeaderMap::new(), big, 1);
+        assert!(err.is_retryable() && !err.is_not_found() && !err.is_rate_limited());
+        let debug = format!("{err:?}");
+        assert!(debug.starts_with("Api { status: 502"), "{debug}");
+        assert!(debug.contains("(5000 bytes)") && debug.len() < DEBUG_BODY + 120, "{debug}");
+        let not_found = Error::from_status(
             StatusCode::NOT_FOUND,
-            headers.clone(),
+            &HeaderMap::new(),
+            Bytes::from_static(br#"{"message":"gone"}"#),
+            1,
         );
-        let err: Error = progenitor_client::Error::ErrorResponse(rv).into();
-        match &err {
-            Error::Api { status, message, body } => {
-                assert_eq!(*status, StatusCode::NOT_FOUND);
-                assert_eq!(message.as_deref(), Some("Conversation 42 not found"));
-                assert_eq!(&body[..], br#"{"message":"Conversation 42 not found"}"#);
-            }
-            other => panic!("expected Api, got {other:?}"),
-        }
-        headers.insert(RETRY_AFTER, "9".parse().unwrap());
-        headers.insert(crate::transport::ATTEMPTS_HEADER, "4".parse().unwrap());
-        let rv = progenitor_client::ResponseValue::new(
-            ApiError { message: "slow".into() },
-            StatusCode::TOO_MANY_REQUESTS,
-            headers,
-        );
-        let err: Error = progenitor_client::Error::ErrorResponse(rv).into();
-        assert!(
-            matches!(err, Error::RateLimited { attempts: 4, retry_after: Some(d), .. } if d == Duration::from_secs(9)),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn progenitor_custom_is_client_error() {
-        let err: Error = progenitor_client::Error::<ApiError>::Custom("hook".into()).into();
-        assert!(matches!(err, Error::Client { .. }));
+        assert!(not_found.is_not_found() && !not_found.is_retryable());
+        assert_eq!(not_found.api_message(), Some("gone"));
+        let limited = Error::from_status(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), Bytes::new(), 4);
+        assert!(limited.is_rate_limited() && limited.is_retryable());
+        let input = Error::InvalidInput { what: "x", detail: "y".into() };
+        assert!(!input.is_retryable() && input.status().is_none());
+        assert!(Error::Timeout { kind: TimeoutKind::Call, after: None }.is_retryable());
     }
 }

@@ -1,21 +1,23 @@
 //! Lazy pagination over Dixa's `{"data": [...], "meta": {"next": ...}}` lists.
 //!
-//! Every paginated operation of the spec has a request type in [`ops`] (e.g.
-//! [`ops::ListAgents`]); hand it to [`DixaClient::paginate`] and pick a stream:
+//! The builder of every operation the spec marks as paginated (it takes a
+//! `pageKey` or answers with `meta.next`) implements
+//! [`dixa_client::runtime::Paginated`] (generated), and [`Paginate`] (in the
+//! [`prelude`](crate::prelude)) gives it `.items()`, `.pages()` and
+//! `.resume(cursor)`: the same builder, the same parameters, as a stream.
 //!
 //! ```no_run
-//! # async fn run(client: dixa_client_ext::client::DixaClient) -> dixa_client_ext::error::Result<()> {
-//! use dixa_client_ext::paginate::ops::ListAgents;
-//! use futures::TryStreamExt;
+//! # async fn run(client: dixa_client_ext::DixaClient) -> dixa_client_ext::Result<()> {
+//! use dixa_client_ext::prelude::*;
 //!
 //! // One item at a time, fetching pages as they are needed.
-//! let mut agents = client.paginate(ListAgents::new().page_limit(100)).items();
+//! let mut agents = client.list_agents().page_limit(100).items();
 //! while let Some(agent) = agents.try_next().await? {
 //!     println!("{:?}", agent.id);
 //! }
 //!
 //! // One page at a time, with the cursor to resume after it.
-//! let mut pages = client.paginate(ListAgents::new()).pages();
+//! let mut pages = client.list_agents().pages();
 //! while let Some(page) = pages.try_next().await? {
 //!     // ... process page.items(), then persist page.next_cursor() ...
 //! }
@@ -61,15 +63,12 @@
 //! stream aborts a prefetch in flight. Without a tokio runtime, prefetch
 //! silently falls back to fetching on demand.
 
-pub mod ops;
-
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use dixa_client::path::encode_segment;
 use futures::future::BoxFuture;
 use futures::stream::{FusedStream, Stream};
 use futures::FutureExt;
@@ -78,26 +77,18 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::DixaClient;
-use crate::error::{decode_json, Error, Result};
+use dixa_client::runtime::{Paginated, Request};
+
+use crate::client::{decode_body, DixaClient};
+use crate::error::{Error, Result};
+
+pub use dixa_client::runtime::PageBody;
 
 /// The query parameter that carries Dixa's opaque page cursor.
 pub const PAGE_KEY: &str = "pageKey";
 
 /// The query parameter that sets the page size.
 pub const PAGE_LIMIT: &str = "pageLimit";
-
-/// A decoded page body: its items and its `meta.next` link.
-///
-/// Implemented for every generated `*Output` of a paginated operation and for
-/// the generic [`Envelope`].
-pub trait PageEnvelope: DeserializeOwned + Send + 'static {
-    /// One element of `data`.
-    type Item: Send + 'static;
-
-    /// The page's items and its `meta.next` link, if any.
-    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
-}
 
 /// `meta` of a list response (the spec's `PaginationLinks`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,75 +114,70 @@ pub struct Envelope<T> {
     pub meta: Option<Links>,
 }
 
-impl<T: DeserializeOwned + Send + 'static> PageEnvelope for Envelope<T> {
+impl<T: DeserializeOwned + Send + 'static> PageBody for Envelope<T> {
     type Item = T;
     fn into_parts(self) -> (Vec<T>, Option<String>) {
         (self.data, self.meta.and_then(|m| m.next))
     }
 }
 
-/// The first request of a paginated operation, before any cursor exists.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct FirstRequest {
-    /// HTTP method (GET for every list, POST for analytics records).
-    pub method: Method,
-    /// Path and query relative to the base URL, starting with `/v1/`
-    /// (path parameters already percent-encoded).
-    pub link: String,
-    /// JSON body re-sent with every page (analytics records only).
-    pub body: Option<Value>,
+/// The root-relative link of a generated request: its encoded path and
+/// its query, form-encoded like the links Dixa sends.
+fn first_link(request: &Request) -> String {
+    if request.query.is_empty() {
+        return request.path.clone();
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    format!("{}?{query}", request.path)
 }
 
-impl FirstRequest {
-    /// A first request to `path_segments` (each percent-encoded as one
-    /// segment by [`dixa_client::path::encode_segment`], the rule of the
-    /// generated client: `.`, `..` and empty segments are refused, every
-    /// other value stays one segment) with `query` pairs.
-    pub fn new<'a>(
-        method: Method,
-        path_segments: impl IntoIterator<Item = &'a str>,
-        query: impl IntoIterator<Item = (&'a str, String)>,
-        body: Option<Value>,
-    ) -> Result<Self> {
-        let mut path = String::new();
-        for segment in path_segments {
-            path.push('/');
-            path.push_str(&encode_segment("path segment", segment)?);
-        }
-        // Build on a throwaway origin so that `url` encodes the query; only
-        // the path and query are kept. The path is already encoded, and
-        // has no dot segments left for the parser to resolve.
-        let mut url = placeholder_url()?;
-        url.set_path(&path);
-        let mut any = false;
-        {
-            let mut pairs = url.query_pairs_mut();
-            for (name, value) in query {
-                pairs.append_pair(name, &value);
-                any = true;
+/// Streams for the builder of every paginated operation; see [`crate::paginate`].
+///
+/// Implemented for every generated builder that implements
+/// [`Paginated`] on a [`DixaClient`]; bring it in with
+/// `use dixa_client_ext::prelude::*`.
+pub trait Paginate: Paginated<Runtime = DixaClient> + Sized {
+    /// The listing as a [`Paginator`] (to turn prefetch on, or resume).
+    /// A builder error (a missing required parameter, a refused path
+    /// parameter) is yielded by the stream before anything is sent.
+    fn paginator(self) -> Paginator<Self::Page> {
+        let client = self.runtime().clone();
+        let (operation_id, method, start) = match self.first_request() {
+            Ok(request) => {
+                let method = Method::from_bytes(request.operation.method.as_bytes()).unwrap_or(Method::GET);
+                let cursor = PageCursor {
+                    operation_id: request.operation.operation_id.to_owned(),
+                    link: first_link(&request),
+                    body: request.body.clone(),
+                    skip: 0,
+                };
+                (request.operation.operation_id, method, Ok(cursor))
             }
-        }
-        let link = match url.query() {
-            Some(q) if any => format!("{}?{q}", url.path()),
-            _ => url.path().to_owned(),
+            Err(e) => ("", Method::GET, Err(Error::from(e))),
         };
-        Ok(Self { method, link, body })
+        Paginator { client, operation_id, start, method, prefetch: false, _page: std::marker::PhantomData }
+    }
+
+    /// A lazy stream of the items of every page.
+    fn items(self) -> Items<Self::Page> {
+        self.paginator().items()
+    }
+
+    /// A lazy stream of pages, each with the cursor to resume after it.
+    fn pages(self) -> Pages<Self::Page> {
+        self.paginator().pages()
+    }
+
+    /// The listing continued from `cursor` (from [`Page::next_cursor`] or
+    /// [`Items::resume_point`]); see [`Paginator::resume`].
+    fn resume(self, cursor: PageCursor) -> Paginator<Self::Page> {
+        self.paginator().resume(cursor)
     }
 }
 
-/// A paginated operation: each request type in [`ops`] implements it.
-pub trait PaginatedRequest {
-    /// The decoded page body.
-    type Page: PageEnvelope;
-
-    /// The spec's operationId (used for tracing and to check cursors).
-    const OPERATION_ID: &'static str;
-
-    /// Builds the first request. An error here (e.g. a page limit of 0) is
-    /// yielded by the stream before anything is sent.
-    fn first_request(&self) -> Result<FirstRequest>;
-}
+impl<B: Paginated<Runtime = DixaClient>> Paginate for B {}
 
 /// Where a paginated listing stands: enough to continue it in another process.
 ///
@@ -313,17 +299,6 @@ pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// Decodes a body on serde_json's fast path, and only when that fails
-/// decodes again with path tracking for the error (the JSON path of the
-/// failing field). Tracking the path costs an allocation per member, which
-/// would otherwise be paid on every page of a long export.
-pub(crate) fn decode_page<T: DeserializeOwned>(status: reqwest::StatusCode, body: bytes::Bytes) -> Result<T> {
-    match serde_json::from_slice::<T>(&body) {
-        Ok(value) => Ok(value),
-        Err(_) => decode_json::<T>(status, body),
-    }
-}
-
 /// The identity of a cursor for loop detection: its `pageKey` when it has
 /// one (the position in the listing, whatever `pageLimit` accompanies it),
 /// else the path with the decoded query pairs in sorted order, so that a
@@ -396,9 +371,9 @@ impl<T> IntoIterator for Page<T> {
     }
 }
 
-/// A paginated listing ready to stream; made by [`DixaClient::paginate`].
+/// A paginated listing ready to stream; made by [`Paginate::paginator`].
 #[must_use = "a Paginator does nothing until turned into a stream with .items() or .pages()"]
-pub struct Paginator<P: PageEnvelope> {
+pub struct Paginator<P: PageBody> {
     client: DixaClient,
     operation_id: &'static str,
     start: Result<PageCursor>,
@@ -407,7 +382,7 @@ pub struct Paginator<P: PageEnvelope> {
     _page: std::marker::PhantomData<fn() -> P>,
 }
 
-impl<P: PageEnvelope> fmt::Debug for Paginator<P> {
+impl<P: PageBody> fmt::Debug for Paginator<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Paginator")
             .field("operation_id", &self.operation_id)
@@ -417,37 +392,7 @@ impl<P: PageEnvelope> fmt::Debug for Paginator<P> {
     }
 }
 
-impl DixaClient {
-    /// Streams a paginated operation; see [`crate::paginate`].
-    ///
-    /// `request` is one of the types in [`crate::paginate::ops`] (one per
-    /// paginated operation of the spec), e.g.
-    /// `client.paginate(ListAgents::new().page_limit(100)).items()`.
-    pub fn paginate<R: PaginatedRequest>(&self, request: R) -> Paginator<R::Page> {
-        let (method, start) = match request.first_request() {
-            Ok(first) => (
-                first.method,
-                Ok(PageCursor {
-                    operation_id: R::OPERATION_ID.to_owned(),
-                    link: first.link,
-                    body: first.body,
-                    skip: 0,
-                }),
-            ),
-            Err(e) => (Method::GET, Err(e)),
-        };
-        Paginator {
-            client: self.clone(),
-            operation_id: R::OPERATION_ID,
-            start,
-            method,
-            prefetch: false,
-            _page: std::marker::PhantomData,
-        }
-    }
-}
-
-impl<P: PageEnvelope> Paginator<P> {
+impl<P: PageBody> Paginator<P> {
     /// Fetches the next page while the caller consumes the current one
     /// (default off; see the module docs).
     pub fn prefetch(mut self, on: bool) -> Self {
@@ -506,12 +451,12 @@ impl<P: PageEnvelope> Paginator<P> {
 type Fetched<P> = Result<P>;
 
 /// An in-flight page request: polled in place, or spawned ahead (prefetch).
-enum Fetch<P: PageEnvelope> {
+enum Fetch<P: PageBody> {
     Inline(BoxFuture<'static, Fetched<P>>),
     Spawned(tokio::task::JoinHandle<Fetched<P>>),
 }
 
-impl<P: PageEnvelope> Drop for Fetch<P> {
+impl<P: PageBody> Drop for Fetch<P> {
     fn drop(&mut self) {
         // A prefetch nobody will read is cancelled rather than left running.
         if let Fetch::Spawned(handle) = self {
@@ -520,7 +465,7 @@ impl<P: PageEnvelope> Drop for Fetch<P> {
     }
 }
 
-impl<P: PageEnvelope> Future for Fetch<P> {
+impl<P: PageBody> Future for Fetch<P> {
     type Output = Fetched<P>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fetched<P>> {
         match self.get_mut() {
@@ -544,7 +489,7 @@ impl<P: PageEnvelope> Future for Fetch<P> {
     }
 }
 
-enum State<P: PageEnvelope> {
+enum State<P: PageBody> {
     /// Nothing fetched yet.
     Start(PageCursor),
     /// A page request is in flight (or, without prefetch, created but not yet
@@ -558,7 +503,7 @@ enum State<P: PageEnvelope> {
 
 /// A lazy stream of [`Page`]s; see [`crate::paginate`].
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages<P: PageEnvelope> {
+pub struct Pages<P: PageBody> {
     client: DixaClient,
     operation_id: &'static str,
     method: Method,
@@ -567,7 +512,7 @@ pub struct Pages<P: PageEnvelope> {
     state: State<P>,
 }
 
-impl<P: PageEnvelope> fmt::Debug for Pages<P> {
+impl<P: PageBody> fmt::Debug for Pages<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Start(_) => "start",
@@ -583,7 +528,7 @@ impl<P: PageEnvelope> fmt::Debug for Pages<P> {
     }
 }
 
-impl<P: PageEnvelope> Pages<P> {
+impl<P: PageBody> Pages<P> {
     /// The cursor of the page that will be yielded next (in flight or not yet
     /// requested); `None` once the stream has ended or failed.
     pub fn resume_point(&self) -> Option<&PageCursor> {
@@ -613,7 +558,7 @@ impl<P: PageEnvelope> Pages<P> {
         let request_url = url.clone();
         let fut = async move {
             let raw = client.send_raw(method, request_url, body.as_ref(), operation_id).await?;
-            decode_page::<P>(raw.status, raw.body)
+            decode_body::<P>(raw.status, raw.body)
         };
         let fetch = if spawn {
             match tokio::runtime::Handle::try_current() {
@@ -627,7 +572,7 @@ impl<P: PageEnvelope> Pages<P> {
     }
 }
 
-impl<P: PageEnvelope> Stream for Pages<P> {
+impl<P: PageBody> Stream for Pages<P> {
     type Item = Result<Page<P::Item>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -675,10 +620,10 @@ impl<P: PageEnvelope> Stream for Pages<P> {
 // The streams never pin their fields structurally: the in-flight request is
 // boxed or a JoinHandle and items are moved out by value, so they are Unpin
 // whatever the item type.
-impl<P: PageEnvelope> Unpin for Pages<P> {}
-impl<P: PageEnvelope> Unpin for Items<P> {}
+impl<P: PageBody> Unpin for Pages<P> {}
+impl<P: PageBody> Unpin for Items<P> {}
 
-impl<P: PageEnvelope> FusedStream for Pages<P> {
+impl<P: PageBody> FusedStream for Pages<P> {
     fn is_terminated(&self) -> bool {
         matches!(self.state, State::Done)
     }
@@ -694,13 +639,13 @@ struct CurrentPage<T> {
 
 /// A lazy stream of items across pages; see [`crate::paginate`].
 #[must_use = "streams do nothing unless polled"]
-pub struct Items<P: PageEnvelope> {
+pub struct Items<P: PageBody> {
     pages: Pages<P>,
     current: Option<CurrentPage<P::Item>>,
     start: Option<PageCursor>,
 }
 
-impl<P: PageEnvelope> fmt::Debug for Items<P> {
+impl<P: PageBody> fmt::Debug for Items<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Items")
             .field("pages", &self.pages)
@@ -709,7 +654,7 @@ impl<P: PageEnvelope> fmt::Debug for Items<P> {
     }
 }
 
-impl<P: PageEnvelope> Items<P> {
+impl<P: PageBody> Items<P> {
     /// Where to resume so that exactly the items not yet yielded come next
     /// (assuming Dixa serves the same page again for the same cursor): the
     /// current page's cursor with a skip count, or the next page's cursor
@@ -735,7 +680,7 @@ impl<P: PageEnvelope> Items<P> {
     }
 }
 
-impl<P: PageEnvelope> Stream for Items<P> {
+impl<P: PageBody> Stream for Items<P> {
     type Item = Result<P::Item>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -764,7 +709,7 @@ impl<P: PageEnvelope> Stream for Items<P> {
     }
 }
 
-impl<P: PageEnvelope> FusedStream for Items<P> {
+impl<P: PageBody> FusedStream for Items<P> {
     fn is_terminated(&self) -> bool {
         self.pages.is_terminated() && self.current.as_ref().is_none_or(|p| p.items.as_slice().is_empty())
     }
@@ -896,17 +841,17 @@ mod tests {
     }
 
     #[test]
-    fn first_requests_encode_path_segments_and_query() {
-        let first = FirstRequest::new(
-            Method::GET,
-            ["v1", "teams", "a/b c", "presence"],
-            [("pageLimit", "5".to_owned()), ("query", "x&y=z ü".to_owned())],
+    fn first_links_keep_the_encoded_path_and_form_encode_the_query() {
+        let op = dixa_client::OPERATIONS.iter().find(|op| op.paginated).unwrap();
+        let request = Request::new(
+            op,
+            "/v1/teams/a%2Fb%20c/presence".into(),
+            vec![("pageLimit", "5".into()), ("query", "x&y=z ü".into())],
             None,
-        )
-        .unwrap();
-        assert_eq!(first.link, "/v1/teams/a%2Fb%20c/presence?pageLimit=5&query=x%26y%3Dz+%C3%BC");
-        let bare = FirstRequest::new(Method::GET, ["v1", "agents"], [], None).unwrap();
-        assert_eq!(bare.link, "/v1/agents");
+        );
+        assert_eq!(first_link(&request), "/v1/teams/a%2Fb%20c/presence?pageLimit=5&query=x%26y%3Dz+%C3%BC");
+        let bare = Request::new(op, "/v1/agents".into(), vec![], None);
+        assert_eq!(first_link(&bare), "/v1/agents");
     }
 
     #[test]

@@ -89,32 +89,6 @@ fn add_duration(c: &AtomicU64, d: Duration) {
     c.fetch_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
 }
 
-/// What the transport learnt about the final attempt of a call, for
-/// [`DixaClient::call`](crate::client::DixaClient::call) to complete the
-/// error conversion that progenitor's error type leaves incomplete (it drops
-/// the status of an undecodable body, and cannot say which timeout fired).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CallRecord {
-    /// The status of the final answer, if there was one.
-    pub(crate) status: Option<StatusCode>,
-    /// Its headers (for `Retry-After`).
-    pub(crate) headers: reqwest::header::HeaderMap,
-    /// Attempts made.
-    pub(crate) attempts: u32,
-    /// Which timeout fired, if the call ended in one.
-    pub(crate) timeout: Option<(TimeoutKind, Duration)>,
-}
-
-tokio::task_local! {
-    /// Set by `DixaClient::call` around a generated operation's future.
-    pub(crate) static CALL_RECORD: std::cell::RefCell<CallRecord>;
-}
-
-/// Writes into the enclosing `DixaClient::call` record, if there is one.
-fn record_call(f: impl FnOnce(&mut CallRecord)) {
-    let _ = CALL_RECORD.try_with(|r| f(&mut r.borrow_mut()));
-}
-
 /// Why a call produced no usable response, with what the transport knows and
 /// reqwest's error does not say.
 #[derive(Debug)]
@@ -265,11 +239,6 @@ impl DixaTransport {
                     if let Some(error) = deadline_error().await {
                         span.record("duration_ms", elapsed.as_millis() as u64);
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
-                        record_call(|r| {
-                            r.attempts = attempt - 1;
-                            r.timeout = Some(timeout);
-                            r.status = None;
-                        });
                         return Err(Failure { error, timeout: Some(timeout) });
                     }
                     wait
@@ -380,17 +349,6 @@ impl DixaTransport {
                         }),
                         _ => None,
                     };
-                    record_call(|r| {
-                        r.attempts = attempt;
-                        r.timeout = timeout_fired;
-                        match &result {
-                            Ok(resp) => {
-                                r.status = Some(resp.status());
-                                r.headers = resp.headers().clone();
-                            }
-                            Err(_) => r.status = None,
-                        }
-                    });
                     return match result {
                         Ok(resp) => {
                             let status = resp.status();
@@ -535,17 +493,6 @@ pub fn path_template(operation_id: &str, url: &reqwest::Url) -> String {
     match dixa_client::OperationMeta::find(operation_id) {
         Some(op) => op.path.to_owned(),
         None => url.path().to_owned(),
-    }
-}
-
-impl dixa_client::hooks::Transport for DixaTransport {
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &'static str,
-    ) -> dixa_client::hooks::TransportFuture<'a> {
-        Box::pin(async move { self.call(client, request, operation_id).await.map_err(|f| f.error) })
     }
 }
 

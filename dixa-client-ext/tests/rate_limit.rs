@@ -204,7 +204,7 @@ async fn a_rate_limit_wait_past_the_call_deadline_fails_at_once_without_sending(
     );
     // The same through a generated operation and DixaClient::call.
     let input = dixa_client::types::CreateTagInput { color: None, name: "vip".into() };
-    let err = c.call(c.create_tag().body(input).send()).await.unwrap_err();
+    let err = c.create_tag().body(input).send().await.unwrap_err();
     assert!(
         matches!(err, dixa_client_ext::error::Error::Timeout { kind: dixa_client_ext::error::TimeoutKind::Call, .. }),
         "{err:?}"

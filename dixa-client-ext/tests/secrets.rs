@@ -281,7 +281,7 @@ fn the_key_is_absent_from_debug_of_client_and_config() {
     assert_eq!(key.to_string(), "ApiKey(<redacted>)");
     let client = DixaClient::new(config).unwrap();
     assert_no_key("DixaClient Debug", &format!("{client:?} {client:#?}"));
-    assert_no_key("Api Debug", &format!("{:?}", client.api()));
+    assert_no_key("builder Debug", &format!("{:?}", client.get_agent().agent_id(uuid::Uuid::nil())));
 }
 
 #[test]

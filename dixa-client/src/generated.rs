@@ -3,10 +3,6 @@
 // with progenitor-impl 0.15.1, typify 0.8.0, prettyplease 0.3.0.
 // Regenerate with `cargo xtask generate`; `cargo xtask check` fails when this file is stale.
 
-#[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
-#[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 #[allow(deprecated)]
@@ -10330,6 +10326,38 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             Self::Validation(value)
         }
     }
+    impl BulkError {
+        ///`message`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn message(&self) -> ::std::option::Option<::std::string::String> {
+            match self {
+                Self::EmptyPatchSet(value) => {
+                    ::std::option::Option::Some(value.message.clone())
+                }
+                Self::ErrorResponse(value) => {
+                    ::std::option::Option::Some(value.message.clone())
+                }
+                Self::Infrastructure(value) => {
+                    ::std::option::Option::Some(value.message.clone())
+                }
+                Self::Integrity(value) => {
+                    ::std::option::Option::Some(value.message.clone())
+                }
+                Self::NotFound(value) => {
+                    ::std::option::Option::Some(value.message.clone())
+                }
+                Self::Validation(value) => {
+                    ::std::option::Option::Some(value.message.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("message")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+    }
     /**The `ContactEndpoint` union.
 
 On the wire an object whose `_type` member names the variant; decoded by that tag, never by shape. Can arrive in responses, so an unknown tag decodes as [`Self::Unknown`] instead of failing.*/
@@ -10418,6 +10446,22 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             Self::TelephonyEndpoint(value)
         }
     }
+    impl ContactEndpoint {
+        ///`name`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn name(&self) -> ::std::option::Option<::std::string::String> {
+            match self {
+                Self::EmailEndpoint(value) => value.name.clone(),
+                Self::TelephonyEndpoint(value) => value.name.clone(),
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("name")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+    }
     /**The `Content` union.
 
 On the wire an object whose `_type` member names the variant; decoded by that tag, never by shape. Can arrive in responses, so an unknown tag decodes as [`Self::Unknown`] instead of failing.*/
@@ -10498,6 +10542,22 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
     impl ::std::convert::From<Text> for Content {
         fn from(value: Text) -> Self {
             Self::Text(value)
+        }
+    }
+    impl Content {
+        ///`value`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn value(&self) -> ::std::option::Option<::std::string::String> {
+            match self {
+                Self::Html(value) => ::std::option::Option::Some(value.value.clone()),
+                Self::Text(value) => ::std::option::Option::Some(value.value.clone()),
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("value")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
         }
     }
     /**The `Conversation` union.
@@ -10755,6 +10815,329 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             Self::WhatsAppConversation(value)
         }
     }
+    impl Conversation {
+        ///`channel`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn channel(&self) -> ::std::option::Option<crate::types::Channel> {
+            match self {
+                Self::AnonymizedConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::ChatConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::ContactFormConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::EmailConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::FacebookMessengerConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::GenericConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::MessengerConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::PstnPhoneConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::SmsConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::TwitterConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::WhatsAppConversation(value) => {
+                    ::std::option::Option::Some(value.channel.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("channel")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`createdAt`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn created_at(&self) -> ::std::option::Option<crate::Timestamp> {
+            match self {
+                Self::AnonymizedConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::ChatConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::ContactFormConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::EmailConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::FacebookMessengerConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::GenericConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::MessengerConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::PstnPhoneConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::SmsConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::TwitterConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::WhatsAppConversation(value) => {
+                    ::std::option::Option::Some(value.created_at.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("createdAt")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`customAttributes`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn custom_attributes(
+            &self,
+        ) -> ::std::option::Option<::std::vec::Vec<CustomAttribute>> {
+            match self {
+                Self::AnonymizedConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::ChatConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::ContactFormConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::EmailConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::FacebookMessengerConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::GenericConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::MessengerConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::PstnPhoneConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::SmsConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::TwitterConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::WhatsAppConversation(value) => {
+                    ::std::option::Option::Some(value.custom_attributes.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("customAttributes")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`direction`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn direction(&self) -> ::std::option::Option<crate::types::Direction> {
+            match self {
+                Self::AnonymizedConversation(value) => value.direction.clone(),
+                Self::ChatConversation(value) => value.direction.clone(),
+                Self::ContactFormConversation(value) => value.direction.clone(),
+                Self::EmailConversation(value) => value.direction.clone(),
+                Self::FacebookMessengerConversation(value) => value.direction.clone(),
+                Self::GenericConversation(value) => value.direction.clone(),
+                Self::MessengerConversation(value) => value.direction.clone(),
+                Self::PstnPhoneConversation(value) => value.direction.clone(),
+                Self::SmsConversation(value) => value.direction.clone(),
+                Self::TwitterConversation(value) => value.direction.clone(),
+                Self::WhatsAppConversation(value) => value.direction.clone(),
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("direction")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`id`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn id(&self) -> ::std::option::Option<i64> {
+            match self {
+                Self::AnonymizedConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::ChatConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::ContactFormConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::EmailConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::FacebookMessengerConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::GenericConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::MessengerConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::PstnPhoneConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::SmsConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::TwitterConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::WhatsAppConversation(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("id")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`link`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn link(&self) -> ::std::option::Option<crate::types::ConversationLink> {
+            match self {
+                Self::AnonymizedConversation(value) => value.link.clone(),
+                Self::ChatConversation(value) => value.link.clone(),
+                Self::ContactFormConversation(value) => value.link.clone(),
+                Self::EmailConversation(value) => value.link.clone(),
+                Self::FacebookMessengerConversation(value) => value.link.clone(),
+                Self::GenericConversation(value) => value.link.clone(),
+                Self::MessengerConversation(value) => value.link.clone(),
+                Self::PstnPhoneConversation(value) => value.link.clone(),
+                Self::SmsConversation(value) => value.link.clone(),
+                Self::TwitterConversation(value) => value.link.clone(),
+                Self::WhatsAppConversation(value) => value.link.clone(),
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("link")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`requesterId`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn requester_id(&self) -> ::std::option::Option<::uuid::Uuid> {
+            match self {
+                Self::AnonymizedConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::ChatConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::ContactFormConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::EmailConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::FacebookMessengerConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::GenericConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::MessengerConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::PstnPhoneConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::SmsConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::TwitterConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::WhatsAppConversation(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("requesterId")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`state`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn state(&self) -> ::std::option::Option<crate::types::State> {
+            match self {
+                Self::AnonymizedConversation(value) => value.state.clone(),
+                Self::ChatConversation(value) => value.state.clone(),
+                Self::ContactFormConversation(value) => value.state.clone(),
+                Self::EmailConversation(value) => value.state.clone(),
+                Self::FacebookMessengerConversation(value) => value.state.clone(),
+                Self::GenericConversation(value) => value.state.clone(),
+                Self::MessengerConversation(value) => value.state.clone(),
+                Self::PstnPhoneConversation(value) => value.state.clone(),
+                Self::SmsConversation(value) => value.state.clone(),
+                Self::TwitterConversation(value) => value.state.clone(),
+                Self::WhatsAppConversation(value) => value.state.clone(),
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("state")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`stateUpdatedAt`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn state_updated_at(&self) -> ::std::option::Option<crate::Timestamp> {
+            match self {
+                Self::AnonymizedConversation(value) => value.state_updated_at.clone(),
+                Self::ChatConversation(value) => value.state_updated_at.clone(),
+                Self::ContactFormConversation(value) => value.state_updated_at.clone(),
+                Self::EmailConversation(value) => value.state_updated_at.clone(),
+                Self::FacebookMessengerConversation(value) => {
+                    value.state_updated_at.clone()
+                }
+                Self::GenericConversation(value) => value.state_updated_at.clone(),
+                Self::MessengerConversation(value) => value.state_updated_at.clone(),
+                Self::PstnPhoneConversation(value) => value.state_updated_at.clone(),
+                Self::SmsConversation(value) => value.state_updated_at.clone(),
+                Self::TwitterConversation(value) => value.state_updated_at.clone(),
+                Self::WhatsAppConversation(value) => value.state_updated_at.clone(),
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("stateUpdatedAt")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+    }
     /**Authorization to be added as a header in the webhook request. Can be either, Basic auth, added as 'Basic base64encoded(\<username\>:\<password\>)', Token auth, added as 'Bearer \<token value\>', or no auth
 
 On the wire an object whose `_type` member names the variant; decoded by that tag, never by shape. Only sent in requests, so the set is closed.*/
@@ -10955,6 +11338,29 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             Self::SideConversation(value)
         }
     }
+    impl ConversationLink {
+        ///`parentId`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn parent_id(&self) -> ::std::option::Option<i64> {
+            match self {
+                Self::EmailForward(value) => {
+                    ::std::option::Option::Some(value.parent_id.clone())
+                }
+                Self::FollowUp(value) => {
+                    ::std::option::Option::Some(value.parent_id.clone())
+                }
+                Self::SideConversation(value) => {
+                    ::std::option::Option::Some(value.parent_id.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("parentId")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+    }
     /**The `CreateConversationInput` union.
 
 On the wire an object whose `_type` member names the variant; decoded by that tag, never by shape. Only sent in requests, so the set is closed.*/
@@ -11082,6 +11488,28 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             Self::Sms(value)
         }
     }
+    impl CreateConversationInput {
+        ///`requesterId`, which every known variant has.
+        pub fn requester_id(&self) -> ::std::option::Option<::uuid::Uuid> {
+            match self {
+                Self::Callback(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::Chat(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::ContactForm(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::Email(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+                Self::Sms(value) => {
+                    ::std::option::Option::Some(value.requester_id.clone())
+                }
+            }
+        }
+    }
     /**The `CreateMessageInput` union.
 
 On the wire an object whose `_type` member names the variant; decoded by that tag, never by shape. Only sent in requests, so the set is closed.*/
@@ -11160,6 +11588,40 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
     impl ::std::convert::From<Outbound> for CreateMessageInput {
         fn from(value: Outbound) -> Self {
             Self::Outbound(value)
+        }
+    }
+    impl CreateMessageInput {
+        ///`attachments`, which every known variant has.
+        pub fn attachments(&self) -> ::std::option::Option<::std::vec::Vec<File>> {
+            match self {
+                Self::Inbound(value) => value.attachments.clone(),
+                Self::Outbound(value) => value.attachments.clone(),
+            }
+        }
+        ///`content`, which every known variant has.
+        pub fn content(&self) -> ::std::option::Option<crate::types::Content> {
+            match self {
+                Self::Inbound(value) => {
+                    ::std::option::Option::Some(value.content.clone())
+                }
+                Self::Outbound(value) => {
+                    ::std::option::Option::Some(value.content.clone())
+                }
+            }
+        }
+        ///`externalId`, which every known variant has.
+        pub fn external_id(&self) -> ::std::option::Option<::std::string::String> {
+            match self {
+                Self::Inbound(value) => value.external_id.clone(),
+                Self::Outbound(value) => value.external_id.clone(),
+            }
+        }
+        ///`integrationEmail`, which every known variant has.
+        pub fn integration_email(&self) -> ::std::option::Option<::std::string::String> {
+            match self {
+                Self::Inbound(value) => value.integration_email.clone(),
+                Self::Outbound(value) => value.integration_email.clone(),
+            }
         }
     }
     /**The `CustomAttributeInputDefinition` union.
@@ -11929,6 +12391,55 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
     impl ::std::convert::From<ConversationSearchHit> for SearchHit {
         fn from(value: ConversationSearchHit) -> Self {
             Self::ConversationSearchHit(value)
+        }
+    }
+    impl SearchHit {
+        ///`highlights`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn highlights(&self) -> ::std::option::Option<MapVectorString> {
+            match self {
+                Self::ConversationSearchHit(value) => {
+                    ::std::option::Option::Some(value.highlights.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("highlights")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`id`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn id(&self) -> ::std::option::Option<i64> {
+            match self {
+                Self::ConversationSearchHit(value) => {
+                    ::std::option::Option::Some(value.id.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("id")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
+        }
+        ///`innerHits`, which every known variant has; for [`Self::Unknown`] read from its raw JSON (`None` when absent or of another shape).
+        pub fn inner_hits(
+            &self,
+        ) -> ::std::option::Option<::std::vec::Vec<ConversationSearchInnerHit>> {
+            match self {
+                Self::ConversationSearchHit(value) => {
+                    ::std::option::Option::Some(value.inner_hits.clone())
+                }
+                Self::Unknown(unknown) => {
+                    unknown
+                        .raw
+                        .get("innerHits")
+                        .cloned()
+                        .and_then(|raw| ::serde_json::from_value(raw).ok())
+                }
+            }
         }
     }
     /**Values of ActivityLogEntry._type.
@@ -13591,9749 +14102,10379 @@ Open: Dixa may send values this client does not know yet; they decode as [`Self:
         }
     }
 }
-#[derive(Clone, Debug)]
-/**Client for Dixa API
-
-Version: v1*/
-pub struct Client {
-    pub(crate) baseurl: String,
-    pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Hooks,
-}
-impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
-    /// Construct a new client with an existing `reqwest::Client`,
-    /// allowing more control over its configuration.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
-        baseurl: &str,
-        client: reqwest::Client,
-        inner: crate::Hooks,
-    ) -> Self {
-        Self {
-            baseurl: baseurl.to_string(),
-            client,
-            inner,
-        }
-    }
-}
-impl ClientInfo<crate::Hooks> for Client {
-    fn api_version() -> &'static str {
-        "v1"
-    }
-    fn baseurl(&self) -> &str {
-        self.baseurl.as_str()
-    }
-    fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-    fn inner(&self) -> &crate::Hooks {
-        &self.inner
-    }
-}
-const _: () = {
-    #[allow(dead_code)]
-    fn assert_client_hooks()
-    where
-        Client: ClientHooks<crate::Hooks>,
-    {}
-};
-impl Client {
-    /**List agents
-
-Lists all agents/admins in an organization. It is possible to filter by one of the mutually exclusive parameters: email or phone number. In case both are provided, an error is returned.
-
-Sends a `GET` request to `/v1/agents`
-
-Arguments:
-- `email`: The agent/admin email filter
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-- `phone`: The agent/admin phone number filter
-```text
-let response = client.list_agents()
-    .email(email)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .phone(phone)
-    .send()
-    .await;
-```*/
-    pub fn list_agents(&self) -> builder::ListAgents<'_> {
-        builder::ListAgents::new(self)
-    }
-    /**Update agents
-
-Bulk update agents/admins.
-
-Sends a `PUT` request to `/v1/agents`
-
-Arguments:
-- `body`: The list of agent/admin update actions
-```text
-let response = client.update_agents_bulk()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn update_agents_bulk(&self) -> builder::UpdateAgentsBulk<'_> {
-        builder::UpdateAgentsBulk::new(self)
-    }
-    /**Create agent
-
-Create an agent.
-
-Sends a `POST` request to `/v1/agents`
-
-Arguments:
-- `body`: The agent's details
-```text
-let response = client.create_agent()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_agent(&self) -> builder::CreateAgent<'_> {
-        builder::CreateAgent::new(self)
-    }
-    /**Patch agents
-
-Bulk patch agents/admins.
-
-Sends a `PATCH` request to `/v1/agents`
-
-Arguments:
-- `body`: List of agent/admin patch actions
-```text
-let response = client.patch_agents_bulk()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn patch_agents_bulk(&self) -> builder::PatchAgentsBulk<'_> {
-        builder::PatchAgentsBulk::new(self)
-    }
-    /**Create agents
-
-Create agents in bulk.
-
-Sends a `POST` request to `/v1/agents/bulk`
-
-Arguments:
-- `body`: The list of agent's details
-```text
-let response = client.create_agents_bulk()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_agents_bulk(&self) -> builder::CreateAgentsBulk<'_> {
-        builder::CreateAgentsBulk::new(self)
-    }
-    /**List presence
-
-List the presence status for all agents/admins in an organization.
-
-Sends a `GET` request to `/v1/agents/presence`
-
-```text
-let response = client.agents_list_presence()
-    .send()
-    .await;
-```*/
-    pub fn agents_list_presence(&self) -> builder::AgentsListPresence<'_> {
-        builder::AgentsListPresence::new(self)
-    }
-    /**Get agent
-
-Get an agent/admin by id.
-
-Sends a `GET` request to `/v1/agents/{agentId}`
-
-Arguments:
-- `agent_id`: The agent/admin id
-```text
-let response = client.get_agent()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
-    pub fn get_agent(&self) -> builder::GetAgent<'_> {
-        builder::GetAgent::new(self)
-    }
-    /**Update agent
-
-Update an agent/admin.
-
-Sends a `PUT` request to `/v1/agents/{agentId}`
-
-Arguments:
-- `agent_id`: The agent id
-- `body`: The updated details for an agent/admin
-```text
-let response = client.update_agent()
-    .agent_id(agent_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn update_agent(&self) -> builder::UpdateAgent<'_> {
-        builder::UpdateAgent::new(self)
-    }
-    /**Delete agent
-
-Downgrade an agent/admin to become an end user.
-
-Sends a `DELETE` request to `/v1/agents/{agentId}`
-
-Arguments:
-- `agent_id`: The agent/admin id
-```text
-let response = client.downgrade_agent()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
-    pub fn downgrade_agent(&self) -> builder::DowngradeAgent<'_> {
-        builder::DowngradeAgent::new(self)
-    }
-    /**Patch agent
-
-Patch an agent/admin.
-
-Sends a `PATCH` request to `/v1/agents/{agentId}`
-
-Arguments:
-- `agent_id`: The agent/admin id
-- `body`: The agent/admin patch
-```text
-let response = client.patch_agent()
-    .agent_id(agent_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn patch_agent(&self) -> builder::PatchAgent<'_> {
-        builder::PatchAgent::new(self)
-    }
-    /**Get presence
-
-Get the presence status for an agent/admin.
-
-Sends a `GET` request to `/v1/agents/{agentId}/presence`
-
-Arguments:
-- `agent_id`: The agent/admin id
-```text
-let response = client.get_presence()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
-    pub fn get_presence(&self) -> builder::GetPresence<'_> {
-        builder::GetPresence::new(self)
-    }
-    /**List teams
-
-List the teams in which the agent/admin is a member.
-
-Sends a `GET` request to `/v1/agents/{agentId}/teams`
-
-Arguments:
-- `agent_id`: The agent/admin id
-```text
-let response = client.agents_list_teams()
-    .agent_id(agent_id)
-    .send()
-    .await;
-```*/
-    pub fn agents_list_teams(&self) -> builder::AgentsListTeams<'_> {
-        builder::AgentsListTeams::new(self)
-    }
-    /**Get possible values to be used with a given filter attribute. Filter attributes are not metric or record specific, so one filter attribute can be used with multiple metrics/records. When a filter value is not relevant for a specific metric/record, it is simply ignored.
-
-Sends a `GET` request to `/v1/analytics/filter/{filterAttribute}`
-
-Arguments:
-- `filter_attribute`
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```text
-let response = client.list_filter_values()
-    .filter_attribute(filter_attribute)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .send()
-    .await;
-```*/
-    pub fn list_filter_values(&self) -> builder::ListFilterValues<'_> {
-        builder::ListFilterValues::new(self)
-    }
-    /**This endpoint lists all available metric IDs that can be used to fetch data in Get Metric Data
-
-Sends a `GET` request to `/v1/analytics/metrics`
-
-Arguments:
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```text
-let response = client.list_metrics()
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .send()
-    .await;
-```*/
-    pub fn list_metrics(&self) -> builder::ListMetrics<'_> {
-        builder::ListMetrics::new(self)
-    }
-    /**Get data of a specific metric (aggregated)
-
-Sends a `POST` request to `/v1/analytics/metrics`
-
-Arguments:
-- `body`: The available request filters and aggregations for fetching the metric data
-```text
-let response = client.get_metric_data()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn get_metric_data(&self) -> builder::GetMetricData<'_> {
-        builder::GetMetricData::new(self)
-    }
-    /**This endpoint lists all available properties of a metric to use for querying its data
-
-Sends a `GET` request to `/v1/analytics/metrics/{metricId}`
-
-```text
-let response = client.get_metric()
-    .metric_id(metric_id)
-    .send()
-    .await;
-```*/
-    pub fn get_metric(&self) -> builder::GetMetric<'_> {
-        builder::GetMetric::new(self)
-    }
-    /**This endpoint lists all available record IDs that can be used to fetch data in Get Metric Records Data
-
-Sends a `GET` request to `/v1/analytics/records`
-
-Arguments:
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```text
-let response = client.list_records()
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .send()
-    .await;
-```*/
-    pub fn list_records(&self) -> builder::ListRecords<'_> {
-        builder::ListRecords::new(self)
-    }
-    /**Get data of specific metric records (unaggregated)
-
-Sends a `POST` request to `/v1/analytics/records`
-
-Arguments:
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-- `body`: The available request filters for fetching the metric records data
-```text
-let response = client.get_metric_records_data()
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn get_metric_records_data(&self) -> builder::GetMetricRecordsData<'_> {
-        builder::GetMetricRecordsData::new(self)
-    }
-    /**This endpoint lists all available properties of a record to use for querying its data
-
-Sends a `GET` request to `/v1/analytics/records/{recordId}`
-
-```text
-let response = client.get_record()
-    .record_id(record_id)
-    .send()
-    .await;
-```*/
-    pub fn get_record(&self) -> builder::GetRecord<'_> {
-        builder::GetRecord::new(self)
-    }
-    /**Retrieve an anonymization request submitted earlier (user or conversation).
-
-Sends a `GET` request to `/v1/anonymization/request/{requestId}`
-
-```text
-let response = client.get_request()
-    .request_id(request_id)
-    .send()
-    .await;
-```*/
-    pub fn get_request(&self) -> builder::GetRequest<'_> {
-        builder::GetRequest::new(self)
-    }
-    /**List all available contact endpoints in an organization.
-
-Sends a `GET` request to `/v1/contact-endpoints`
-
-Arguments:
-- `type_`: An optional contact type can be specified to filter the contact endpoints. If not provided, all types are listed. Possible values: [EmailEndpoint, TelephonyEndpoint]
-```text
-let response = client.list_contact_endpoints()
-    .type_(type_)
-    .send()
-    .await;
-```*/
-    pub fn list_contact_endpoints(&self) -> builder::ListContactEndpoints<'_> {
-        builder::ListContactEndpoints::new(self)
-    }
-    /**Get contact endpoint by id (email or phone number).
-
-Sends a `GET` request to `/v1/contact-endpoints/{contactEndpointId}`
-
-```text
-let response = client.get_contact_endpoint()
-    .contact_endpoint_id(contact_endpoint_id)
-    .send()
-    .await;
-```*/
-    pub fn get_contact_endpoint(&self) -> builder::GetContactEndpoint<'_> {
-        builder::GetContactEndpoint::new(self)
-    }
-    /**Create a conversation. For inbound messages the author is assumed to be the requester of the conversation (end user). For outbound messages the author is specified using the agentId field.
-
-Sends a `POST` request to `/v1/conversations`
-
-Arguments:
-- `body`: The conversation to create
-```text
-let response = client.create_conversation()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_conversation(&self) -> builder::CreateConversation<'_> {
-        builder::CreateConversation::new(self)
-    }
-    /**List all activity logs for an organization.
-
-Sends a `GET` request to `/v1/conversations/activitylog`
-
-Arguments:
-- `from_datetime`: Starting date-time filter with ISO 8601 format: yyyy-MM-dd'T'HH:mm:sss'Z'
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-- `to_datetime`: Ending date-time filter with ISO 8601 format: yyyy-MM-dd'T'HH:mm:sss'Z'
-```text
-let response = client.list_activity_logs()
-    .from_datetime(from_datetime)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .to_datetime(to_datetime)
-    .send()
-    .await;
-```*/
-    pub fn list_activity_logs(&self) -> builder::ListActivityLogs<'_> {
-        builder::ListActivityLogs::new(self)
-    }
-    /**List all conversations flows in an organization.
-
-Sends a `GET` request to `/v1/conversations/flows`
-
-Arguments:
-- `channel`: An optional ConversationChannel can be specified to filter the flows. If not provided, the default channel is PstnPhone. Possible values: [WhatsApp, Voicemail, WidgetChat, FacebookMessenger, Email, ContactForm, Callback, PstnPhone, Messenger]
-```text
-let response = client.list_flows()
-    .channel(channel)
-    .send()
-    .await;
-```*/
-    pub fn list_flows(&self) -> builder::ListFlows<'_> {
-        builder::ListFlows::new(self)
-    }
-    /**Get a conversation by id.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}`
-
-```text
-let response = client.get_conversation()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn get_conversation(&self) -> builder::GetConversation<'_> {
-        builder::GetConversation::new(self)
-    }
-    /**Get the activity log for a conversation by providing the conversation id.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}/activitylog`
-
-```text
-let response = client.list_conversation_activity_log()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn list_conversation_activity_log(
-        &self,
-    ) -> builder::ListConversationActivityLog<'_> {
-        builder::ListConversationActivityLog::new(self)
-    }
-    /**Claim a conversation for a given agent. To avoid taking over assigned conversations, set the `force` paremeter to false
-
-Sends a `PUT` request to `/v1/conversations/{conversationId}/claim`
-
-```text
-let response = client.claim_conversation()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn claim_conversation(&self) -> builder::ClaimConversation<'_> {
-        builder::ClaimConversation::new(self)
-    }
-    /**Mark a conversation as closed by providing its id.
-
-Sends a `PUT` request to `/v1/conversations/{conversationId}/close`
-
-Arguments:
-- `conversation_id`
-- `body`: An optional agent/admin to close the conversation
-```text
-let response = client.close_conversation()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn close_conversation(&self) -> builder::CloseConversation<'_> {
-        builder::CloseConversation::new(self)
-    }
-    /**Lists all linked child conversations for the given conversation ID, such as transcripts and side conversations.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}/linked`
-
-```text
-let response = client.list_linked_conversations()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn list_linked_conversations(&self) -> builder::ListLinkedConversations<'_> {
-        builder::ListLinkedConversations::new(self)
-    }
-    /**Get all messages for a particular conversation by providing the conversation id. Note that messages in `ContactForm` conversations can have attributes of `"_type": "EmailAttributes"` if they are created through a webform, or `"_type": "ContactFormAttributes"` when created through a chat widget.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}/messages`
-
-```text
-let response = client.list_messages()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn list_messages(&self) -> builder::ListMessages<'_> {
-        builder::ListMessages::new(self)
-    }
-    /**Add a message to a conversation. For inbound messages the author is assumed to be the requester of the conversation (end user). For outbound messages the author is specified using the agentId field. Currently Email, WidgetChat and Messenger channels are supported.
-
-Sends a `POST` request to `/v1/conversations/{conversationId}/messages`
-
-Arguments:
-- `conversation_id`
-- `body`: The message to be added to a conversation
-```text
-let response = client.add_message()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn add_message(&self) -> builder::AddMessage<'_> {
-        builder::AddMessage::new(self)
-    }
-    /**Reopen a conversation and offer it in the same queue. Falls back to the default organization queue if the conversation has no target queue.
-
-Sends a `PUT` request to `/v1/conversations/{conversationId}/reopen`
-
-Arguments:
-- `conversation_id`
-- `body`: An optional agent/admin to reopen the conversation
-```text
-let response = client.reopen_conversation()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn reopen_conversation(&self) -> builder::ReopenConversation<'_> {
-        builder::ReopenConversation::new(self)
-    }
-    /**Transfer a conversation to a target queue.
-
-Sends a `PUT` request to `/v1/conversations/{conversationId}/transfer/queue`
-
-Arguments:
-- `conversation_id`
-- `body`: Transfer conversation request
-```text
-let response = client.transfer_conversation()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn transfer_conversation(&self) -> builder::TransferConversation<'_> {
-        builder::TransferConversation::new(self)
-    }
-    /**Request the anonymization of a conversation.
-
-Sends a `PATCH` request to `/v1/conversations/{conversationId}/anonymize`
-
-Arguments:
-- `conversation_id`: the id of the conversation to anonymize
-- `force`: Whether to force close the conversation if it is found in a non closed state.
-```text
-let response = client.anonymize_conversation()
-    .conversation_id(conversation_id)
-    .force(force)
-    .send()
-    .await;
-```*/
-    pub fn anonymize_conversation(&self) -> builder::AnonymizeConversation<'_> {
-        builder::AnonymizeConversation::new(self)
-    }
-    /**Request the anonymization of a single message in a conversation.
-
-Sends a `PATCH` request to `/v1/conversations/{conversationId}/messages/{messageId}/anonymize`
-
-Arguments:
-- `conversation_id`: the id of the conversation in which the message belongs
-- `message_id`: the id of the message to anonymize
-```text
-let response = client.anonymize_message()
-    .conversation_id(conversation_id)
-    .message_id(message_id)
-    .send()
-    .await;
-```*/
-    pub fn anonymize_message(&self) -> builder::AnonymizeMessage<'_> {
-        builder::AnonymizeMessage::new(self)
-    }
-    /**Patch custom attributes of a conversation
-
-Sends a `PATCH` request to `/v1/conversations/{conversationId}/custom-attributes`
-
-Arguments:
-- `conversation_id`
-- `body`: The custom attributes of an conversation to be patched. This should map the custom attribute id to the desired attribute value. Format: Map[UUID, Option[AttributeValue].
-```text
-let response = client.conversations_patch_custom_attributes()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn conversations_patch_custom_attributes(
-        &self,
-    ) -> builder::ConversationsPatchCustomAttributes<'_> {
-        builder::ConversationsPatchCustomAttributes::new(self)
-    }
-    /**Get all internal notes for a particular conversation by providing the conversation id.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}/notes`
-
-```text
-let response = client.list_internal_notes()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn list_internal_notes(&self) -> builder::ListInternalNotes<'_> {
-        builder::ListInternalNotes::new(self)
-    }
-    /**Create an internal note in a conversation by providing the conversation id.
-
-Sends a `POST` request to `/v1/conversations/{conversationId}/notes`
-
-Arguments:
-- `conversation_id`
-- `body`: The internal note to create for a conversation
-```text
-let response = client.create_internal_note()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_internal_note(&self) -> builder::CreateInternalNote<'_> {
-        builder::CreateInternalNote::new(self)
-    }
-    /**Create internal notes in a conversation by providing the conversation id.
-
-Sends a `POST` request to `/v1/conversations/{conversationId}/notes/bulk`
-
-Arguments:
-- `conversation_id`
-- `body`: The list of internal notes to create for a conversation
-```text
-let response = client.create_internal_notes_bulk()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_internal_notes_bulk(&self) -> builder::CreateInternalNotesBulk<'_> {
-        builder::CreateInternalNotesBulk::new(self)
-    }
-    /**Get the ratings for a particular conversation by providing the conversation id.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}/rating`
-
-```text
-let response = client.list_ratings()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn list_ratings(&self) -> builder::ListRatings<'_> {
-        builder::ListRatings::new(self)
-    }
-    /**Get the tags for a particular conversation by providing the conversation id.
-
-Sends a `GET` request to `/v1/conversations/{conversationId}/tags`
-
-```text
-let response = client.conversations_list_tags()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
-    pub fn conversations_list_tags(&self) -> builder::ConversationsListTags<'_> {
-        builder::ConversationsListTags::new(self)
-    }
-    /**Tag a conversation. You may only use active tags to tag conversations.
-
-Sends a `PUT` request to `/v1/conversations/{conversationId}/tags/{tagId}`
-
-```text
-let response = client.tag_conversation()
-    .conversation_id(conversation_id)
-    .tag_id(tag_id)
-    .send()
-    .await;
-```*/
-    pub fn tag_conversation(&self) -> builder::TagConversation<'_> {
-        builder::TagConversation::new(self)
-    }
-    /**Untag a conversation. You may remove active or inactive tags from a conversation.
-
-Sends a `DELETE` request to `/v1/conversations/{conversationId}/tags/{tagId}`
-
-```text
-let response = client.untag_conversation()
-    .conversation_id(conversation_id)
-    .tag_id(tag_id)
-    .send()
-    .await;
-```*/
-    pub fn untag_conversation(&self) -> builder::UntagConversation<'_> {
-        builder::UntagConversation::new(self)
-    }
-    /**List all custom attributes in an organization.
-
-Sends a `GET` request to `/v1/custom-attributes`
-
-```text
-let response = client.list_custom_attributes()
-    .send()
-    .await;
-```*/
-    pub fn list_custom_attributes(&self) -> builder::ListCustomAttributes<'_> {
-        builder::ListCustomAttributes::new(self)
-    }
-    /**Lists all end users in an organization. It is possible to filter by one of the mutually exclusive parameters: email or phone number. In case both are provided, an error is returned.
-
-Sends a `GET` request to `/v1/endusers`
-
-Arguments:
-- `email`: Filter by the contact's email
-- `external_id`: Filter by the contact's external id
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-- `phone`: Filter by the contact's phone number
-```text
-let response = client.list_end_users()
-    .email(email)
-    .external_id(external_id)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .phone(phone)
-    .send()
-    .await;
-```*/
-    pub fn list_end_users(&self) -> builder::ListEndUsers<'_> {
-        builder::ListEndUsers::new(self)
-    }
-    /**Bulk update end users.
-
-Sends a `PUT` request to `/v1/endusers`
-
-Arguments:
-- `body`: List of end user update actions
-```text
-let response = client.update_end_users_bulk()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn update_end_users_bulk(&self) -> builder::UpdateEndUsersBulk<'_> {
-        builder::UpdateEndUsersBulk::new(self)
-    }
-    /**Create an end user.
-
-Sends a `POST` request to `/v1/endusers`
-
-Arguments:
-- `body`: The end user's details
-```text
-let response = client.create_end_user()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_end_user(&self) -> builder::CreateEndUser<'_> {
-        builder::CreateEndUser::new(self)
-    }
-    /**Bulk patch end users.
-
-Sends a `PATCH` request to `/v1/endusers`
-
-Arguments:
-- `body`: List of end user patch actions
-```text
-let response = client.patch_end_users_bulk()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn patch_end_users_bulk(&self) -> builder::PatchEndUsersBulk<'_> {
-        builder::PatchEndUsersBulk::new(self)
-    }
-    /**Create end users.
-
-Sends a `POST` request to `/v1/endusers/bulk`
-
-Arguments:
-- `body`: The list of end user details
-```text
-let response = client.create_end_users_bulk()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_end_users_bulk(&self) -> builder::CreateEndUsersBulk<'_> {
-        builder::CreateEndUsersBulk::new(self)
-    }
-    /**Get an end user by id.
-
-Sends a `GET` request to `/v1/endusers/{userId}`
-
-Arguments:
-- `user_id`: The end user id
-```text
-let response = client.get_end_user()
-    .user_id(user_id)
-    .send()
-    .await;
-```*/
-    pub fn get_end_user(&self) -> builder::GetEndUser<'_> {
-        builder::GetEndUser::new(self)
-    }
-    /**Update an end user.
-
-Sends a `PUT` request to `/v1/endusers/{userId}`
-
-Arguments:
-- `user_id`: The end user id
-- `body`: The updated details for an end user
-```text
-let response = client.update_end_user()
-    .user_id(user_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn update_end_user(&self) -> builder::UpdateEndUser<'_> {
-        builder::UpdateEndUser::new(self)
-    }
-    /**Patch an end user.
-
-Sends a `PATCH` request to `/v1/endusers/{userId}`
-
-Arguments:
-- `user_id`: The end user id to be patched
-- `body`: The end user patch
-```text
-let response = client.patch_end_user()
-    .user_id(user_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn patch_end_user(&self) -> builder::PatchEndUser<'_> {
-        builder::PatchEndUser::new(self)
-    }
-    /**Lists conversations requested by an end user. <br/> Note: Custom attributes are not part of the response at this point. If you need to get custom attributes for a conversation use the [GET /conversations/{conversationId}](../Conversations/#tag/Conversations/operation/getConversationsConversationid) endpoint
-
-Sends a `GET` request to `/v1/endusers/{userId}/conversations`
-
-Arguments:
-- `user_id`
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```text
-let response = client.list_conversations()
-    .user_id(user_id)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .send()
-    .await;
-```*/
-    pub fn list_conversations(&self) -> builder::ListConversations<'_> {
-        builder::ListConversations::new(self)
-    }
-    /**Request the anonymization of an end user.
-
-Sends a `PATCH` request to `/v1/endusers/{userId}/anonymize`
-
-Arguments:
-- `user_id`: The id of the end user to anonymize
-- `force`: Whether to force close all the conversations initiated by the end user, if any are found in a non closed state.
-```text
-let response = client.anonymize_end_user()
-    .user_id(user_id)
-    .force(force)
-    .send()
-    .await;
-```*/
-    pub fn anonymize_end_user(&self) -> builder::AnonymizeEndUser<'_> {
-        builder::AnonymizeEndUser::new(self)
-    }
-    /**Patch custom attributes of an end user
-
-Sends a `PATCH` request to `/v1/endusers/{userId}/custom-attributes`
-
-Arguments:
-- `user_id`
-- `body`: The custom attributes of an end user to be patched. This should map the custom attribute id to the desired attribute value. Format: Map[UUID, Option[AttributeValue].
-```text
-let response = client.end_users_patch_custom_attributes()
-    .user_id(user_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn end_users_patch_custom_attributes(
-        &self,
-    ) -> builder::EndUsersPatchCustomAttributes<'_> {
-        builder::EndUsersPatchCustomAttributes::new(self)
-    }
-    /**List all queues in an organization.
-
-Sends a `GET` request to `/v1/queues`
-
-```text
-let response = client.list_queues()
-    .send()
-    .await;
-```*/
-    pub fn list_queues(&self) -> builder::ListQueues<'_> {
-        builder::ListQueues::new(self)
-    }
-    /**Create a queue.
-
-Sends a `POST` request to `/v1/queues`
-
-Arguments:
-- `body`: The details for creating a queue
-```text
-let response = client.create_queue()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_queue(&self) -> builder::CreateQueue<'_> {
-        builder::CreateQueue::new(self)
-    }
-    /**Get a queue by id.
-
-Sends a `GET` request to `/v1/queues/{queueId}`
-
-```text
-let response = client.get_queue()
-    .queue_id(queue_id)
-    .send()
-    .await;
-```*/
-    pub fn get_queue(&self) -> builder::GetQueue<'_> {
-        builder::GetQueue::new(self)
-    }
-    /**List all agents/admins that are members of a queue by providing the queue id.
-
-Sends a `GET` request to `/v1/queues/{queueId}/members`
-
-```text
-let response = client.queues_list_members()
-    .queue_id(queue_id)
-    .send()
-    .await;
-```*/
-    pub fn queues_list_members(&self) -> builder::QueuesListMembers<'_> {
-        builder::QueuesListMembers::new(self)
-    }
-    /**Bulk remove agents/admins from the specified queue.
-
-Sends a `DELETE` request to `/v1/queues/{queueId}/members`
-
-Arguments:
-- `queue_id`
-- `body`: The list of agents/admins to be removed from the queue. Up to 10 members can be specified.
-```text
-let response = client.remove_members_bulk()
-    .queue_id(queue_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn remove_members_bulk(&self) -> builder::RemoveMembersBulk<'_> {
-        builder::RemoveMembersBulk::new(self)
-    }
-    /**Assign one or more agents/admins to a given queue.
-
-Sends a `PATCH` request to `/v1/queues/{queueId}/members`
-
-Arguments:
-- `queue_id`
-- `body`: The list of agents/admins to be added to the queue
-```text
-let response = client.assign_members()
-    .queue_id(queue_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn assign_members(&self) -> builder::AssignMembers<'_> {
-        builder::AssignMembers::new(self)
-    }
-    /**Search for conversations containing a particular text.
-
-Sends a `GET` request to `/v1/search/conversations`
-
-Arguments:
-- `exact_match`: Return only exact matches. This value is false by default.
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-- `query`: The text by which to search conversations
-```text
-let response = client.search_conversations()
-    .exact_match(exact_match)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .query(query)
-    .send()
-    .await;
-```*/
-    pub fn search_conversations(&self) -> builder::SearchConversations<'_> {
-        builder::SearchConversations::new(self)
-    }
-    /**List all tags in an organization.
-
-Sends a `GET` request to `/v1/tags`
-
-```text
-let response = client.tags_list_tags()
-    .send()
-    .await;
-```*/
-    pub fn tags_list_tags(&self) -> builder::TagsListTags<'_> {
-        builder::TagsListTags::new(self)
-    }
-    /**Create a tag.
-
-Sends a `POST` request to `/v1/tags`
-
-Arguments:
-- `body`: The tag details
-```text
-let response = client.create_tag()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_tag(&self) -> builder::CreateTag<'_> {
-        builder::CreateTag::new(self)
-    }
-    /**Get a tag by id.
-
-Sends a `GET` request to `/v1/tags/{tagId}`
-
-```text
-let response = client.get_tag()
-    .tag_id(tag_id)
-    .send()
-    .await;
-```*/
-    pub fn get_tag(&self) -> builder::GetTag<'_> {
-        builder::GetTag::new(self)
-    }
-    /**Activate a tag.
-
-Sends a `PATCH` request to `/v1/tags/{tagId}/activate`
-
-Arguments:
-- `tag_id`: The tag id
-```text
-let response = client.activate_tag()
-    .tag_id(tag_id)
-    .send()
-    .await;
-```*/
-    pub fn activate_tag(&self) -> builder::ActivateTag<'_> {
-        builder::ActivateTag::new(self)
-    }
-    /**Deactivate a tag.
-
-Sends a `PATCH` request to `/v1/tags/{tagId}/deactivate`
-
-Arguments:
-- `tag_id`: The tag id
-```text
-let response = client.deactivate_tag()
-    .tag_id(tag_id)
-    .send()
-    .await;
-```*/
-    pub fn deactivate_tag(&self) -> builder::DeactivateTag<'_> {
-        builder::DeactivateTag::new(self)
-    }
-    /**Lists all teams in an organization.
-
-Sends a `GET` request to `/v1/teams`
-
-```text
-let response = client.teams_list_teams()
-    .send()
-    .await;
-```*/
-    pub fn teams_list_teams(&self) -> builder::TeamsListTeams<'_> {
-        builder::TeamsListTeams::new(self)
-    }
-    /**Create a team.
-
-Sends a `POST` request to `/v1/teams`
-
-Arguments:
-- `body`: The team name
-```text
-let response = client.create_team()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_team(&self) -> builder::CreateTeam<'_> {
-        builder::CreateTeam::new(self)
-    }
-    /**Get a team by id.
-
-Sends a `GET` request to `/v1/teams/{teamId}`
-
-Arguments:
-- `team_id`: The team id
-```text
-let response = client.get_team()
-    .team_id(team_id)
-    .send()
-    .await;
-```*/
-    pub fn get_team(&self) -> builder::GetTeam<'_> {
-        builder::GetTeam::new(self)
-    }
-    /**Delete a team.
-
-Sends a `DELETE` request to `/v1/teams/{teamId}`
-
-Arguments:
-- `team_id`: The team id
-```text
-let response = client.remove_team()
-    .team_id(team_id)
-    .send()
-    .await;
-```*/
-    pub fn remove_team(&self) -> builder::RemoveTeam<'_> {
-        builder::RemoveTeam::new(self)
-    }
-    /**Lists all agents/admins in a team.
-
-Sends a `GET` request to `/v1/teams/{teamId}/agents`
-
-Arguments:
-- `team_id`: The team id
-```text
-let response = client.teams_list_members()
-    .team_id(team_id)
-    .send()
-    .await;
-```*/
-    pub fn teams_list_members(&self) -> builder::TeamsListMembers<'_> {
-        builder::TeamsListMembers::new(self)
-    }
-    /**Remove agents/admins from a team.
-
-Sends a `DELETE` request to `/v1/teams/{teamId}/agents`
-
-Arguments:
-- `team_id`: The team id
-- `body`: List of agent/admin ids to remove from the specified team
-```text
-let response = client.remove_members()
-    .team_id(team_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn remove_members(&self) -> builder::RemoveMembers<'_> {
-        builder::RemoveMembers::new(self)
-    }
-    /**Add agents/admins to a team.
-
-Sends a `PATCH` request to `/v1/teams/{teamId}/agents`
-
-Arguments:
-- `team_id`: The team id
-- `body`: List of agent/admin ids to add to the specified team
-```text
-let response = client.add_members()
-    .team_id(team_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn add_members(&self) -> builder::AddMembers<'_> {
-        builder::AddMembers::new(self)
-    }
-    /**List the presence status of all agents/admins in a team.
-
-Sends a `GET` request to `/v1/teams/{teamId}/presence`
-
-Arguments:
-- `team_id`: The team id
-- `page_key`: Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
-- `page_limit`: Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
-```text
-let response = client.teams_list_presence()
-    .team_id(team_id)
-    .page_key(page_key)
-    .page_limit(page_limit)
-    .send()
-    .await;
-```*/
-    pub fn teams_list_presence(&self) -> builder::TeamsListPresence<'_> {
-        builder::TeamsListPresence::new(self)
-    }
-    /**List of all Webhook Subscriptions in an organization.
-
-Sends a `GET` request to `/v1/webhooks`
-
-```text
-let response = client.list_subscriptions()
-    .send()
-    .await;
-```*/
-    pub fn list_subscriptions(&self) -> builder::ListSubscriptions<'_> {
-        builder::ListSubscriptions::new(self)
-    }
-    /**Create a Webhook Subscription.
-
-Sends a `POST` request to `/v1/webhooks`
-
-Arguments:
-- `body`: The Webhook Subscription to be created
-```text
-let response = client.create_subscription()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn create_subscription(&self) -> builder::CreateSubscription<'_> {
-        builder::CreateSubscription::new(self)
-    }
-    /**Get a Webhook Subscription by ID.
-
-Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}`
-
-```text
-let response = client.get_subscription()
-    .webhook_subscription_id(webhook_subscription_id)
-    .send()
-    .await;
-```*/
-    pub fn get_subscription(&self) -> builder::GetSubscription<'_> {
-        builder::GetSubscription::new(self)
-    }
-    /**Delete a Webhook Subscription.
-
-Sends a `DELETE` request to `/v1/webhooks/{webhookSubscriptionId}`
-
-```text
-let response = client.delete_subscription()
-    .webhook_subscription_id(webhook_subscription_id)
-    .send()
-    .await;
-```*/
-    pub fn delete_subscription(&self) -> builder::DeleteSubscription<'_> {
-        builder::DeleteSubscription::new(self)
-    }
-    /**Patch a Webhook Subscription.
-
-Sends a `PATCH` request to `/v1/webhooks/{webhookSubscriptionId}`
-
-Arguments:
-- `webhook_subscription_id`
-- `body`: The Webhook Subscription fields to be patched
-```text
-let response = client.patch_subscription()
-    .webhook_subscription_id(webhook_subscription_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn patch_subscription(&self) -> builder::PatchSubscription<'_> {
-        builder::PatchSubscription::new(self)
-    }
-    /**Get the latest delivery statuses of a Webhook Subscription.
-
-Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}/delivery-status`
-
-```text
-let response = client.list_delivery_statuses()
-    .webhook_subscription_id(webhook_subscription_id)
-    .send()
-    .await;
-```*/
-    pub fn list_delivery_statuses(&self) -> builder::ListDeliveryStatuses<'_> {
-        builder::ListDeliveryStatuses::new(self)
-    }
-    /**Get the latest Webhook Subscription Event logs.
-
-Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}`
-
-```text
-let response = client.list_event_logs()
-    .webhook_subscription_id(webhook_subscription_id)
-    .event(event)
-    .send()
-    .await;
-```*/
-    pub fn list_event_logs(&self) -> builder::ListEventLogs<'_> {
-        builder::ListEventLogs::new(self)
-    }
-}
-/// Types for composing operation parameters.
-#[allow(clippy::all)]
+/// One builder per operation; see the crate docs for the call shape.
 pub mod builder {
-    use super::types;
     #[allow(unused_imports)]
-    use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+    use super::types;
+    /**Builder of `GET /v1/agents` (`list_agents`): set parameters, then `.send().await`.
+
+Made by the client's `list_agents()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListAgents<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+        email: ::std::option::Option<::std::string::String>,
+        phone: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListAgents<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+                email: self.email.clone(),
+                phone: self.phone.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListAgents<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListAgents))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .field(stringify!(email), &self.email)
+                .field(stringify!(phone), &self.phone)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListAgents<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+                email: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The agent/admin email filter
+
+`email` (query parameter).*/
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The agent/admin phone number filter
+
+`phone` (query parameter).*/
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/agents");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                4usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.email {
+                __query.push(("email", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.phone {
+                __query.push(("phone", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[0usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ListAgentsOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListAgentsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListAgentsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListAgentsOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListAgents<'a, C> {
+        type Runtime = C;
+        type Page = types::ListAgentsOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `PUT /v1/agents` (`update_agents_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `update_agents_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct UpdateAgentsBulk<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::AgentsUpdateBulkRequest>,
+    }
+    impl<'a, C> ::std::clone::Clone for UpdateAgentsBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for UpdateAgentsBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(UpdateAgentsBulk)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> UpdateAgentsBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::AgentsUpdateBulkRequest>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/agents");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => ::std::option::Option::None,
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[1usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::BulkUpdateAgentOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::BulkUpdateAgentOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::BulkUpdateAgentOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for UpdateAgentsBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::BulkUpdateAgentInput;
+        type Answer = types::BulkUpdateAgentOutput;
+        type Success = types::Agent;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[1usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::BulkUpdateAgentInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(::std::option::Option::None, items)?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::BulkUpdateAgentOutput,
+            sent: &[types::BulkUpdateAgentInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<types::Agent, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorAgent::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorAgent::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorAgent::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `POST /v1/agents` (`create_agent`): set parameters, then `.send().await`.
+
+Made by the client's `create_agent()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateAgent<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateAgentInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateAgent<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateAgent<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateAgent)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateAgent<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateAgentInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/agents");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[2usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<types::AgentOutput>(request).await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AgentOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AgentOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/agents` (`patch_agents_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `patch_agents_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct PatchAgentsBulk<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::AgentsBulkPatchRequest>,
+    }
+    impl<'a, C> ::std::clone::Clone for PatchAgentsBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for PatchAgentsBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchAgentsBulk)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> PatchAgentsBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::AgentsBulkPatchRequest>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/agents");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => ::std::option::Option::None,
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[3usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::BulkUpdateAgentOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::BulkUpdateAgentOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::BulkUpdateAgentOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for PatchAgentsBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::BulkPatchAgentInput;
+        type Answer = types::BulkUpdateAgentOutput;
+        type Success = types::Agent;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[3usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::BulkPatchAgentInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(::std::option::Option::None, items)?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::BulkUpdateAgentOutput,
+            sent: &[types::BulkPatchAgentInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<types::Agent, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorAgent::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorAgent::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorAgent::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `POST /v1/agents/bulk` (`create_agents_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `create_agents_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateAgentsBulk<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateAgentsInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateAgentsBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateAgentsBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateAgentsBulk)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateAgentsBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateAgentsInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/agents/bulk");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[4usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateAgentsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateAgentsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateAgentsOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for CreateAgentsBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::CreateAgentInput;
+        type Answer = types::CreateAgentsOutput;
+        type Success = types::Agent;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[4usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::CreateAgentInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("data"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::CreateAgentsOutput,
+            sent: &[types::CreateAgentInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<types::Agent, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorAgent::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorAgent::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorAgent::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `GET /v1/agents/presence` (`agents_list_presence`): set parameters, then `.send().await`.
+
+Made by the client's `agents_list_presence()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AgentsListPresence<'a, C> {
+        __client: &'a C,
+    }
+    impl<'a, C> ::std::clone::Clone for AgentsListPresence<'a, C> {
+        fn clone(&self) -> Self {
+            Self { __client: self.__client }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AgentsListPresence<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AgentsListPresence)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AgentsListPresence<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self { __client: client }
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/agents/presence");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[5usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's list.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::UserPresence>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::AgentsListPresenceResponse>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.0)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AgentsListPresenceResponse>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AgentsListPresenceResponse>(request).await
+        }
+    }
+    /**Builder of `GET /v1/agents/{agentId}` (`get_agent`): set parameters, then `.send().await`.
+
+Made by the client's `get_agent()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetAgent<'a, C> {
+        __client: &'a C,
+        agent_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetAgent<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                agent_id: self.agent_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetAgent<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetAgent))
+                .field(stringify!(agent_id), &self.agent_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetAgent<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                agent_id: ::std::option::Option::None,
+            }
+        }
+        /**The agent/admin id
+
+`agentId` (path parameter, required).*/
+        pub fn agent_id(
+            mut self,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
+        ) -> Self {
+            self.agent_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let agent_id = self
+                .agent_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("agentId"))?;
+            let __path = format!(
+                "/v1/agents/{}", crate ::path::encode_segment("agentId", & agent_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[6usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<types::AgentOutput>(request).await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AgentOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AgentOutput>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/agents/{agentId}` (`update_agent`): set parameters, then `.send().await`.
+
+Made by the client's `update_agent()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct UpdateAgent<'a, C> {
+        __client: &'a C,
+        agent_id: ::std::option::Option<::uuid::Uuid>,
+        body: ::std::option::Option<types::UpdateAgentInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for UpdateAgent<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                agent_id: self.agent_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for UpdateAgent<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(UpdateAgent))
+                .field(stringify!(agent_id), &self.agent_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> UpdateAgent<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                agent_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**The agent id
+
+`agentId` (path parameter, required).*/
+        pub fn agent_id(
+            mut self,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
+        ) -> Self {
+            self.agent_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::UpdateAgentInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let agent_id = self
+                .agent_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("agentId"))?;
+            let __path = format!(
+                "/v1/agents/{}", crate ::path::encode_segment("agentId", & agent_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[7usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<types::AgentOutput>(request).await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AgentOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AgentOutput>(request).await
+        }
+    }
+    /**Builder of `DELETE /v1/agents/{agentId}` (`downgrade_agent`): set parameters, then `.send().await`.
+
+Made by the client's `downgrade_agent()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct DowngradeAgent<'a, C> {
+        __client: &'a C,
+        agent_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl<'a, C> ::std::clone::Clone for DowngradeAgent<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                agent_id: self.agent_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for DowngradeAgent<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(DowngradeAgent))
+                .field(stringify!(agent_id), &self.agent_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> DowngradeAgent<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                agent_id: ::std::option::Option::None,
+            }
+        }
+        /**The agent/admin id
+
+`agentId` (path parameter, required).*/
+        pub fn agent_id(
+            mut self,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
+        ) -> Self {
+            self.agent_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let agent_id = self
+                .agent_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("agentId"))?;
+            let __path = format!(
+                "/v1/agents/{}", crate ::path::encode_segment("agentId", & agent_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[8usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/agents/{agentId}` (`patch_agent`): set parameters, then `.send().await`.
+
+Made by the client's `patch_agent()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct PatchAgent<'a, C> {
+        __client: &'a C,
+        agent_id: ::std::option::Option<::uuid::Uuid>,
+        body: ::std::option::Option<types::PatchAgentInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for PatchAgent<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                agent_id: self.agent_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for PatchAgent<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchAgent))
+                .field(stringify!(agent_id), &self.agent_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> PatchAgent<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                agent_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**The agent/admin id
+
+`agentId` (path parameter, required).*/
+        pub fn agent_id(
+            mut self,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
+        ) -> Self {
+            self.agent_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::PatchAgentInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let agent_id = self
+                .agent_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("agentId"))?;
+            let __path = format!(
+                "/v1/agents/{}", crate ::path::encode_segment("agentId", & agent_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[9usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<types::AgentOutput>(request).await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AgentOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AgentOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/agents/{agentId}/presence` (`get_presence`): set parameters, then `.send().await`.
+
+Made by the client's `get_presence()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetPresence<'a, C> {
+        __client: &'a C,
+        agent_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetPresence<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                agent_id: self.agent_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetPresence<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetPresence))
+                .field(stringify!(agent_id), &self.agent_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetPresence<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                agent_id: ::std::option::Option::None,
+            }
+        }
+        /**The agent/admin id
+
+`agentId` (path parameter, required).*/
+        pub fn agent_id(
+            mut self,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
+        ) -> Self {
+            self.agent_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let agent_id = self
+                .agent_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("agentId"))?;
+            let __path = format!(
+                "/v1/agents/{}/presence", crate ::path::encode_segment("agentId", &
+                agent_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[10usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::UserPresence, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::UserPresenceOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::UserPresenceOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::UserPresenceOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/agents/{agentId}/teams` (`agents_list_teams`): set parameters, then `.send().await`.
+
+Made by the client's `agents_list_teams()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AgentsListTeams<'a, C> {
+        __client: &'a C,
+        agent_id: ::std::option::Option<::uuid::Uuid>,
+    }
+    impl<'a, C> ::std::clone::Clone for AgentsListTeams<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                agent_id: self.agent_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AgentsListTeams<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AgentsListTeams))
+                .field(stringify!(agent_id), &self.agent_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AgentsListTeams<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                agent_id: ::std::option::Option::None,
+            }
+        }
+        /**The agent/admin id
+
+`agentId` (path parameter, required).*/
+        pub fn agent_id(
+            mut self,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
+        ) -> Self {
+            self.agent_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let agent_id = self
+                .agent_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("agentId"))?;
+            let __path = format!(
+                "/v1/agents/{}/teams", crate ::path::encode_segment("agentId", & agent_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[11usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::Team>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::AgentTeamsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AgentTeamsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AgentTeamsOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/analytics/filter/{filterAttribute}` (`list_filter_values`): set parameters, then `.send().await`.
+
+Made by the client's `list_filter_values()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListFilterValues<'a, C> {
+        __client: &'a C,
+        filter_attribute: ::std::option::Option<::std::string::String>,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListFilterValues<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                filter_attribute: self.filter_attribute.clone(),
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListFilterValues<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListFilterValues))
+                .field(stringify!(filter_attribute), &self.filter_attribute)
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListFilterValues<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                filter_attribute: ::std::option::Option::None,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+            }
+        }
+        ///`filterAttribute` (path parameter, required).
+        pub fn filter_attribute(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.filter_attribute = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let filter_attribute = self
+                .filter_attribute
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("filterAttribute"))?;
+            let __path = format!(
+                "/v1/analytics/filter/{}", crate
+                ::path::encode_segment("filterAttribute", & filter_attribute.to_string())
+                ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                2usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[12usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::GetFilterValuesOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetFilterValuesOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetFilterValuesOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetFilterValuesOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListFilterValues<'a, C> {
+        type Runtime = C;
+        type Page = types::GetFilterValuesOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `GET /v1/analytics/metrics` (`list_metrics`): set parameters, then `.send().await`.
+
+Made by the client's `list_metrics()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListMetrics<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListMetrics<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListMetrics<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListMetrics))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListMetrics<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/analytics/metrics");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                2usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[13usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::GetMetricsOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetMetricsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetMetricsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetMetricsOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListMetrics<'a, C> {
+        type Runtime = C;
+        type Page = types::GetMetricsOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `POST /v1/analytics/metrics` (`get_metric_data`): set parameters, then `.send().await`.
+
+Made by the client's `get_metric_data()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetMetricData<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::GetMetricDataInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetMetricData<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetMetricData<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetMetricData)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetMetricData<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::GetMetricDataInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/analytics/metrics");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[14usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::MetricData, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetMetricDataOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetMetricDataOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetMetricDataOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/analytics/metrics/{metricId}` (`get_metric`): set parameters, then `.send().await`.
+
+Made by the client's `get_metric()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetMetric<'a, C> {
+        __client: &'a C,
+        metric_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetMetric<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                metric_id: self.metric_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetMetric<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetMetric))
+                .field(stringify!(metric_id), &self.metric_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetMetric<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                metric_id: ::std::option::Option::None,
+            }
+        }
+        ///`metricId` (path parameter, required).
+        pub fn metric_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.metric_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let metric_id = self
+                .metric_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("metricId"))?;
+            let __path = format!(
+                "/v1/analytics/metrics/{}", crate ::path::encode_segment("metricId", &
+                metric_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[15usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::MetricMetadata, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetMetricOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetMetricOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetMetricOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/analytics/records` (`list_records`): set parameters, then `.send().await`.
+
+Made by the client's `list_records()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListRecords<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListRecords<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListRecords<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListRecords))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListRecords<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/analytics/records");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                2usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[16usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::GetMetricRecordsOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetMetricRecordsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetMetricRecordsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetMetricRecordsOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListRecords<'a, C> {
+        type Runtime = C;
+        type Page = types::GetMetricRecordsOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `POST /v1/analytics/records` (`get_metric_records_data`): set parameters, then `.send().await`.
+
+Made by the client's `get_metric_records_data()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetMetricRecordsData<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::GetMetricRecordsDataInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetMetricRecordsData<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetMetricRecordsData<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetMetricRecordsData))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetMetricRecordsData<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::GetMetricRecordsDataInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/analytics/records");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                2usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[17usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::GetMetricRecordsDataOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetMetricRecordsDataOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetMetricRecordsDataOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetMetricRecordsDataOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for GetMetricRecordsData<'a, C> {
+        type Runtime = C;
+        type Page = types::GetMetricRecordsDataOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `GET /v1/analytics/records/{recordId}` (`get_record`): set parameters, then `.send().await`.
+
+Made by the client's `get_record()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetRecord<'a, C> {
+        __client: &'a C,
+        record_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetRecord<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                record_id: self.record_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetRecord<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetRecord))
+                .field(stringify!(record_id), &self.record_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetRecord<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                record_id: ::std::option::Option::None,
+            }
+        }
+        ///`recordId` (path parameter, required).
+        pub fn record_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.record_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let record_id = self
+                .record_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("recordId"))?;
+            let __path = format!(
+                "/v1/analytics/records/{}", crate ::path::encode_segment("recordId", &
+                record_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[18usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::MetricRecordMetadata, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetMetricRecordOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetMetricRecordOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetMetricRecordOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/anonymization/request/{requestId}` (`get_request`): set parameters, then `.send().await`.
+
+Made by the client's `get_request()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetRequest<'a, C> {
+        __client: &'a C,
+        request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetRequest<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                request_id: self.request_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetRequest<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetRequest))
+                .field(stringify!(request_id), &self.request_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetRequest<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                request_id: ::std::option::Option::None,
+            }
+        }
+        ///`requestId` (path parameter, required).
+        pub fn request_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.request_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let request_id = self
+                .request_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("requestId"))?;
+            let __path = format!(
+                "/v1/anonymization/request/{}", crate ::path::encode_segment("requestId",
+                & request_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[19usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::AnonymizeEntityOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AnonymizeEntityOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/contact-endpoints` (`list_contact_endpoints`): set parameters, then `.send().await`.
+
+Made by the client's `list_contact_endpoints()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListContactEndpoints<'a, C> {
+        __client: &'a C,
+        type_: ::std::option::Option<types::ListContactEndpointsType>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListContactEndpoints<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                type_: self.type_.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListContactEndpoints<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListContactEndpoints))
+                .field(stringify!(type_), &self.type_)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListContactEndpoints<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                type_: ::std::option::Option::None,
+            }
+        }
+        /**An optional contact type can be specified to filter the contact endpoints. If not provided, all types are listed. Possible values: [EmailEndpoint, TelephonyEndpoint]
+
+`_type` (query parameter).*/
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<types::ListContactEndpointsType>,
+        ) -> Self {
+            self.type_ = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/contact-endpoints");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                1usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.type_ {
+                __query.push(("_type", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[20usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::ContactEndpoint>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListContactPointsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListContactPointsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListContactPointsOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/contact-endpoints/{contactEndpointId}` (`get_contact_endpoint`): set parameters, then `.send().await`.
+
+Made by the client's `get_contact_endpoint()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetContactEndpoint<'a, C> {
+        __client: &'a C,
+        contact_endpoint_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetContactEndpoint<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                contact_endpoint_id: self.contact_endpoint_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetContactEndpoint<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetContactEndpoint))
+                .field(stringify!(contact_endpoint_id), &self.contact_endpoint_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetContactEndpoint<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                contact_endpoint_id: ::std::option::Option::None,
+            }
+        }
+        ///`contactEndpointId` (path parameter, required).
+        pub fn contact_endpoint_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.contact_endpoint_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let contact_endpoint_id = self
+                .contact_endpoint_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("contactEndpointId"))?;
+            let __path = format!(
+                "/v1/contact-endpoints/{}", crate
+                ::path::encode_segment("contactEndpointId", & contact_endpoint_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[21usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::ContactEndpoint, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetContactPointByIdOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetContactPointByIdOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetContactPointByIdOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/conversations` (`create_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `create_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateConversation<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<crate::types::CreateConversationInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateConversation)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<crate::types::CreateConversationInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/conversations");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[22usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ConversationResponse, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateConversationOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateConversationOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateConversationOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/conversations/activitylog` (`list_activity_logs`): set parameters, then `.send().await`.
+
+Made by the client's `list_activity_logs()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListActivityLogs<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+        from_datetime: ::std::option::Option<::std::string::String>,
+        to_datetime: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListActivityLogs<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+                from_datetime: self.from_datetime.clone(),
+                to_datetime: self.to_datetime.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListActivityLogs<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListActivityLogs))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .field(stringify!(from_datetime), &self.from_datetime)
+                .field(stringify!(to_datetime), &self.to_datetime)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListActivityLogs<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+                from_datetime: ::std::option::Option::None,
+                to_datetime: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Starting date-time filter with ISO 8601 format: yyyy-MM-dd'T'HH:mm:sss'Z'
+
+`fromDatetime` (query parameter).*/
+        pub fn from_datetime(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.from_datetime = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Ending date-time filter with ISO 8601 format: yyyy-MM-dd'T'HH:mm:sss'Z'
+
+`toDatetime` (query parameter).*/
+        pub fn to_datetime(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.to_datetime = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/conversations/activitylog");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                4usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.from_datetime {
+                __query.push(("fromDatetime", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.to_datetime {
+                __query.push(("toDatetime", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[23usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ListActivityLogOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListActivityLogOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListActivityLogOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListActivityLogOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListActivityLogs<'a, C> {
+        type Runtime = C;
+        type Page = types::ListActivityLogOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `GET /v1/conversations/flows` (`list_flows`): set parameters, then `.send().await`.
+
+Made by the client's `list_flows()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListFlows<'a, C> {
+        __client: &'a C,
+        channel: ::std::option::Option<types::ListFlowsChannel>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListFlows<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                channel: self.channel.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListFlows<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListFlows))
+                .field(stringify!(channel), &self.channel)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListFlows<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                channel: ::std::option::Option::None,
+            }
+        }
+        /**An optional ConversationChannel can be specified to filter the flows. If not provided, the default channel is PstnPhone. Possible values: [WhatsApp, Voicemail, WidgetChat, FacebookMessenger, Email, ContactForm, Callback, PstnPhone, Messenger]
+
+`channel` (query parameter).*/
+        pub fn channel(
+            mut self,
+            value: impl ::std::convert::Into<types::ListFlowsChannel>,
+        ) -> Self {
+            self.channel = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/conversations/flows");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                1usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.channel {
+                __query.push(("channel", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[24usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::ConversationFlow>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListFlowsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListFlowsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListFlowsOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}` (`get_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `get_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}", crate ::path::encode_segment("conversationId", &
+                conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[25usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::Conversation, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetConversationOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetConversationOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetConversationOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}/activitylog` (`list_conversation_activity_log`): set parameters, then `.send().await`.
+
+Made by the client's `list_conversation_activity_log()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListConversationActivityLog<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListConversationActivityLog<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListConversationActivityLog<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListConversationActivityLog))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListConversationActivityLog<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/activitylog", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[26usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::ActivityLogEntry>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetActivityLogOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetActivityLogOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetActivityLogOutput>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/conversations/{conversationId}/claim` (`claim_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `claim_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ClaimConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::ClaimConversationInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for ClaimConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ClaimConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ClaimConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ClaimConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::ClaimConversationInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/claim", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[27usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/conversations/{conversationId}/close` (`close_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `close_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CloseConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::CloseConversationInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CloseConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CloseConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CloseConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CloseConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CloseConversationInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/close", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => ::std::option::Option::None,
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[28usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}/linked` (`list_linked_conversations`): set parameters, then `.send().await`.
+
+Made by the client's `list_linked_conversations()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListLinkedConversations<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListLinkedConversations<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListLinkedConversations<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListLinkedConversations))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListLinkedConversations<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/linked", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[29usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::Conversation>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListLinkedConversationsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListLinkedConversationsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListLinkedConversationsOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}/messages` (`list_messages`): set parameters, then `.send().await`.
+
+Made by the client's `list_messages()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListMessages<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListMessages<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListMessages<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListMessages))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListMessages<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/messages", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[30usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::Message>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListMessagesOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListMessagesOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListMessagesOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/conversations/{conversationId}/messages` (`add_message`): set parameters, then `.send().await`.
+
+Made by the client's `add_message()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AddMessage<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<crate::types::CreateMessageInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for AddMessage<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AddMessage<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AddMessage))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AddMessage<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<crate::types::CreateMessageInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/messages", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[31usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::CreateMessageOutputData, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateMessageOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateMessageOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateMessageOutput>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/conversations/{conversationId}/reopen` (`reopen_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `reopen_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ReopenConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::ReopenConversationInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for ReopenConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ReopenConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ReopenConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ReopenConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::ReopenConversationInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/reopen", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => ::std::option::Option::None,
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[32usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/conversations/{conversationId}/transfer/queue` (`transfer_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `transfer_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct TransferConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::TransferConversationInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for TransferConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for TransferConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(TransferConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> TransferConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::TransferConversationInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/transfer/queue", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[33usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/conversations/{conversationId}/anonymize` (`anonymize_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `anonymize_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AnonymizeConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        force: ::std::option::Option<bool>,
+    }
+    impl<'a, C> ::std::clone::Clone for AnonymizeConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                force: self.force.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AnonymizeConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AnonymizeConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .field(stringify!(force), &self.force)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AnonymizeConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                force: ::std::option::Option::None,
+            }
+        }
+        /**the id of the conversation to anonymize
+
+`conversationId` (path parameter, required).*/
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Whether to force close the conversation if it is found in a non closed state.
+
+`force` (query parameter).*/
+        pub fn force(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.force = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/anonymize", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                1usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.force {
+                __query.push(("force", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[34usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::AnonymizeEntityOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AnonymizeEntityOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/conversations/{conversationId}/messages/{messageId}/anonymize` (`anonymize_message`): set parameters, then `.send().await`.
+
+Made by the client's `anonymize_message()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AnonymizeMessage<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        message_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for AnonymizeMessage<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                message_id: self.message_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AnonymizeMessage<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AnonymizeMessage))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .field(stringify!(message_id), &self.message_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AnonymizeMessage<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                message_id: ::std::option::Option::None,
+            }
+        }
+        /**the id of the conversation in which the message belongs
+
+`conversationId` (path parameter, required).*/
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**the id of the message to anonymize
+
+`messageId` (path parameter, required).*/
+        pub fn message_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let message_id = self
+                .message_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("messageId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/messages/{}/anonymize", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string())
+                ?, crate ::path::encode_segment("messageId", & message_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[35usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::AnonymizeEntityOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AnonymizeEntityOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/conversations/{conversationId}/custom-attributes` (`conversations_patch_custom_attributes`): set parameters, then `.send().await`.
+
+Made by the client's `conversations_patch_custom_attributes()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ConversationsPatchCustomAttributes<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::MapUuidOptionAttributeValue>,
+    }
+    impl<'a, C> ::std::clone::Clone for ConversationsPatchCustomAttributes<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ConversationsPatchCustomAttributes<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ConversationsPatchCustomAttributes))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ConversationsPatchCustomAttributes<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::MapUuidOptionAttributeValue>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/custom-attributes", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[36usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::CustomAttribute>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::PatchConversationCustomAttributesOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::PatchConversationCustomAttributesOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::PatchConversationCustomAttributesOutput>(request)
+                .await
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}/notes` (`list_internal_notes`): set parameters, then `.send().await`.
+
+Made by the client's `list_internal_notes()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListInternalNotes<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListInternalNotes<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListInternalNotes<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListInternalNotes))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListInternalNotes<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/notes", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[37usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::InternalNoteData>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListInternalNotesOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListInternalNotesOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListInternalNotesOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/conversations/{conversationId}/notes` (`create_internal_note`): set parameters, then `.send().await`.
+
+Made by the client's `create_internal_note()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateInternalNote<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::CreateInternalNoteInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateInternalNote<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateInternalNote<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateInternalNote))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateInternalNote<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateInternalNoteInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/notes", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[38usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::InternalNoteData, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateNoteOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateNoteOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateNoteOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/conversations/{conversationId}/notes/bulk` (`create_internal_notes_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `create_internal_notes_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateInternalNotesBulk<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        body: ::std::option::Option<types::BulkCreateInternalNoteInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateInternalNotesBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateInternalNotesBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateInternalNotesBulk))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateInternalNotesBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::BulkCreateInternalNoteInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/notes/bulk", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[39usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<
+                crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+            >,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::BulkCreateNoteOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::BulkCreateNoteOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::BulkCreateNoteOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for CreateInternalNotesBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::CreateInternalNoteInput;
+        type Answer = types::BulkCreateNoteOutput;
+        type Success = types::InternalNoteData;
+        type Failure = types::ErrorResponse;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[39usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::CreateInternalNoteInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("data"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::BulkCreateNoteOutput,
+            sent: &[types::CreateInternalNoteInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<
+                types::InternalNoteData,
+                types::ErrorResponse,
+            >,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData::Unknown(
+                        unknown,
+                    ) => crate::runtime::BulkItemOutcome::Unknown(unknown),
+                })
+                .collect()
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}/rating` (`list_ratings`): set parameters, then `.send().await`.
+
+Made by the client's `list_ratings()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListRatings<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListRatings<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListRatings<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListRatings))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListRatings<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/rating", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[40usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::ConversationRating>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListConversationRatingsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListConversationRatingsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListConversationRatingsOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/conversations/{conversationId}/tags` (`conversations_list_tags`): set parameters, then `.send().await`.
+
+Made by the client's `conversations_list_tags()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ConversationsListTags<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+    }
+    impl<'a, C> ::std::clone::Clone for ConversationsListTags<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ConversationsListTags<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ConversationsListTags))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ConversationsListTags<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/tags", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[41usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ConversationTagsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ConversationTagsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ConversationTagsOutput>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/conversations/{conversationId}/tags/{tagId}` (`tag_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `tag_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct TagConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        tag_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for TagConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                tag_id: self.tag_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for TagConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(TagConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .field(stringify!(tag_id), &self.tag_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> TagConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                tag_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///`tagId` (path parameter, required).
+        pub fn tag_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tag_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let tag_id = self
+                .tag_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("tagId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/tags/{}", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string())
+                ?, crate ::path::encode_segment("tagId", & tag_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[42usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `DELETE /v1/conversations/{conversationId}/tags/{tagId}` (`untag_conversation`): set parameters, then `.send().await`.
+
+Made by the client's `untag_conversation()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct UntagConversation<'a, C> {
+        __client: &'a C,
+        conversation_id: ::std::option::Option<i64>,
+        tag_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for UntagConversation<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                conversation_id: self.conversation_id.clone(),
+                tag_id: self.tag_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for UntagConversation<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(UntagConversation))
+                .field(stringify!(conversation_id), &self.conversation_id)
+                .field(stringify!(tag_id), &self.tag_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> UntagConversation<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                conversation_id: ::std::option::Option::None,
+                tag_id: ::std::option::Option::None,
+            }
+        }
+        ///`conversationId` (path parameter, required).
+        pub fn conversation_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.conversation_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///`tagId` (path parameter, required).
+        pub fn tag_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tag_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let conversation_id = self
+                .conversation_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("conversationId"))?;
+            let tag_id = self
+                .tag_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("tagId"))?;
+            let __path = format!(
+                "/v1/conversations/{}/tags/{}", crate
+                ::path::encode_segment("conversationId", & conversation_id.to_string())
+                ?, crate ::path::encode_segment("tagId", & tag_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[43usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `GET /v1/custom-attributes` (`list_custom_attributes`): set parameters, then `.send().await`.
+
+Made by the client's `list_custom_attributes()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListCustomAttributes<'a, C> {
+        __client: &'a C,
+    }
+    impl<'a, C> ::std::clone::Clone for ListCustomAttributes<'a, C> {
+        fn clone(&self) -> Self {
+            Self { __client: self.__client }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListCustomAttributes<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListCustomAttributes)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListCustomAttributes<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self { __client: client }
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/custom-attributes");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[44usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::CustomAttributeDefinition>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListCustomAttributesDefinitionsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListCustomAttributesDefinitionsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::ListCustomAttributesDefinitionsOutput>(request)
+                .await
+        }
+    }
+    /**Builder of `GET /v1/endusers` (`list_end_users`): set parameters, then `.send().await`.
+
+Made by the client's `list_end_users()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListEndUsers<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+        email: ::std::option::Option<::std::string::String>,
+        phone: ::std::option::Option<::std::string::String>,
+        external_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListEndUsers<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+                email: self.email.clone(),
+                phone: self.phone.clone(),
+                external_id: self.external_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListEndUsers<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListEndUsers))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .field(stringify!(email), &self.email)
+                .field(stringify!(phone), &self.phone)
+                .field(stringify!(external_id), &self.external_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListEndUsers<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+                email: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                external_id: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Filter by the contact's email
+
+`email` (query parameter).*/
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Filter by the contact's phone number
+
+`phone` (query parameter).*/
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Filter by the contact's external id
+
+`externalId` (query parameter).*/
+        pub fn external_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.external_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/endusers");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                5usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.email {
+                __query.push(("email", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.phone {
+                __query.push(("phone", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.external_id {
+                __query.push(("externalId", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[45usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ListEndUsersOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListEndUsersOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListEndUsersOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListEndUsersOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListEndUsers<'a, C> {
+        type Runtime = C;
+        type Page = types::ListEndUsersOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `PUT /v1/endusers` (`update_end_users_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `update_end_users_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct UpdateEndUsersBulk<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::BulkUpdateEndUsersInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for UpdateEndUsersBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for UpdateEndUsersBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(UpdateEndUsersBulk)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> UpdateEndUsersBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::BulkUpdateEndUsersInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/endusers");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[46usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::BulkUpdateEndUsersOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::BulkUpdateEndUsersOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::BulkUpdateEndUsersOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for UpdateEndUsersBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::BulkUpdateEndUserInput;
+        type Answer = types::BulkUpdateEndUsersOutput;
+        type Success = types::EndUser;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[46usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::BulkUpdateEndUserInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("data"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::BulkUpdateEndUsersOutput,
+            sent: &[types::BulkUpdateEndUserInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<types::EndUser, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `POST /v1/endusers` (`create_end_user`): set parameters, then `.send().await`.
+
+Made by the client's `create_end_user()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateEndUser<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateEndUserInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateEndUser<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateEndUser<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateEndUser)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateEndUser<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateEndUserInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/endusers");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[47usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateEndUserOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateEndUserOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateEndUserOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/endusers` (`patch_end_users_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `patch_end_users_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct PatchEndUsersBulk<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::BulkPatchEndUsersInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for PatchEndUsersBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for PatchEndUsersBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchEndUsersBulk)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> PatchEndUsersBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::BulkPatchEndUsersInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/endusers");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[48usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::BulkPatchEndUsersOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::BulkPatchEndUsersOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::BulkPatchEndUsersOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for PatchEndUsersBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::BulkPatchEndUserInput;
+        type Answer = types::BulkPatchEndUsersOutput;
+        type Success = types::EndUser;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[48usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::BulkPatchEndUserInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("data"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::BulkPatchEndUsersOutput,
+            sent: &[types::BulkPatchEndUserInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<types::EndUser, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `POST /v1/endusers/bulk` (`create_end_users_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `create_end_users_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateEndUsersBulk<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateEndUsersInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateEndUsersBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateEndUsersBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateEndUsersBulk)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateEndUsersBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateEndUsersInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/endusers/bulk");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[49usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateEndUsersOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateEndUsersOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateEndUsersOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for CreateEndUsersBulk<'a, C> {
+        type Runtime = C;
+        type Item = types::CreateEndUserInput;
+        type Answer = types::CreateEndUsersOutput;
+        type Success = types::EndUser;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[49usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[types::CreateEndUserInput],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("data"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::CreateEndUsersOutput,
+            sent: &[types::CreateEndUserInput],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<types::EndUser, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorEndUser::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `GET /v1/endusers/{userId}` (`get_end_user`): set parameters, then `.send().await`.
+
+Made by the client's `get_end_user()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetEndUser<'a, C> {
+        __client: &'a C,
+        user_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetEndUser<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                user_id: self.user_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetEndUser<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetEndUser))
+                .field(stringify!(user_id), &self.user_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetEndUser<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                user_id: ::std::option::Option::None,
+            }
+        }
+        /**The end user id
+
+`userId` (path parameter, required).*/
+        pub fn user_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let user_id = self
+                .user_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("userId"))?;
+            let __path = format!(
+                "/v1/endusers/{}", crate ::path::encode_segment("userId", & user_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[50usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetEndUserOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetEndUserOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetEndUserOutput>(request).await
+        }
+    }
+    /**Builder of `PUT /v1/endusers/{userId}` (`update_end_user`): set parameters, then `.send().await`.
+
+Made by the client's `update_end_user()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct UpdateEndUser<'a, C> {
+        __client: &'a C,
+        user_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::UpdateEndUserInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for UpdateEndUser<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                user_id: self.user_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for UpdateEndUser<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(UpdateEndUser))
+                .field(stringify!(user_id), &self.user_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> UpdateEndUser<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                user_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**The end user id
+
+`userId` (path parameter, required).*/
+        pub fn user_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::UpdateEndUserInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let user_id = self
+                .user_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("userId"))?;
+            let __path = format!(
+                "/v1/endusers/{}", crate ::path::encode_segment("userId", & user_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[51usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::UpdateEndUserOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::UpdateEndUserOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::UpdateEndUserOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/endusers/{userId}` (`patch_end_user`): set parameters, then `.send().await`.
+
+Made by the client's `patch_end_user()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct PatchEndUser<'a, C> {
+        __client: &'a C,
+        user_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::PatchEndUserInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for PatchEndUser<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                user_id: self.user_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for PatchEndUser<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchEndUser))
+                .field(stringify!(user_id), &self.user_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> PatchEndUser<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                user_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**The end user id to be patched
+
+`userId` (path parameter, required).*/
+        pub fn user_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::PatchEndUserInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let user_id = self
+                .user_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("userId"))?;
+            let __path = format!(
+                "/v1/endusers/{}", crate ::path::encode_segment("userId", & user_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[52usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::PatchEndUserOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::PatchEndUserOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::PatchEndUserOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/endusers/{userId}/conversations` (`list_conversations`): set parameters, then `.send().await`.
+
+Made by the client's `list_conversations()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListConversations<'a, C> {
+        __client: &'a C,
+        user_id: ::std::option::Option<::std::string::String>,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListConversations<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                user_id: self.user_id.clone(),
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListConversations<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListConversations))
+                .field(stringify!(user_id), &self.user_id)
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListConversations<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                user_id: ::std::option::Option::None,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+            }
+        }
+        ///`userId` (path parameter, required).
+        pub fn user_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let user_id = self
+                .user_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("userId"))?;
+            let __path = format!(
+                "/v1/endusers/{}/conversations", crate ::path::encode_segment("userId", &
+                user_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                2usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[53usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ListEndUserConversationsOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListEndUserConversationsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListEndUserConversationsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListEndUserConversationsOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for ListConversations<'a, C> {
+        type Runtime = C;
+        type Page = types::ListEndUserConversationsOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `PATCH /v1/endusers/{userId}/anonymize` (`anonymize_end_user`): set parameters, then `.send().await`.
+
+Made by the client's `anonymize_end_user()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AnonymizeEndUser<'a, C> {
+        __client: &'a C,
+        user_id: ::std::option::Option<::std::string::String>,
+        force: ::std::option::Option<bool>,
+    }
+    impl<'a, C> ::std::clone::Clone for AnonymizeEndUser<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                user_id: self.user_id.clone(),
+                force: self.force.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AnonymizeEndUser<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AnonymizeEndUser))
+                .field(stringify!(user_id), &self.user_id)
+                .field(stringify!(force), &self.force)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AnonymizeEndUser<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                user_id: ::std::option::Option::None,
+                force: ::std::option::Option::None,
+            }
+        }
+        /**The id of the end user to anonymize
+
+`userId` (path parameter, required).*/
+        pub fn user_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Whether to force close all the conversations initiated by the end user, if any are found in a non closed state.
+
+`force` (query parameter).*/
+        pub fn force(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.force = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let user_id = self
+                .user_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("userId"))?;
+            let __path = format!(
+                "/v1/endusers/{}/anonymize", crate ::path::encode_segment("userId", &
+                user_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                1usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.force {
+                __query.push(("force", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[54usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::AnonymizeEntityOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::AnonymizeEntityOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/endusers/{userId}/custom-attributes` (`end_users_patch_custom_attributes`): set parameters, then `.send().await`.
+
+Made by the client's `end_users_patch_custom_attributes()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct EndUsersPatchCustomAttributes<'a, C> {
+        __client: &'a C,
+        user_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::MapUuidOptionAttributeValue>,
+    }
+    impl<'a, C> ::std::clone::Clone for EndUsersPatchCustomAttributes<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                user_id: self.user_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for EndUsersPatchCustomAttributes<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(EndUsersPatchCustomAttributes))
+                .field(stringify!(user_id), &self.user_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> EndUsersPatchCustomAttributes<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                user_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`userId` (path parameter, required).
+        pub fn user_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::MapUuidOptionAttributeValue>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let user_id = self
+                .user_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("userId"))?;
+            let __path = format!(
+                "/v1/endusers/{}/custom-attributes", crate
+                ::path::encode_segment("userId", & user_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[55usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::CustomAttribute>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::PatchEndUserCustomAttributesOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::PatchEndUserCustomAttributesOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::PatchEndUserCustomAttributesOutput>(request)
+                .await
+        }
+    }
+    /**Builder of `GET /v1/queues` (`list_queues`): set parameters, then `.send().await`.
+
+Made by the client's `list_queues()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListQueues<'a, C> {
+        __client: &'a C,
+    }
+    impl<'a, C> ::std::clone::Clone for ListQueues<'a, C> {
+        fn clone(&self) -> Self {
+            Self { __client: self.__client }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListQueues<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListQueues)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListQueues<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self { __client: client }
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/queues");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[56usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::Queue1>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListQueuesOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListQueuesOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListQueuesOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/queues` (`create_queue`): set parameters, then `.send().await`.
+
+Made by the client's `create_queue()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateQueue<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateQueueInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateQueue<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateQueue<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateQueue)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateQueue<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateQueueInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/queues");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[57usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Queue1, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateQueueOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateQueueOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateQueueOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/queues/{queueId}` (`get_queue`): set parameters, then `.send().await`.
+
+Made by the client's `get_queue()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetQueue<'a, C> {
+        __client: &'a C,
+        queue_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetQueue<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                queue_id: self.queue_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetQueue<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetQueue))
+                .field(stringify!(queue_id), &self.queue_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetQueue<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                queue_id: ::std::option::Option::None,
+            }
+        }
+        ///`queueId` (path parameter, required).
+        pub fn queue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.queue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let queue_id = self
+                .queue_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("queueId"))?;
+            let __path = format!(
+                "/v1/queues/{}", crate ::path::encode_segment("queueId", & queue_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[58usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Queue1, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetQueueByIdOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetQueueByIdOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetQueueByIdOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/queues/{queueId}/members` (`queues_list_members`): set parameters, then `.send().await`.
+
+Made by the client's `queues_list_members()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct QueuesListMembers<'a, C> {
+        __client: &'a C,
+        queue_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for QueuesListMembers<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                queue_id: self.queue_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for QueuesListMembers<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(QueuesListMembers))
+                .field(stringify!(queue_id), &self.queue_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> QueuesListMembers<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                queue_id: ::std::option::Option::None,
+            }
+        }
+        ///`queueId` (path parameter, required).
+        pub fn queue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.queue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let queue_id = self
+                .queue_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("queueId"))?;
+            let __path = format!(
+                "/v1/queues/{}/members", crate ::path::encode_segment("queueId", &
+                queue_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[59usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::QueueMember>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::QueueMembersOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::QueueMembersOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::QueueMembersOutput>(request).await
+        }
+    }
+    /**Builder of `DELETE /v1/queues/{queueId}/members` (`remove_members_bulk`): set parameters, then `.send().await`.
+
+Made by the client's `remove_members_bulk()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct RemoveMembersBulk<'a, C> {
+        __client: &'a C,
+        queue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BulkQueueEndpointInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for RemoveMembersBulk<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                queue_id: self.queue_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for RemoveMembersBulk<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(RemoveMembersBulk))
+                .field(stringify!(queue_id), &self.queue_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> RemoveMembersBulk<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                queue_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`queueId` (path parameter, required).
+        pub fn queue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.queue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::BulkQueueEndpointInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let queue_id = self
+                .queue_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("queueId"))?;
+            let __path = format!(
+                "/v1/queues/{}/members", crate ::path::encode_segment("queueId", &
+                queue_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[60usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
+    for RemoveMembersBulk<'a, C> {
+        type Runtime = C;
+        type Item = ::uuid::Uuid;
+        type Answer = ();
+        type Success = ::uuid::Uuid;
+        type Failure = crate::runtime::NoFailure;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[60usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[::uuid::Uuid],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("agentIds"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: (),
+            sent: &[::uuid::Uuid],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<::uuid::Uuid, crate::runtime::NoFailure>,
+        > {
+            sent.iter().cloned().map(crate::runtime::BulkItemOutcome::Success).collect()
+        }
+    }
+    /**Builder of `PATCH /v1/queues/{queueId}/members` (`assign_members`): set parameters, then `.send().await`.
+
+Made by the client's `assign_members()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AssignMembers<'a, C> {
+        __client: &'a C,
+        queue_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::BulkQueueEndpointInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for AssignMembers<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                queue_id: self.queue_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AssignMembers<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AssignMembers))
+                .field(stringify!(queue_id), &self.queue_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AssignMembers<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                queue_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`queueId` (path parameter, required).
+        pub fn queue_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.queue_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::BulkQueueEndpointInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let queue_id = self
+                .queue_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("queueId"))?;
+            let __path = format!(
+                "/v1/queues/{}/members", crate ::path::encode_segment("queueId", &
+                queue_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[61usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::BulkQueueEndpointOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::BulkQueueEndpointOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::BulkQueueEndpointOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for AssignMembers<'a, C> {
+        type Runtime = C;
+        type Item = ::uuid::Uuid;
+        type Answer = types::BulkQueueEndpointOutput;
+        type Success = ::uuid::Uuid;
+        type Failure = crate::types::BulkError;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[61usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[::uuid::Uuid],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("agentIds"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: types::BulkQueueEndpointOutput,
+            sent: &[::uuid::Uuid],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<::uuid::Uuid, crate::types::BulkError>,
+        > {
+            let _ = sent;
+            answer
+                .data
+                .into_iter()
+                .map(|outcome| match outcome {
+                    crate::types::BulkActionOutcomeBulkErrorUuid::BulkActionSuccess(
+                        success,
+                    ) => crate::runtime::BulkItemOutcome::Success(success.data),
+                    crate::types::BulkActionOutcomeBulkErrorUuid::BulkActionFailure(
+                        failure,
+                    ) => crate::runtime::BulkItemOutcome::Failure(failure.error),
+                    crate::types::BulkActionOutcomeBulkErrorUuid::Unknown(unknown) => {
+                        crate::runtime::BulkItemOutcome::Unknown(unknown)
+                    }
+                })
+                .collect()
+        }
+    }
+    /**Builder of `GET /v1/search/conversations` (`search_conversations`): set parameters, then `.send().await`.
+
+Made by the client's `search_conversations()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct SearchConversations<'a, C> {
+        __client: &'a C,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+        query: ::std::option::Option<::std::string::String>,
+        exact_match: ::std::option::Option<bool>,
+    }
+    impl<'a, C> ::std::clone::Clone for SearchConversations<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+                query: self.query.clone(),
+                exact_match: self.exact_match.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for SearchConversations<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(SearchConversations))
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .field(stringify!(query), &self.query)
+                .field(stringify!(exact_match), &self.exact_match)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> SearchConversations<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+                query: ::std::option::Option::None,
+                exact_match: ::std::option::Option::None,
+            }
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**The text by which to search conversations
+
+`query` (query parameter, required).*/
+        pub fn query(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Return only exact matches. This value is false by default.
+
+`exactMatch` (query parameter).*/
+        pub fn exact_match(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.exact_match = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let query = self
+                .query
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("query"))?;
+            let __path = format!("/v1/search/conversations");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                4usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            __query.push(("query", query.to_string()));
+            if let ::std::option::Option::Some(value) = &self.exact_match {
+                __query.push(("exactMatch", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[62usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(self) -> ::std::result::Result<types::SearchOutput, C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<types::SearchOutput>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::SearchOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::SearchOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for SearchConversations<'a, C> {
+        type Runtime = C;
+        type Page = types::SearchOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `GET /v1/tags` (`tags_list_tags`): set parameters, then `.send().await`.
+
+Made by the client's `tags_list_tags()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct TagsListTags<'a, C> {
+        __client: &'a C,
+    }
+    impl<'a, C> ::std::clone::Clone for TagsListTags<'a, C> {
+        fn clone(&self) -> Self {
+            Self { __client: self.__client }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for TagsListTags<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(TagsListTags)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> TagsListTags<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self { __client: client }
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/tags");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[63usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListTagsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListTagsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListTagsOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/tags` (`create_tag`): set parameters, then `.send().await`.
+
+Made by the client's `create_tag()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateTag<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateTagInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateTag<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateTag<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateTag)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateTag<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateTagInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/tags");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[64usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Tag, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateTagOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateTagOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateTagOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/tags/{tagId}` (`get_tag`): set parameters, then `.send().await`.
+
+Made by the client's `get_tag()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetTag<'a, C> {
+        __client: &'a C,
+        tag_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetTag<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                tag_id: self.tag_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetTag<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetTag))
+                .field(stringify!(tag_id), &self.tag_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetTag<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                tag_id: ::std::option::Option::None,
+            }
+        }
+        ///`tagId` (path parameter, required).
+        pub fn tag_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tag_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let tag_id = self
+                .tag_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("tagId"))?;
+            let __path = format!(
+                "/v1/tags/{}", crate ::path::encode_segment("tagId", & tag_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[65usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Tag, C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<types::GetTagOutput>(request).await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetTagOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetTagOutput>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/tags/{tagId}/activate` (`activate_tag`): set parameters, then `.send().await`.
+
+Made by the client's `activate_tag()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ActivateTag<'a, C> {
+        __client: &'a C,
+        tag_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ActivateTag<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                tag_id: self.tag_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ActivateTag<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ActivateTag))
+                .field(stringify!(tag_id), &self.tag_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ActivateTag<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                tag_id: ::std::option::Option::None,
+            }
+        }
+        /**The tag id
+
+`tagId` (path parameter, required).*/
+        pub fn tag_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tag_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let tag_id = self
+                .tag_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("tagId"))?;
+            let __path = format!(
+                "/v1/tags/{}/activate", crate ::path::encode_segment("tagId", & tag_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[66usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/tags/{tagId}/deactivate` (`deactivate_tag`): set parameters, then `.send().await`.
+
+Made by the client's `deactivate_tag()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct DeactivateTag<'a, C> {
+        __client: &'a C,
+        tag_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for DeactivateTag<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                tag_id: self.tag_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for DeactivateTag<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(DeactivateTag))
+                .field(stringify!(tag_id), &self.tag_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> DeactivateTag<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                tag_id: ::std::option::Option::None,
+            }
+        }
+        /**The tag id
+
+`tagId` (path parameter, required).*/
+        pub fn tag_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tag_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let tag_id = self
+                .tag_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("tagId"))?;
+            let __path = format!(
+                "/v1/tags/{}/deactivate", crate ::path::encode_segment("tagId", & tag_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[67usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `GET /v1/teams` (`teams_list_teams`): set parameters, then `.send().await`.
+
+Made by the client's `teams_list_teams()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct TeamsListTeams<'a, C> {
+        __client: &'a C,
+    }
+    impl<'a, C> ::std::clone::Clone for TeamsListTeams<'a, C> {
+        fn clone(&self) -> Self {
+            Self { __client: self.__client }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for TeamsListTeams<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(TeamsListTeams)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> TeamsListTeams<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self { __client: client }
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/teams");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[68usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::Team1>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListTeamsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListTeamsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListTeamsOutput>(request).await
+        }
+    }
+    /**Builder of `POST /v1/teams` (`create_team`): set parameters, then `.send().await`.
+
+Made by the client's `create_team()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateTeam<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateTeamInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateTeam<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateTeam<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateTeam)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateTeam<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateTeamInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/teams");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[69usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Team1, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateTeamOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateTeamOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateTeamOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/teams/{teamId}` (`get_team`): set parameters, then `.send().await`.
+
+Made by the client's `get_team()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetTeam<'a, C> {
+        __client: &'a C,
+        team_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetTeam<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                team_id: self.team_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetTeam<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetTeam))
+                .field(stringify!(team_id), &self.team_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetTeam<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                team_id: ::std::option::Option::None,
+            }
+        }
+        /**The team id
+
+`teamId` (path parameter, required).*/
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let team_id = self
+                .team_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("teamId"))?;
+            let __path = format!(
+                "/v1/teams/{}", crate ::path::encode_segment("teamId", & team_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[70usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(self) -> ::std::result::Result<types::Team1, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateTeamOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateTeamOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::CreateTeamOutput>(request).await
+        }
+    }
+    /**Builder of `DELETE /v1/teams/{teamId}` (`remove_team`): set parameters, then `.send().await`.
+
+Made by the client's `remove_team()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct RemoveTeam<'a, C> {
+        __client: &'a C,
+        team_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for RemoveTeam<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                team_id: self.team_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for RemoveTeam<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(RemoveTeam))
+                .field(stringify!(team_id), &self.team_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> RemoveTeam<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                team_id: ::std::option::Option::None,
+            }
+        }
+        /**The team id
+
+`teamId` (path parameter, required).*/
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let team_id = self
+                .team_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("teamId"))?;
+            let __path = format!(
+                "/v1/teams/{}", crate ::path::encode_segment("teamId", & team_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[71usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `GET /v1/teams/{teamId}/agents` (`teams_list_members`): set parameters, then `.send().await`.
+
+Made by the client's `teams_list_members()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct TeamsListMembers<'a, C> {
+        __client: &'a C,
+        team_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for TeamsListMembers<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                team_id: self.team_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for TeamsListMembers<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(TeamsListMembers))
+                .field(stringify!(team_id), &self.team_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> TeamsListMembers<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                team_id: ::std::option::Option::None,
+            }
+        }
+        /**The team id
+
+`teamId` (path parameter, required).*/
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let team_id = self
+                .team_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("teamId"))?;
+            let __path = format!(
+                "/v1/teams/{}/agents", crate ::path::encode_segment("teamId", & team_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[72usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::TeamMember>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListTeamMembersOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListTeamMembersOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListTeamMembersOutput>(request).await
+        }
+    }
+    /**Builder of `DELETE /v1/teams/{teamId}/agents` (`remove_members`): set parameters, then `.send().await`.
+
+Made by the client's `remove_members()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct RemoveMembers<'a, C> {
+        __client: &'a C,
+        team_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::DeleteAgentsFromTeamInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for RemoveMembers<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                team_id: self.team_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for RemoveMembers<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(RemoveMembers))
+                .field(stringify!(team_id), &self.team_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> RemoveMembers<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                team_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**The team id
+
+`teamId` (path parameter, required).*/
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::DeleteAgentsFromTeamInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let team_id = self
+                .team_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("teamId"))?;
+            let __path = format!(
+                "/v1/teams/{}/agents", crate ::path::encode_segment("teamId", & team_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[73usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for RemoveMembers<'a, C> {
+        type Runtime = C;
+        type Item = ::uuid::Uuid;
+        type Answer = ();
+        type Success = ::uuid::Uuid;
+        type Failure = crate::runtime::NoFailure;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[73usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[::uuid::Uuid],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("agentIds"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: (),
+            sent: &[::uuid::Uuid],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<::uuid::Uuid, crate::runtime::NoFailure>,
+        > {
+            sent.iter().cloned().map(crate::runtime::BulkItemOutcome::Success).collect()
+        }
+    }
+    /**Builder of `PATCH /v1/teams/{teamId}/agents` (`add_members`): set parameters, then `.send().await`.
+
+Made by the client's `add_members()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct AddMembers<'a, C> {
+        __client: &'a C,
+        team_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::AgentsToTeamInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for AddMembers<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                team_id: self.team_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for AddMembers<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(AddMembers))
+                .field(stringify!(team_id), &self.team_id)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> AddMembers<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                team_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        /**The team id
+
+`teamId` (path parameter, required).*/
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::AgentsToTeamInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let team_id = self
+                .team_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("teamId"))?;
+            let __path = format!(
+                "/v1/teams/{}/agents", crate ::path::encode_segment("teamId", & team_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[74usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for AddMembers<'a, C> {
+        type Runtime = C;
+        type Item = ::uuid::Uuid;
+        type Answer = ();
+        type Success = ::uuid::Uuid;
+        type Failure = crate::runtime::NoFailure;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn limit(&self) -> crate::runtime::BulkLimit {
+            match crate::OPERATIONS[74usize].bulk {
+                ::std::option::Option::Some(limit) => limit,
+                ::std::option::Option::None => {
+                    crate::runtime::BulkLimit::new(
+                        100usize,
+                        crate::runtime::LimitSource::ProjectDefault,
+                    )
+                }
+            }
+        }
+        fn chunk_request(
+            &self,
+            items: &[::uuid::Uuid],
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(
+                ::std::option::Option::Some(
+                    crate::runtime::bulk_body(
+                        ::std::option::Option::Some("agentIds"),
+                        items,
+                    )?,
+                ),
+            )
+        }
+        #[allow(unused_variables)]
+        fn outcomes(
+            answer: (),
+            sent: &[::uuid::Uuid],
+        ) -> ::std::vec::Vec<
+            crate::runtime::BulkItemOutcome<::uuid::Uuid, crate::runtime::NoFailure>,
+        > {
+            sent.iter().cloned().map(crate::runtime::BulkItemOutcome::Success).collect()
+        }
+    }
+    /**Builder of `GET /v1/teams/{teamId}/presence` (`teams_list_presence`): set parameters, then `.send().await`.
+
+Made by the client's `teams_list_presence()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct TeamsListPresence<'a, C> {
+        __client: &'a C,
+        team_id: ::std::option::Option<::std::string::String>,
+        page_limit: ::std::option::Option<i32>,
+        page_key: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for TeamsListPresence<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                team_id: self.team_id.clone(),
+                page_limit: self.page_limit.clone(),
+                page_key: self.page_key.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for TeamsListPresence<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(TeamsListPresence))
+                .field(stringify!(team_id), &self.team_id)
+                .field(stringify!(page_limit), &self.page_limit)
+                .field(stringify!(page_key), &self.page_key)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> TeamsListPresence<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                team_id: ::std::option::Option::None,
+                page_limit: ::std::option::Option::None,
+                page_key: ::std::option::Option::None,
+            }
+        }
+        /**The team id
+
+`teamId` (path parameter, required).*/
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Maximum number of results per page. May be used in combination with pageKey to change the number of results in between page requests.
+
+`pageLimit` (query parameter).*/
+        pub fn page_limit(mut self, value: impl ::std::convert::Into<i32>) -> Self {
+            self.page_limit = ::std::option::Option::Some(value.into());
+            self
+        }
+        /**Base64 encoded form of pagination query parameters. Do not try to construct or change programmatically as the internal structure may change without notice.
+
+`pageKey` (query parameter).*/
+        pub fn page_key(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_key = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let team_id = self
+                .team_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("teamId"))?;
+            let __path = format!(
+                "/v1/teams/{}/presence", crate ::path::encode_segment("teamId", & team_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                2usize,
+            );
+            if let ::std::option::Option::Some(value) = &self.page_limit {
+                __query.push(("pageLimit", value.to_string()));
+            }
+            if let ::std::option::Option::Some(value) = &self.page_key {
+                __query.push(("pageKey", value.to_string()));
+            }
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[75usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::ListPresenceOutput, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListPresenceOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListPresenceOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::ListPresenceOutput>(request).await
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
+    for TeamsListPresence<'a, C> {
+        type Runtime = C;
+        type Page = types::ListPresenceOutput;
+        fn runtime(&self) -> &C {
+            self.__client
+        }
+        fn first_request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.request()
+        }
+    }
+    /**Builder of `GET /v1/webhooks` (`list_subscriptions`): set parameters, then `.send().await`.
+
+Made by the client's `list_subscriptions()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListSubscriptions<'a, C> {
+        __client: &'a C,
+    }
+    impl<'a, C> ::std::clone::Clone for ListSubscriptions<'a, C> {
+        fn clone(&self) -> Self {
+            Self { __client: self.__client }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListSubscriptions<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListSubscriptions)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListSubscriptions<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self { __client: client }
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/webhooks");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[76usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::WebhookSubscription>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::ListWebhookSubscriptionsEndpointOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::ListWebhookSubscriptionsEndpointOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::ListWebhookSubscriptionsEndpointOutput>(request)
+                .await
+        }
+    }
+    /**Builder of `POST /v1/webhooks` (`create_subscription`): set parameters, then `.send().await`.
+
+Made by the client's `create_subscription()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct CreateSubscription<'a, C> {
+        __client: &'a C,
+        body: ::std::option::Option<types::CreateWebhookSubscriptionInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for CreateSubscription<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for CreateSubscription<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(CreateSubscription)).finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> CreateSubscription<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                body: ::std::option::Option::None,
+            }
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::CreateWebhookSubscriptionInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let __path = format!("/v1/webhooks");
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[77usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::CreateWebhookSubscriptionOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::CreateWebhookSubscriptionOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::CreateWebhookSubscriptionOutput>(request)
+                .await
+        }
+    }
+    /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}` (`get_subscription`): set parameters, then `.send().await`.
+
+Made by the client's `get_subscription()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct GetSubscription<'a, C> {
+        __client: &'a C,
+        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for GetSubscription<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                webhook_subscription_id: self.webhook_subscription_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for GetSubscription<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(GetSubscription))
+                .field(
+                    stringify!(webhook_subscription_id),
+                    &self.webhook_subscription_id,
+                )
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> GetSubscription<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                webhook_subscription_id: ::std::option::Option::None,
+            }
+        }
+        ///`webhookSubscriptionId` (path parameter, required).
+        pub fn webhook_subscription_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.webhook_subscription_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let webhook_subscription_id = self
+                .webhook_subscription_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("webhookSubscriptionId"))?;
+            let __path = format!(
+                "/v1/webhooks/{}", crate ::path::encode_segment("webhookSubscriptionId",
+                & webhook_subscription_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[78usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetWebhookSubscriptionOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetWebhookSubscriptionOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::GetWebhookSubscriptionOutput>(request).await
+        }
+    }
+    /**Builder of `DELETE /v1/webhooks/{webhookSubscriptionId}` (`delete_subscription`): set parameters, then `.send().await`.
+
+Made by the client's `delete_subscription()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct DeleteSubscription<'a, C> {
+        __client: &'a C,
+        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for DeleteSubscription<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                webhook_subscription_id: self.webhook_subscription_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for DeleteSubscription<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(DeleteSubscription))
+                .field(
+                    stringify!(webhook_subscription_id),
+                    &self.webhook_subscription_id,
+                )
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> DeleteSubscription<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                webhook_subscription_id: ::std::option::Option::None,
+            }
+        }
+        ///`webhookSubscriptionId` (path parameter, required).
+        pub fn webhook_subscription_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.webhook_subscription_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let webhook_subscription_id = self
+                .webhook_subscription_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("webhookSubscriptionId"))?;
+            let __path = format!(
+                "/v1/webhooks/{}", crate ::path::encode_segment("webhookSubscriptionId",
+                & webhook_subscription_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[79usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request; `Ok(())` on success (the answer has no body).
+        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
+            let request = self.request()?;
+            let response = self.__client.execute::<()>(request).await?;
+            ::std::result::Result::Ok(response.value)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
+            let request = self.request()?;
+            self.__client.execute::<()>(request).await
+        }
+    }
+    /**Builder of `PATCH /v1/webhooks/{webhookSubscriptionId}` (`patch_subscription`): set parameters, then `.send().await`.
+
+Made by the client's `patch_subscription()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct PatchSubscription<'a, C> {
+        __client: &'a C,
+        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        body: ::std::option::Option<types::PatchWebhookSubscriptionInput>,
+    }
+    impl<'a, C> ::std::clone::Clone for PatchSubscription<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                webhook_subscription_id: self.webhook_subscription_id.clone(),
+                body: self.body.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for PatchSubscription<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchSubscription))
+                .field(
+                    stringify!(webhook_subscription_id),
+                    &self.webhook_subscription_id,
+                )
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> PatchSubscription<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                webhook_subscription_id: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+            }
+        }
+        ///`webhookSubscriptionId` (path parameter, required).
+        pub fn webhook_subscription_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.webhook_subscription_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<types::PatchWebhookSubscriptionInput>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            __body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let webhook_subscription_id = self
+                .webhook_subscription_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("webhookSubscriptionId"))?;
+            let __path = format!(
+                "/v1/webhooks/{}", crate ::path::encode_segment("webhookSubscriptionId",
+                & webhook_subscription_id.to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = match __body_override {
+                ::std::option::Option::Some(chunk) => ::std::option::Option::Some(chunk),
+                ::std::option::Option::None => {
+                    let __body = match &self.body {
+                        ::std::option::Option::Some(body) => {
+                            ::std::option::Option::Some(crate::runtime::to_json(body)?)
+                        }
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                crate::runtime::RequestError::Missing("body"),
+                            );
+                        }
+                    };
+                    __body
+                }
+            };
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[80usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::PatchWebhookSubscriptionOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::PatchWebhookSubscriptionOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client.execute::<types::PatchWebhookSubscriptionOutput>(request).await
+        }
+    }
+    /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}/delivery-status` (`list_delivery_statuses`): set parameters, then `.send().await`.
+
+Made by the client's `list_delivery_statuses()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListDeliveryStatuses<'a, C> {
+        __client: &'a C,
+        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListDeliveryStatuses<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                webhook_subscription_id: self.webhook_subscription_id.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListDeliveryStatuses<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListDeliveryStatuses))
+                .field(
+                    stringify!(webhook_subscription_id),
+                    &self.webhook_subscription_id,
+                )
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListDeliveryStatuses<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                webhook_subscription_id: ::std::option::Option::None,
+            }
+        }
+        ///`webhookSubscriptionId` (path parameter, required).
+        pub fn webhook_subscription_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.webhook_subscription_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let webhook_subscription_id = self
+                .webhook_subscription_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("webhookSubscriptionId"))?;
+            let __path = format!(
+                "/v1/webhooks/{}/delivery-status", crate
+                ::path::encode_segment("webhookSubscriptionId", & webhook_subscription_id
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[81usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::EventDeliveryStatus>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetWebhookLastDeliveryStatusOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetWebhookLastDeliveryStatusOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::GetWebhookLastDeliveryStatusOutput>(request)
+                .await
+        }
+    }
+    /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}` (`list_event_logs`): set parameters, then `.send().await`.
+
+Made by the client's `list_event_logs()` method.*/
+    #[must_use = "a builder does nothing until `.send().await`"]
+    pub struct ListEventLogs<'a, C> {
+        __client: &'a C,
+        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        event: ::std::option::Option<::std::string::String>,
+    }
+    impl<'a, C> ::std::clone::Clone for ListEventLogs<'a, C> {
+        fn clone(&self) -> Self {
+            Self {
+                __client: self.__client,
+                webhook_subscription_id: self.webhook_subscription_id.clone(),
+                event: self.event.clone(),
+            }
+        }
+    }
+    impl<'a, C> ::std::fmt::Debug for ListEventLogs<'a, C> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ListEventLogs))
+                .field(
+                    stringify!(webhook_subscription_id),
+                    &self.webhook_subscription_id,
+                )
+                .field(stringify!(event), &self.event)
+                .finish_non_exhaustive()
+        }
+    }
+    impl<'a, C: crate::runtime::Runtime> ListEventLogs<'a, C> {
+        /// A builder on `client` with nothing set.
+        pub fn new(client: &'a C) -> Self {
+            Self {
+                __client: client,
+                webhook_subscription_id: ::std::option::Option::None,
+                event: ::std::option::Option::None,
+            }
+        }
+        ///`webhookSubscriptionId` (path parameter, required).
+        pub fn webhook_subscription_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.webhook_subscription_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///`event` (path parameter, required).
+        pub fn event(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.event = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The request this builder describes: fails, sending
+        /// nothing, on a missing required parameter or a path
+        /// parameter that would change the path (`""`, `.`, `..`).
+        pub fn request(
+            &self,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            self.build(::std::option::Option::None)
+        }
+        #[allow(unused_mut, clippy::useless_format)]
+        fn build(
+            &self,
+            _body_override: ::std::option::Option<::serde_json::Value>,
+        ) -> ::std::result::Result<
+            crate::runtime::Request,
+            crate::runtime::RequestError,
+        > {
+            let webhook_subscription_id = self
+                .webhook_subscription_id
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("webhookSubscriptionId"))?;
+            let event = self
+                .event
+                .as_ref()
+                .ok_or(crate::runtime::RequestError::Missing("event"))?;
+            let __path = format!(
+                "/v1/webhooks/{}/delivery-status/logs/{}", crate
+                ::path::encode_segment("webhookSubscriptionId", & webhook_subscription_id
+                .to_string()) ?, crate ::path::encode_segment("event", & event
+                .to_string()) ?
+            );
+            let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(
+                0usize,
+            );
+            let __body = ::std::option::Option::None;
+            ::std::result::Result::Ok(
+                crate::runtime::Request::new(
+                    &crate::OPERATIONS[82usize],
+                    __path,
+                    __query,
+                    __body,
+                ),
+            )
+        }
+        ///Sends the request and returns the answer's `data`.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<types::EventDeliveryLog>, C::Error> {
+            let request = self.request()?;
+            let response = self
+                .__client
+                .execute::<types::GetWebhookEventDeliveryLogsOutput>(request)
+                .await?;
+            ::std::result::Result::Ok(response.value.data)
+        }
+        /// Sends the request and returns the whole decoded answer
+        /// with its status and headers.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::runtime::Response<types::GetWebhookEventDeliveryLogsOutput>,
+            C::Error,
+        > {
+            let request = self.request()?;
+            self.__client
+                .execute::<types::GetWebhookEventDeliveryLogsOutput>(request)
+                .await
+        }
+    }
+    impl crate::runtime::PageBody for types::GetFilterValuesOutput {
+        type Item = types::FilterValue;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::FilterValue>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::GetMetricRecordsDataOutput {
+        type Item = types::MetricRecord;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::MetricRecord>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::GetMetricRecordsOutput {
+        type Item = types::MetricRecordMetadata;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::MetricRecordMetadata>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::GetMetricsOutput {
+        type Item = types::MetricMetadata;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::MetricMetadata>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::ListActivityLogOutput {
+        type Item = types::ActivityLogEntry;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::ActivityLogEntry>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::ListAgentsOutput {
+        type Item = types::Agent;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::Agent>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::ListEndUserConversationsOutput {
+        type Item = crate::types::Conversation;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<crate::types::Conversation>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::ListEndUsersOutput {
+        type Item = types::EndUser;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::EndUser>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::ListPresenceOutput {
+        type Item = types::UserPresence;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<types::UserPresence>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+    impl crate::runtime::PageBody for types::SearchOutput {
+        type Item = crate::types::SearchHit;
+        fn into_parts(
+            self,
+        ) -> (
+            ::std::vec::Vec<crate::types::SearchHit>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (self.data, self.meta.and_then(|meta| meta.next))
+        }
+    }
+}
+/// Adds one method per operation to a [`runtime::Runtime`] type,
+/// each returning that operation's [`builder`]. Invoked once by
+/// `dixa-client-ext` for its client.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! impl_operations {
+    ($client:ty) => {
+        impl $client { #[doc =
+        "List agents\n\n`GET /v1/agents`\n\nLists all agents/admins in an organization. It is possible to filter by one of the mutually exclusive parameters: email or phone number. In case both are provided, an error is returned."]
+        pub fn list_agents(& self) -> $crate::builder::ListAgents < '_, Self > {
+        $crate::builder::ListAgents::new(self) } #[doc =
+        "Update agents\n\n`PUT /v1/agents`\n\nBulk update agents/admins."] pub fn
+        update_agents_bulk(& self) -> $crate::builder::UpdateAgentsBulk < '_, Self > {
+        $crate::builder::UpdateAgentsBulk::new(self) } #[doc =
+        "Create agent\n\n`POST /v1/agents`\n\nCreate an agent."] pub fn create_agent(&
+        self) -> $crate::builder::CreateAgent < '_, Self > {
+        $crate::builder::CreateAgent::new(self) } #[doc =
+        "Patch agents\n\n`PATCH /v1/agents`\n\nBulk patch agents/admins."] pub fn
+        patch_agents_bulk(& self) -> $crate::builder::PatchAgentsBulk < '_, Self > {
+        $crate::builder::PatchAgentsBulk::new(self) } #[doc =
+        "Create agents\n\n`POST /v1/agents/bulk`\n\nCreate agents in bulk."] pub fn
+        create_agents_bulk(& self) -> $crate::builder::CreateAgentsBulk < '_, Self > {
+        $crate::builder::CreateAgentsBulk::new(self) } #[doc =
+        "List presence\n\n`GET /v1/agents/presence`\n\nList the presence status for all agents/admins in an organization."]
+        pub fn agents_list_presence(& self) -> $crate::builder::AgentsListPresence < '_,
+        Self > { $crate::builder::AgentsListPresence::new(self) } #[doc =
+        "Get agent\n\n`GET /v1/agents/{agentId}`\n\nGet an agent/admin by id."] pub fn
+        get_agent(& self) -> $crate::builder::GetAgent < '_, Self > {
+        $crate::builder::GetAgent::new(self) } #[doc =
+        "Update agent\n\n`PUT /v1/agents/{agentId}`\n\nUpdate an agent/admin."] pub fn
+        update_agent(& self) -> $crate::builder::UpdateAgent < '_, Self > {
+        $crate::builder::UpdateAgent::new(self) } #[doc =
+        "Delete agent\n\n`DELETE /v1/agents/{agentId}`\n\nDowngrade an agent/admin to become an end user."]
+        pub fn downgrade_agent(& self) -> $crate::builder::DowngradeAgent < '_, Self > {
+        $crate::builder::DowngradeAgent::new(self) } #[doc =
+        "Patch agent\n\n`PATCH /v1/agents/{agentId}`\n\nPatch an agent/admin."] pub fn
+        patch_agent(& self) -> $crate::builder::PatchAgent < '_, Self > {
+        $crate::builder::PatchAgent::new(self) } #[doc =
+        "Get presence\n\n`GET /v1/agents/{agentId}/presence`\n\nGet the presence status for an agent/admin."]
+        pub fn get_presence(& self) -> $crate::builder::GetPresence < '_, Self > {
+        $crate::builder::GetPresence::new(self) } #[doc =
+        "List teams\n\n`GET /v1/agents/{agentId}/teams`\n\nList the teams in which the agent/admin is a member."]
+        pub fn agents_list_teams(& self) -> $crate::builder::AgentsListTeams < '_, Self >
+        { $crate::builder::AgentsListTeams::new(self) } #[doc =
+        "`GET /v1/analytics/filter/{filterAttribute}`\n\nGet possible values to be used with a given filter attribute. Filter attributes are not metric or record specific, so one filter attribute can be used with multiple metrics/records. When a filter value is not relevant for a specific metric/record, it is simply ignored."]
+        pub fn list_filter_values(& self) -> $crate::builder::ListFilterValues < '_, Self
+        > { $crate::builder::ListFilterValues::new(self) } #[doc =
+        "`GET /v1/analytics/metrics`\n\nThis endpoint lists all available metric IDs that can be used to fetch data in Get Metric Data"]
+        pub fn list_metrics(& self) -> $crate::builder::ListMetrics < '_, Self > {
+        $crate::builder::ListMetrics::new(self) } #[doc =
+        "`POST /v1/analytics/metrics`\n\nGet data of a specific metric (aggregated)"] pub
+        fn get_metric_data(& self) -> $crate::builder::GetMetricData < '_, Self > {
+        $crate::builder::GetMetricData::new(self) } #[doc =
+        "`GET /v1/analytics/metrics/{metricId}`\n\nThis endpoint lists all available properties of a metric to use for querying its data"]
+        pub fn get_metric(& self) -> $crate::builder::GetMetric < '_, Self > {
+        $crate::builder::GetMetric::new(self) } #[doc =
+        "`GET /v1/analytics/records`\n\nThis endpoint lists all available record IDs that can be used to fetch data in Get Metric Records Data"]
+        pub fn list_records(& self) -> $crate::builder::ListRecords < '_, Self > {
+        $crate::builder::ListRecords::new(self) } #[doc =
+        "`POST /v1/analytics/records`\n\nGet data of specific metric records (unaggregated)"]
+        pub fn get_metric_records_data(& self) -> $crate::builder::GetMetricRecordsData <
+        '_, Self > { $crate::builder::GetMetricRecordsData::new(self) } #[doc =
+        "`GET /v1/analytics/records/{recordId}`\n\nThis endpoint lists all available properties of a record to use for querying its data"]
+        pub fn get_record(& self) -> $crate::builder::GetRecord < '_, Self > {
+        $crate::builder::GetRecord::new(self) } #[doc =
+        "`GET /v1/anonymization/request/{requestId}`\n\nRetrieve an anonymization request submitted earlier (user or conversation)."]
+        pub fn get_request(& self) -> $crate::builder::GetRequest < '_, Self > {
+        $crate::builder::GetRequest::new(self) } #[doc =
+        "`GET /v1/contact-endpoints`\n\nList all available contact endpoints in an organization."]
+        pub fn list_contact_endpoints(& self) -> $crate::builder::ListContactEndpoints <
+        '_, Self > { $crate::builder::ListContactEndpoints::new(self) } #[doc =
+        "`GET /v1/contact-endpoints/{contactEndpointId}`\n\nGet contact endpoint by id (email or phone number)."]
+        pub fn get_contact_endpoint(& self) -> $crate::builder::GetContactEndpoint < '_,
+        Self > { $crate::builder::GetContactEndpoint::new(self) } #[doc =
+        "`POST /v1/conversations`\n\nCreate a conversation. For inbound messages the author is assumed to be the requester of the conversation (end user). For outbound messages the author is specified using the agentId field."]
+        pub fn create_conversation(& self) -> $crate::builder::CreateConversation < '_,
+        Self > { $crate::builder::CreateConversation::new(self) } #[doc =
+        "`GET /v1/conversations/activitylog`\n\nList all activity logs for an organization."]
+        pub fn list_activity_logs(& self) -> $crate::builder::ListActivityLogs < '_, Self
+        > { $crate::builder::ListActivityLogs::new(self) } #[doc =
+        "`GET /v1/conversations/flows`\n\nList all conversations flows in an organization."]
+        pub fn list_flows(& self) -> $crate::builder::ListFlows < '_, Self > {
+        $crate::builder::ListFlows::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}`\n\nGet a conversation by id."] pub fn
+        get_conversation(& self) -> $crate::builder::GetConversation < '_, Self > {
+        $crate::builder::GetConversation::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}/activitylog`\n\nGet the activity log for a conversation by providing the conversation id."]
+        pub fn list_conversation_activity_log(& self) ->
+        $crate::builder::ListConversationActivityLog < '_, Self > {
+        $crate::builder::ListConversationActivityLog::new(self) } #[doc =
+        "`PUT /v1/conversations/{conversationId}/claim`\n\nClaim a conversation for a given agent. To avoid taking over assigned conversations, set the `force` paremeter to false"]
+        pub fn claim_conversation(& self) -> $crate::builder::ClaimConversation < '_,
+        Self > { $crate::builder::ClaimConversation::new(self) } #[doc =
+        "`PUT /v1/conversations/{conversationId}/close`\n\nMark a conversation as closed by providing its id."]
+        pub fn close_conversation(& self) -> $crate::builder::CloseConversation < '_,
+        Self > { $crate::builder::CloseConversation::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}/linked`\n\nLists all linked child conversations for the given conversation ID, such as transcripts and side conversations."]
+        pub fn list_linked_conversations(& self) ->
+        $crate::builder::ListLinkedConversations < '_, Self > {
+        $crate::builder::ListLinkedConversations::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}/messages`\n\nGet all messages for a particular conversation by providing the conversation id. Note that messages in `ContactForm` conversations can have attributes of `\"_type\": \"EmailAttributes\"` if they are created through a webform, or `\"_type\": \"ContactFormAttributes\"` when created through a chat widget."]
+        pub fn list_messages(& self) -> $crate::builder::ListMessages < '_, Self > {
+        $crate::builder::ListMessages::new(self) } #[doc =
+        "`POST /v1/conversations/{conversationId}/messages`\n\nAdd a message to a conversation. For inbound messages the author is assumed to be the requester of the conversation (end user). For outbound messages the author is specified using the agentId field. Currently Email, WidgetChat and Messenger channels are supported."]
+        pub fn add_message(& self) -> $crate::builder::AddMessage < '_, Self > {
+        $crate::builder::AddMessage::new(self) } #[doc =
+        "`PUT /v1/conversations/{conversationId}/reopen`\n\nReopen a conversation and offer it in the same queue. Falls back to the default organization queue if the conversation has no target queue."]
+        pub fn reopen_conversation(& self) -> $crate::builder::ReopenConversation < '_,
+        Self > { $crate::builder::ReopenConversation::new(self) } #[doc =
+        "`PUT /v1/conversations/{conversationId}/transfer/queue`\n\nTransfer a conversation to a target queue."]
+        pub fn transfer_conversation(& self) -> $crate::builder::TransferConversation <
+        '_, Self > { $crate::builder::TransferConversation::new(self) } #[doc =
+        "`PATCH /v1/conversations/{conversationId}/anonymize`\n\nRequest the anonymization of a conversation."]
+        pub fn anonymize_conversation(& self) -> $crate::builder::AnonymizeConversation <
+        '_, Self > { $crate::builder::AnonymizeConversation::new(self) } #[doc =
+        "`PATCH /v1/conversations/{conversationId}/messages/{messageId}/anonymize`\n\nRequest the anonymization of a single message in a conversation."]
+        pub fn anonymize_message(& self) -> $crate::builder::AnonymizeMessage < '_, Self
+        > { $crate::builder::AnonymizeMessage::new(self) } #[doc =
+        "`PATCH /v1/conversations/{conversationId}/custom-attributes`\n\nPatch custom attributes of a conversation"]
+        pub fn conversations_patch_custom_attributes(& self) ->
+        $crate::builder::ConversationsPatchCustomAttributes < '_, Self > {
+        $crate::builder::ConversationsPatchCustomAttributes::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}/notes`\n\nGet all internal notes for a particular conversation by providing the conversation id."]
+        pub fn list_internal_notes(& self) -> $crate::builder::ListInternalNotes < '_,
+        Self > { $crate::builder::ListInternalNotes::new(self) } #[doc =
+        "`POST /v1/conversations/{conversationId}/notes`\n\nCreate an internal note in a conversation by providing the conversation id."]
+        pub fn create_internal_note(& self) -> $crate::builder::CreateInternalNote < '_,
+        Self > { $crate::builder::CreateInternalNote::new(self) } #[doc =
+        "`POST /v1/conversations/{conversationId}/notes/bulk`\n\nCreate internal notes in a conversation by providing the conversation id."]
+        pub fn create_internal_notes_bulk(& self) ->
+        $crate::builder::CreateInternalNotesBulk < '_, Self > {
+        $crate::builder::CreateInternalNotesBulk::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}/rating`\n\nGet the ratings for a particular conversation by providing the conversation id."]
+        pub fn list_ratings(& self) -> $crate::builder::ListRatings < '_, Self > {
+        $crate::builder::ListRatings::new(self) } #[doc =
+        "`GET /v1/conversations/{conversationId}/tags`\n\nGet the tags for a particular conversation by providing the conversation id."]
+        pub fn conversations_list_tags(& self) -> $crate::builder::ConversationsListTags
+        < '_, Self > { $crate::builder::ConversationsListTags::new(self) } #[doc =
+        "`PUT /v1/conversations/{conversationId}/tags/{tagId}`\n\nTag a conversation. You may only use active tags to tag conversations."]
+        pub fn tag_conversation(& self) -> $crate::builder::TagConversation < '_, Self >
+        { $crate::builder::TagConversation::new(self) } #[doc =
+        "`DELETE /v1/conversations/{conversationId}/tags/{tagId}`\n\nUntag a conversation. You may remove active or inactive tags from a conversation."]
+        pub fn untag_conversation(& self) -> $crate::builder::UntagConversation < '_,
+        Self > { $crate::builder::UntagConversation::new(self) } #[doc =
+        "`GET /v1/custom-attributes`\n\nList all custom attributes in an organization."]
+        pub fn list_custom_attributes(& self) -> $crate::builder::ListCustomAttributes <
+        '_, Self > { $crate::builder::ListCustomAttributes::new(self) } #[doc =
+        "`GET /v1/endusers`\n\nLists all end users in an organization. It is possible to filter by one of the mutually exclusive parameters: email or phone number. In case both are provided, an error is returned."]
+        pub fn list_end_users(& self) -> $crate::builder::ListEndUsers < '_, Self > {
+        $crate::builder::ListEndUsers::new(self) } #[doc =
+        "`PUT /v1/endusers`\n\nBulk update end users."] pub fn update_end_users_bulk(&
+        self) -> $crate::builder::UpdateEndUsersBulk < '_, Self > {
+        $crate::builder::UpdateEndUsersBulk::new(self) } #[doc =
+        "`POST /v1/endusers`\n\nCreate an end user."] pub fn create_end_user(& self) ->
+        $crate::builder::CreateEndUser < '_, Self > {
+        $crate::builder::CreateEndUser::new(self) } #[doc =
+        "`PATCH /v1/endusers`\n\nBulk patch end users."] pub fn patch_end_users_bulk(&
+        self) -> $crate::builder::PatchEndUsersBulk < '_, Self > {
+        $crate::builder::PatchEndUsersBulk::new(self) } #[doc =
+        "`POST /v1/endusers/bulk`\n\nCreate end users."] pub fn create_end_users_bulk(&
+        self) -> $crate::builder::CreateEndUsersBulk < '_, Self > {
+        $crate::builder::CreateEndUsersBulk::new(self) } #[doc =
+        "`GET /v1/endusers/{userId}`\n\nGet an end user by id."] pub fn get_end_user(&
+        self) -> $crate::builder::GetEndUser < '_, Self > {
+        $crate::builder::GetEndUser::new(self) } #[doc =
+        "`PUT /v1/endusers/{userId}`\n\nUpdate an end user."] pub fn update_end_user(&
+        self) -> $crate::builder::UpdateEndUser < '_, Self > {
+        $crate::builder::UpdateEndUser::new(self) } #[doc =
+        "`PATCH /v1/endusers/{userId}`\n\nPatch an end user."] pub fn patch_end_user(&
+        self) -> $crate::builder::PatchEndUser < '_, Self > {
+        $crate::builder::PatchEndUser::new(self) } #[doc =
+        "`GET /v1/endusers/{userId}/conversations`\n\nLists conversations requested by an end user. <br/> Note: Custom attributes are not part of the response at this point. If you need to get custom attributes for a conversation use the [GET /conversations/{conversationId}](../Conversations/#tag/Conversations/operation/getConversationsConversationid) endpoint"]
+        pub fn list_conversations(& self) -> $crate::builder::ListConversations < '_,
+        Self > { $crate::builder::ListConversations::new(self) } #[doc =
+        "`PATCH /v1/endusers/{userId}/anonymize`\n\nRequest the anonymization of an end user."]
+        pub fn anonymize_end_user(& self) -> $crate::builder::AnonymizeEndUser < '_, Self
+        > { $crate::builder::AnonymizeEndUser::new(self) } #[doc =
+        "`PATCH /v1/endusers/{userId}/custom-attributes`\n\nPatch custom attributes of an end user"]
+        pub fn end_users_patch_custom_attributes(& self) ->
+        $crate::builder::EndUsersPatchCustomAttributes < '_, Self > {
+        $crate::builder::EndUsersPatchCustomAttributes::new(self) } #[doc =
+        "`GET /v1/queues`\n\nList all queues in an organization."] pub fn list_queues(&
+        self) -> $crate::builder::ListQueues < '_, Self > {
+        $crate::builder::ListQueues::new(self) } #[doc =
+        "`POST /v1/queues`\n\nCreate a queue."] pub fn create_queue(& self) ->
+        $crate::builder::CreateQueue < '_, Self > {
+        $crate::builder::CreateQueue::new(self) } #[doc =
+        "`GET /v1/queues/{queueId}`\n\nGet a queue by id."] pub fn get_queue(& self) ->
+        $crate::builder::GetQueue < '_, Self > { $crate::builder::GetQueue::new(self) }
+        #[doc =
+        "`GET /v1/queues/{queueId}/members`\n\nList all agents/admins that are members of a queue by providing the queue id."]
+        pub fn queues_list_members(& self) -> $crate::builder::QueuesListMembers < '_,
+        Self > { $crate::builder::QueuesListMembers::new(self) } #[doc =
+        "`DELETE /v1/queues/{queueId}/members`\n\nBulk remove agents/admins from the specified queue."]
+        pub fn remove_members_bulk(& self) -> $crate::builder::RemoveMembersBulk < '_,
+        Self > { $crate::builder::RemoveMembersBulk::new(self) } #[doc =
+        "`PATCH /v1/queues/{queueId}/members`\n\nAssign one or more agents/admins to a given queue."]
+        pub fn assign_members(& self) -> $crate::builder::AssignMembers < '_, Self > {
+        $crate::builder::AssignMembers::new(self) } #[doc =
+        "`GET /v1/search/conversations`\n\nSearch for conversations containing a particular text."]
+        pub fn search_conversations(& self) -> $crate::builder::SearchConversations < '_,
+        Self > { $crate::builder::SearchConversations::new(self) } #[doc =
+        "`GET /v1/tags`\n\nList all tags in an organization."] pub fn tags_list_tags(&
+        self) -> $crate::builder::TagsListTags < '_, Self > {
+        $crate::builder::TagsListTags::new(self) } #[doc =
+        "`POST /v1/tags`\n\nCreate a tag."] pub fn create_tag(& self) ->
+        $crate::builder::CreateTag < '_, Self > { $crate::builder::CreateTag::new(self) }
+        #[doc = "`GET /v1/tags/{tagId}`\n\nGet a tag by id."] pub fn get_tag(& self) ->
+        $crate::builder::GetTag < '_, Self > { $crate::builder::GetTag::new(self) } #[doc
+        = "`PATCH /v1/tags/{tagId}/activate`\n\nActivate a tag."] pub fn activate_tag(&
+        self) -> $crate::builder::ActivateTag < '_, Self > {
+        $crate::builder::ActivateTag::new(self) } #[doc =
+        "`PATCH /v1/tags/{tagId}/deactivate`\n\nDeactivate a tag."] pub fn
+        deactivate_tag(& self) -> $crate::builder::DeactivateTag < '_, Self > {
+        $crate::builder::DeactivateTag::new(self) } #[doc =
+        "`GET /v1/teams`\n\nLists all teams in an organization."] pub fn
+        teams_list_teams(& self) -> $crate::builder::TeamsListTeams < '_, Self > {
+        $crate::builder::TeamsListTeams::new(self) } #[doc =
+        "`POST /v1/teams`\n\nCreate a team."] pub fn create_team(& self) ->
+        $crate::builder::CreateTeam < '_, Self > { $crate::builder::CreateTeam::new(self)
+        } #[doc = "`GET /v1/teams/{teamId}`\n\nGet a team by id."] pub fn get_team(&
+        self) -> $crate::builder::GetTeam < '_, Self > {
+        $crate::builder::GetTeam::new(self) } #[doc =
+        "`DELETE /v1/teams/{teamId}`\n\nDelete a team."] pub fn remove_team(& self) ->
+        $crate::builder::RemoveTeam < '_, Self > { $crate::builder::RemoveTeam::new(self)
+        } #[doc =
+        "`GET /v1/teams/{teamId}/agents`\n\nLists all agents/admins in a team."] pub fn
+        teams_list_members(& self) -> $crate::builder::TeamsListMembers < '_, Self > {
+        $crate::builder::TeamsListMembers::new(self) } #[doc =
+        "`DELETE /v1/teams/{teamId}/agents`\n\nRemove agents/admins from a team."] pub fn
+        remove_members(& self) -> $crate::builder::RemoveMembers < '_, Self > {
+        $crate::builder::RemoveMembers::new(self) } #[doc =
+        "`PATCH /v1/teams/{teamId}/agents`\n\nAdd agents/admins to a team."] pub fn
+        add_members(& self) -> $crate::builder::AddMembers < '_, Self > {
+        $crate::builder::AddMembers::new(self) } #[doc =
+        "`GET /v1/teams/{teamId}/presence`\n\nList the presence status of all agents/admins in a team."]
+        pub fn teams_list_presence(& self) -> $crate::builder::TeamsListPresence < '_,
+        Self > { $crate::builder::TeamsListPresence::new(self) } #[doc =
+        "`GET /v1/webhooks`\n\nList of all Webhook Subscriptions in an organization."]
+        pub fn list_subscriptions(& self) -> $crate::builder::ListSubscriptions < '_,
+        Self > { $crate::builder::ListSubscriptions::new(self) } #[doc =
+        "`POST /v1/webhooks`\n\nCreate a Webhook Subscription."] pub fn
+        create_subscription(& self) -> $crate::builder::CreateSubscription < '_, Self > {
+        $crate::builder::CreateSubscription::new(self) } #[doc =
+        "`GET /v1/webhooks/{webhookSubscriptionId}`\n\nGet a Webhook Subscription by ID."]
+        pub fn get_subscription(& self) -> $crate::builder::GetSubscription < '_, Self >
+        { $crate::builder::GetSubscription::new(self) } #[doc =
+        "`DELETE /v1/webhooks/{webhookSubscriptionId}`\n\nDelete a Webhook Subscription."]
+        pub fn delete_subscription(& self) -> $crate::builder::DeleteSubscription < '_,
+        Self > { $crate::builder::DeleteSubscription::new(self) } #[doc =
+        "`PATCH /v1/webhooks/{webhookSubscriptionId}`\n\nPatch a Webhook Subscription."]
+        pub fn patch_subscription(& self) -> $crate::builder::PatchSubscription < '_,
+        Self > { $crate::builder::PatchSubscription::new(self) } #[doc =
+        "`GET /v1/webhooks/{webhookSubscriptionId}/delivery-status`\n\nGet the latest delivery statuses of a Webhook Subscription."]
+        pub fn list_delivery_statuses(& self) -> $crate::builder::ListDeliveryStatuses <
+        '_, Self > { $crate::builder::ListDeliveryStatuses::new(self) } #[doc =
+        "`GET /v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}`\n\nGet the latest Webhook Subscription Event logs."]
+        pub fn list_event_logs(& self) -> $crate::builder::ListEventLogs < '_, Self > {
+        $crate::builder::ListEventLogs::new(self) } }
     };
-    /**Builder for [`Client::list_agents`]
-
-[`Client::list_agents`]: super::Client::list_agents*/
-    #[derive(Debug, Clone)]
-    pub struct ListAgents<'a> {
-        client: &'a super::Client,
-        email: Result<Option<::std::string::String>, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-        phone: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> ListAgents<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                email: Ok(None),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-                phone: Ok(None),
-            }
-        }
-        pub fn email<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.email = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for email failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        pub fn phone<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.phone = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for phone failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/agents`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListAgentsOutput>, Error<types::ApiError>> {
-            let Self { client, email, page_key, page_limit, phone } = self;
-            let email = email.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let phone = phone.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/agents", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("email", &email))
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .query(&progenitor_client::QueryParam::new("phone", &phone))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_agents",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::update_agents_bulk`]
-
-[`Client::update_agents_bulk`]: super::Client::update_agents_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct UpdateAgentsBulk<'a> {
-        client: &'a super::Client,
-        body: Result<types::AgentsUpdateBulkRequest, String>,
-    }
-    impl<'a> UpdateAgentsBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::AgentsUpdateBulkRequest>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `AgentsUpdateBulkRequest` for body failed".to_string()
-                });
-            self
-        }
-        ///Sends a `PUT` request to `/v1/agents`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BulkUpdateAgentOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, body } = self;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/agents", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_agents_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_agent`]
-
-[`Client::create_agent`]: super::Client::create_agent*/
-    #[derive(Debug, Clone)]
-    pub struct CreateAgent<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateAgentInput, String>,
-    }
-    impl<'a> CreateAgent<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateAgentInput>,
-            <V as std::convert::TryInto<
-                types::CreateAgentInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateAgentInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateAgentInput,
-            ) -> types::builder::CreateAgentInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/agents`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::AgentOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateAgentInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/agents", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::patch_agents_bulk`]
-
-[`Client::patch_agents_bulk`]: super::Client::patch_agents_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct PatchAgentsBulk<'a> {
-        client: &'a super::Client,
-        body: Result<types::AgentsBulkPatchRequest, String>,
-    }
-    impl<'a> PatchAgentsBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::AgentsBulkPatchRequest>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `AgentsBulkPatchRequest` for body failed".to_string()
-                });
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/agents`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BulkUpdateAgentOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, body } = self;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/agents", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "patch_agents_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_agents_bulk`]
-
-[`Client::create_agents_bulk`]: super::Client::create_agents_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct CreateAgentsBulk<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateAgentsInput, String>,
-    }
-    impl<'a> CreateAgentsBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateAgentsInput>,
-            <V as std::convert::TryInto<
-                types::CreateAgentsInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateAgentsInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateAgentsInput,
-            ) -> types::builder::CreateAgentsInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/agents/bulk`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateAgentsOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateAgentsInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/agents/bulk", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_agents_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::agents_list_presence`]
-
-[`Client::agents_list_presence`]: super::Client::agents_list_presence*/
-    #[derive(Debug, Clone)]
-    pub struct AgentsListPresence<'a> {
-        client: &'a super::Client,
-    }
-    impl<'a> AgentsListPresence<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-        ///Sends a `GET` request to `/v1/agents/presence`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::AgentsListPresenceResponse>,
-            Error<types::ApiError>,
-        > {
-            let Self { client } = self;
-            let url = format!("{}/v1/agents/presence", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "agents_list_presence",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_agent`]
-
-[`Client::get_agent`]: super::Client::get_agent*/
-    #[derive(Debug, Clone)]
-    pub struct GetAgent<'a> {
-        client: &'a super::Client,
-        agent_id: Result<::uuid::Uuid, String>,
-    }
-    impl<'a> GetAgent<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-            }
-        }
-        pub fn agent_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.agent_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/agents/{agentId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::AgentOutput>, Error<types::ApiError>> {
-            let Self { client, agent_id } = self;
-            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/agents/{}", client.baseurl, crate
-                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::update_agent`]
-
-[`Client::update_agent`]: super::Client::update_agent*/
-    #[derive(Debug, Clone)]
-    pub struct UpdateAgent<'a> {
-        client: &'a super::Client,
-        agent_id: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::UpdateAgentInput, String>,
-    }
-    impl<'a> UpdateAgent<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn agent_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.agent_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::UpdateAgentInput>,
-            <V as std::convert::TryInto<
-                types::UpdateAgentInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `UpdateAgentInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::UpdateAgentInput,
-            ) -> types::builder::UpdateAgentInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/agents/{agentId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::AgentOutput>, Error<types::ApiError>> {
-            let Self { client, agent_id, body } = self;
-            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UpdateAgentInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/agents/{}", client.baseurl, crate
-                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::downgrade_agent`]
-
-[`Client::downgrade_agent`]: super::Client::downgrade_agent*/
-    #[derive(Debug, Clone)]
-    pub struct DowngradeAgent<'a> {
-        client: &'a super::Client,
-        agent_id: Result<::uuid::Uuid, String>,
-    }
-    impl<'a> DowngradeAgent<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-            }
-        }
-        pub fn agent_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.agent_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `DELETE` request to `/v1/agents/{agentId}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, agent_id } = self;
-            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/agents/{}", client.baseurl, crate
-                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "downgrade_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::patch_agent`]
-
-[`Client::patch_agent`]: super::Client::patch_agent*/
-    #[derive(Debug, Clone)]
-    pub struct PatchAgent<'a> {
-        client: &'a super::Client,
-        agent_id: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::PatchAgentInput, String>,
-    }
-    impl<'a> PatchAgent<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn agent_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.agent_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::PatchAgentInput>,
-            <V as std::convert::TryInto<
-                types::PatchAgentInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `PatchAgentInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::PatchAgentInput,
-            ) -> types::builder::PatchAgentInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/agents/{agentId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::AgentOutput>, Error<types::ApiError>> {
-            let Self { client, agent_id, body } = self;
-            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::PatchAgentInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/agents/{}", client.baseurl, crate
-                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "patch_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_presence`]
-
-[`Client::get_presence`]: super::Client::get_presence*/
-    #[derive(Debug, Clone)]
-    pub struct GetPresence<'a> {
-        client: &'a super::Client,
-        agent_id: Result<::uuid::Uuid, String>,
-    }
-    impl<'a> GetPresence<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-            }
-        }
-        pub fn agent_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.agent_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/agents/{agentId}/presence`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::UserPresenceOutput>, Error<types::ApiError>> {
-            let Self { client, agent_id } = self;
-            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/agents/{}/presence", client.baseurl, crate
-                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_presence",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::agents_list_teams`]
-
-[`Client::agents_list_teams`]: super::Client::agents_list_teams*/
-    #[derive(Debug, Clone)]
-    pub struct AgentsListTeams<'a> {
-        client: &'a super::Client,
-        agent_id: Result<::uuid::Uuid, String>,
-    }
-    impl<'a> AgentsListTeams<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                agent_id: Err("agent_id was not initialized".to_string()),
-            }
-        }
-        pub fn agent_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.agent_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/agents/{agentId}/teams`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::AgentTeamsOutput>, Error<types::ApiError>> {
-            let Self { client, agent_id } = self;
-            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/agents/{}/teams", client.baseurl, crate
-                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "agents_list_teams",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_filter_values`]
-
-[`Client::list_filter_values`]: super::Client::list_filter_values*/
-    #[derive(Debug, Clone)]
-    pub struct ListFilterValues<'a> {
-        client: &'a super::Client,
-        filter_attribute: Result<::std::string::String, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-    }
-    impl<'a> ListFilterValues<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                filter_attribute: Err(
-                    "filter_attribute was not initialized".to_string(),
-                ),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-            }
-        }
-        pub fn filter_attribute<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.filter_attribute = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for filter_attribute failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v1/analytics/filter/{filterAttribute}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetFilterValuesOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, filter_attribute, page_key, page_limit } = self;
-            let filter_attribute = filter_attribute.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/analytics/filter/{}", client.baseurl, crate
-                ::path::encode_segment("filter_attribute", & filter_attribute
-                .to_string()).map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_filter_values",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_metrics`]
-
-[`Client::list_metrics`]: super::Client::list_metrics*/
-    #[derive(Debug, Clone)]
-    pub struct ListMetrics<'a> {
-        client: &'a super::Client,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-    }
-    impl<'a> ListMetrics<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                page_key: Ok(None),
-                page_limit: Ok(None),
-            }
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v1/analytics/metrics`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetMetricsOutput>, Error<types::ApiError>> {
-            let Self { client, page_key, page_limit } = self;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/analytics/metrics", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_metrics",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_metric_data`]
-
-[`Client::get_metric_data`]: super::Client::get_metric_data*/
-    #[derive(Debug, Clone)]
-    pub struct GetMetricData<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::GetMetricDataInput, String>,
-    }
-    impl<'a> GetMetricData<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::GetMetricDataInput>,
-            <V as std::convert::TryInto<
-                types::GetMetricDataInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `GetMetricDataInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::GetMetricDataInput,
-            ) -> types::builder::GetMetricDataInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/analytics/metrics`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetMetricDataOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::GetMetricDataInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/analytics/metrics", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_metric_data",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_metric`]
-
-[`Client::get_metric`]: super::Client::get_metric*/
-    #[derive(Debug, Clone)]
-    pub struct GetMetric<'a> {
-        client: &'a super::Client,
-        metric_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetMetric<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                metric_id: Err("metric_id was not initialized".to_string()),
-            }
-        }
-        pub fn metric_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.metric_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for metric_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/analytics/metrics/{metricId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetMetricOutput>, Error<types::ApiError>> {
-            let Self { client, metric_id } = self;
-            let metric_id = metric_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/analytics/metrics/{}", client.baseurl, crate
-                ::path::encode_segment("metric_id", & metric_id.to_string()).map_err(| e
-                | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_metric",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_records`]
-
-[`Client::list_records`]: super::Client::list_records*/
-    #[derive(Debug, Clone)]
-    pub struct ListRecords<'a> {
-        client: &'a super::Client,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-    }
-    impl<'a> ListRecords<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                page_key: Ok(None),
-                page_limit: Ok(None),
-            }
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v1/analytics/records`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetMetricRecordsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, page_key, page_limit } = self;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/analytics/records", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_records",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_metric_records_data`]
-
-[`Client::get_metric_records_data`]: super::Client::get_metric_records_data*/
-    #[derive(Debug, Clone)]
-    pub struct GetMetricRecordsData<'a> {
-        client: &'a super::Client,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-        body: Result<types::builder::GetMetricRecordsDataInput, String>,
-    }
-    impl<'a> GetMetricRecordsData<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                page_key: Ok(None),
-                page_limit: Ok(None),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::GetMetricRecordsDataInput>,
-            <V as std::convert::TryInto<
-                types::GetMetricRecordsDataInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `GetMetricRecordsDataInput` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::GetMetricRecordsDataInput,
-            ) -> types::builder::GetMetricRecordsDataInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/analytics/records`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetMetricRecordsDataOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, page_key, page_limit, body } = self;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::GetMetricRecordsDataInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/analytics/records", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_metric_records_data",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_record`]
-
-[`Client::get_record`]: super::Client::get_record*/
-    #[derive(Debug, Clone)]
-    pub struct GetRecord<'a> {
-        client: &'a super::Client,
-        record_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetRecord<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                record_id: Err("record_id was not initialized".to_string()),
-            }
-        }
-        pub fn record_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.record_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for record_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/analytics/records/{recordId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetMetricRecordOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, record_id } = self;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/analytics/records/{}", client.baseurl, crate
-                ::path::encode_segment("record_id", & record_id.to_string()).map_err(| e
-                | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_record",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_request`]
-
-[`Client::get_request`]: super::Client::get_request*/
-    #[derive(Debug, Clone)]
-    pub struct GetRequest<'a> {
-        client: &'a super::Client,
-        request_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetRequest<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                request_id: Err("request_id was not initialized".to_string()),
-            }
-        }
-        pub fn request_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.request_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for request_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/anonymization/request/{requestId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::AnonymizeEntityOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, request_id } = self;
-            let request_id = request_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/anonymization/request/{}", client.baseurl, crate
-                ::path::encode_segment("request_id", & request_id.to_string()).map_err(|
-                e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_request",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_contact_endpoints`]
-
-[`Client::list_contact_endpoints`]: super::Client::list_contact_endpoints*/
-    #[derive(Debug, Clone)]
-    pub struct ListContactEndpoints<'a> {
-        client: &'a super::Client,
-        type_: Result<Option<types::ListContactEndpointsType>, String>,
-    }
-    impl<'a> ListContactEndpoints<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                type_: Ok(None),
-            }
-        }
-        pub fn type_<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ListContactEndpointsType>,
-        {
-            self.type_ = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListContactEndpointsType` for type_ failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/contact-endpoints`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListContactPointsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, type_ } = self;
-            let type_ = type_.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/contact-endpoints", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("_type", &type_))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contact_endpoints",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_contact_endpoint`]
-
-[`Client::get_contact_endpoint`]: super::Client::get_contact_endpoint*/
-    #[derive(Debug, Clone)]
-    pub struct GetContactEndpoint<'a> {
-        client: &'a super::Client,
-        contact_endpoint_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetContactEndpoint<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                contact_endpoint_id: Err(
-                    "contact_endpoint_id was not initialized".to_string(),
-                ),
-            }
-        }
-        pub fn contact_endpoint_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.contact_endpoint_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for contact_endpoint_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/contact-endpoints/{contactEndpointId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetContactPointByIdOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, contact_endpoint_id } = self;
-            let contact_endpoint_id = contact_endpoint_id
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/contact-endpoints/{}", client.baseurl, crate
-                ::path::encode_segment("contact_endpoint_id", & contact_endpoint_id
-                .to_string()).map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_endpoint",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_conversation`]
-
-[`Client::create_conversation`]: super::Client::create_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct CreateConversation<'a> {
-        client: &'a super::Client,
-        body: Result<crate::types::CreateConversationInput, String>,
-    }
-    impl<'a> CreateConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<crate::types::CreateConversationInput>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: types :: CreateConversationInput` for body failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `POST` request to `/v1/conversations`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::CreateConversationOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, body } = self;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/conversations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_activity_logs`]
-
-[`Client::list_activity_logs`]: super::Client::list_activity_logs*/
-    #[derive(Debug, Clone)]
-    pub struct ListActivityLogs<'a> {
-        client: &'a super::Client,
-        from_datetime: Result<Option<::std::string::String>, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-        to_datetime: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> ListActivityLogs<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                from_datetime: Ok(None),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-                to_datetime: Ok(None),
-            }
-        }
-        pub fn from_datetime<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.from_datetime = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for from_datetime failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        pub fn to_datetime<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.to_datetime = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for to_datetime failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/activitylog`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListActivityLogOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, from_datetime, page_key, page_limit, to_datetime } = self;
-            let from_datetime = from_datetime.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let to_datetime = to_datetime.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/conversations/activitylog", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new("fromDatetime", &from_datetime),
-                )
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .query(&progenitor_client::QueryParam::new("toDatetime", &to_datetime))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_activity_logs",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_flows`]
-
-[`Client::list_flows`]: super::Client::list_flows*/
-    #[derive(Debug, Clone)]
-    pub struct ListFlows<'a> {
-        client: &'a super::Client,
-        channel: Result<Option<types::ListFlowsChannel>, String>,
-    }
-    impl<'a> ListFlows<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                channel: Ok(None),
-            }
-        }
-        pub fn channel<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ListFlowsChannel>,
-        {
-            self.channel = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListFlowsChannel` for channel failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/flows`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListFlowsOutput>, Error<types::ApiError>> {
-            let Self { client, channel } = self;
-            let channel = channel.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/conversations/flows", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("channel", &channel))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_flows",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_conversation`]
-
-[`Client::get_conversation`]: super::Client::get_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct GetConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> GetConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetConversationOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_conversation_activity_log`]
-
-[`Client::list_conversation_activity_log`]: super::Client::list_conversation_activity_log*/
-    #[derive(Debug, Clone)]
-    pub struct ListConversationActivityLog<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> ListConversationActivityLog<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}/activitylog`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetActivityLogOutput>, Error<types::ApiError>> {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/activitylog", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_conversation_activity_log",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::claim_conversation`]
-
-[`Client::claim_conversation`]: super::Client::claim_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct ClaimConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::builder::ClaimConversationInput, String>,
-    }
-    impl<'a> ClaimConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ClaimConversationInput>,
-            <V as std::convert::TryInto<
-                types::ClaimConversationInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `ClaimConversationInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::ClaimConversationInput,
-            ) -> types::builder::ClaimConversationInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/conversations/{conversationId}/claim`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::ClaimConversationInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/claim", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "claim_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::close_conversation`]
-
-[`Client::close_conversation`]: super::Client::close_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct CloseConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::builder::CloseConversationInput, String>,
-    }
-    impl<'a> CloseConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CloseConversationInput>,
-            <V as std::convert::TryInto<
-                types::CloseConversationInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `CloseConversationInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CloseConversationInput,
-            ) -> types::builder::CloseConversationInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/conversations/{conversationId}/close`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::CloseConversationInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/close", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "close_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_linked_conversations`]
-
-[`Client::list_linked_conversations`]: super::Client::list_linked_conversations*/
-    #[derive(Debug, Clone)]
-    pub struct ListLinkedConversations<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> ListLinkedConversations<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}/linked`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListLinkedConversationsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/linked", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_linked_conversations",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_messages`]
-
-[`Client::list_messages`]: super::Client::list_messages*/
-    #[derive(Debug, Clone)]
-    pub struct ListMessages<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> ListMessages<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}/messages`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListMessagesOutput>, Error<types::ApiError>> {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/messages", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_messages",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::add_message`]
-
-[`Client::add_message`]: super::Client::add_message*/
-    #[derive(Debug, Clone)]
-    pub struct AddMessage<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<crate::types::CreateMessageInput, String>,
-    }
-    impl<'a> AddMessage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<crate::types::CreateMessageInput>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `crate :: types :: CreateMessageInput` for body failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `POST` request to `/v1/conversations/{conversationId}/messages`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateMessageOutput>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/messages", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "add_message",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::reopen_conversation`]
-
-[`Client::reopen_conversation`]: super::Client::reopen_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct ReopenConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::builder::ReopenConversationInput, String>,
-    }
-    impl<'a> ReopenConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ReopenConversationInput>,
-            <V as std::convert::TryInto<
-                types::ReopenConversationInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `ReopenConversationInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::ReopenConversationInput,
-            ) -> types::builder::ReopenConversationInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/conversations/{conversationId}/reopen`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::ReopenConversationInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/reopen", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "reopen_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::transfer_conversation`]
-
-[`Client::transfer_conversation`]: super::Client::transfer_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct TransferConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::builder::TransferConversationInput, String>,
-    }
-    impl<'a> TransferConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::TransferConversationInput>,
-            <V as std::convert::TryInto<
-                types::TransferConversationInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `TransferConversationInput` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::TransferConversationInput,
-            ) -> types::builder::TransferConversationInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/conversations/{conversationId}/transfer/queue`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::TransferConversationInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/transfer/queue", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "transfer_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::anonymize_conversation`]
-
-[`Client::anonymize_conversation`]: super::Client::anonymize_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct AnonymizeConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        force: Result<Option<bool>, String>,
-    }
-    impl<'a> AnonymizeConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                force: Ok(None),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn force<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.force = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for force failed".to_string());
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/conversations/{conversationId}/anonymize`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::AnonymizeEntityOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id, force } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let force = force.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/anonymize", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("force", &force))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "anonymize_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::anonymize_message`]
-
-[`Client::anonymize_message`]: super::Client::anonymize_message*/
-    #[derive(Debug, Clone)]
-    pub struct AnonymizeMessage<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        message_id: Result<::std::string::String, String>,
-    }
-    impl<'a> AnonymizeMessage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                message_id: Err("message_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn message_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.message_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/conversations/{conversationId}/messages/{messageId}/anonymize`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::AnonymizeEntityOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id, message_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/messages/{}/anonymize", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?, crate
-                ::path::encode_segment("message_id", & message_id.to_string()).map_err(|
-                e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "anonymize_message",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::conversations_patch_custom_attributes`]
-
-[`Client::conversations_patch_custom_attributes`]: super::Client::conversations_patch_custom_attributes*/
-    #[derive(Debug, Clone)]
-    pub struct ConversationsPatchCustomAttributes<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::MapUuidOptionAttributeValue, String>,
-    }
-    impl<'a> ConversationsPatchCustomAttributes<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::MapUuidOptionAttributeValue>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `MapUuidOptionAttributeValue` for body failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/conversations/{conversationId}/custom-attributes`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::PatchConversationCustomAttributesOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/custom-attributes", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "conversations_patch_custom_attributes",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_internal_notes`]
-
-[`Client::list_internal_notes`]: super::Client::list_internal_notes*/
-    #[derive(Debug, Clone)]
-    pub struct ListInternalNotes<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> ListInternalNotes<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}/notes`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListInternalNotesOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/notes", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_internal_notes",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_internal_note`]
-
-[`Client::create_internal_note`]: super::Client::create_internal_note*/
-    #[derive(Debug, Clone)]
-    pub struct CreateInternalNote<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::builder::CreateInternalNoteInput, String>,
-    }
-    impl<'a> CreateInternalNote<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateInternalNoteInput>,
-            <V as std::convert::TryInto<
-                types::CreateInternalNoteInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `CreateInternalNoteInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateInternalNoteInput,
-            ) -> types::builder::CreateInternalNoteInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/conversations/{conversationId}/notes`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateNoteOutput>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::CreateInternalNoteInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/notes", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_internal_note",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_internal_notes_bulk`]
-
-[`Client::create_internal_notes_bulk`]: super::Client::create_internal_notes_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct CreateInternalNotesBulk<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        body: Result<types::builder::BulkCreateInternalNoteInput, String>,
-    }
-    impl<'a> CreateInternalNotesBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BulkCreateInternalNoteInput>,
-            <V as std::convert::TryInto<
-                types::BulkCreateInternalNoteInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BulkCreateInternalNoteInput` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BulkCreateInternalNoteInput,
-            ) -> types::builder::BulkCreateInternalNoteInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/conversations/{conversationId}/notes/bulk`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::BulkCreateNoteOutput>, Error<types::ApiError>> {
-            let Self { client, conversation_id, body } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BulkCreateInternalNoteInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/notes/bulk", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_internal_notes_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_ratings`]
-
-[`Client::list_ratings`]: super::Client::list_ratings*/
-    #[derive(Debug, Clone)]
-    pub struct ListRatings<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> ListRatings<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}/rating`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListConversationRatingsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/rating", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_ratings",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::conversations_list_tags`]
-
-[`Client::conversations_list_tags`]: super::Client::conversations_list_tags*/
-    #[derive(Debug, Clone)]
-    pub struct ConversationsListTags<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-    }
-    impl<'a> ConversationsListTags<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/conversations/{conversationId}/tags`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ConversationTagsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/tags", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "conversations_list_tags",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::tag_conversation`]
-
-[`Client::tag_conversation`]: super::Client::tag_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct TagConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        tag_id: Result<::std::string::String, String>,
-    }
-    impl<'a> TagConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                tag_id: Err("tag_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn tag_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.tag_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tag_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `PUT` request to `/v1/conversations/{conversationId}/tags/{tagId}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, conversation_id, tag_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/tags/{}", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?, crate
-                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "tag_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::untag_conversation`]
-
-[`Client::untag_conversation`]: super::Client::untag_conversation*/
-    #[derive(Debug, Clone)]
-    pub struct UntagConversation<'a> {
-        client: &'a super::Client,
-        conversation_id: Result<i64, String>,
-        tag_id: Result<::std::string::String, String>,
-    }
-    impl<'a> UntagConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
-                tag_id: Err("tag_id was not initialized".to_string()),
-            }
-        }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
-            self
-        }
-        pub fn tag_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.tag_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tag_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `DELETE` request to `/v1/conversations/{conversationId}/tags/{tagId}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, conversation_id, tag_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/conversations/{}/tags/{}", client.baseurl, crate
-                ::path::encode_segment("conversation_id", & conversation_id.to_string())
-                .map_err(| e | Error::InvalidRequest(e.to_string())) ?, crate
-                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "untag_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_custom_attributes`]
-
-[`Client::list_custom_attributes`]: super::Client::list_custom_attributes*/
-    #[derive(Debug, Clone)]
-    pub struct ListCustomAttributes<'a> {
-        client: &'a super::Client,
-    }
-    impl<'a> ListCustomAttributes<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-        ///Sends a `GET` request to `/v1/custom-attributes`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListCustomAttributesDefinitionsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client } = self;
-            let url = format!("{}/v1/custom-attributes", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_custom_attributes",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_end_users`]
-
-[`Client::list_end_users`]: super::Client::list_end_users*/
-    #[derive(Debug, Clone)]
-    pub struct ListEndUsers<'a> {
-        client: &'a super::Client,
-        email: Result<Option<::std::string::String>, String>,
-        external_id: Result<Option<::std::string::String>, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-        phone: Result<Option<::std::string::String>, String>,
-    }
-    impl<'a> ListEndUsers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                email: Ok(None),
-                external_id: Ok(None),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-                phone: Ok(None),
-            }
-        }
-        pub fn email<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.email = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for email failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn external_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.external_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for external_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        pub fn phone<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.phone = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for phone failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/endusers`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListEndUsersOutput>, Error<types::ApiError>> {
-            let Self { client, email, external_id, page_key, page_limit, phone } = self;
-            let email = email.map_err(Error::InvalidRequest)?;
-            let external_id = external_id.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let phone = phone.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/endusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("email", &email))
-                .query(&progenitor_client::QueryParam::new("externalId", &external_id))
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .query(&progenitor_client::QueryParam::new("phone", &phone))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_end_users",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::update_end_users_bulk`]
-
-[`Client::update_end_users_bulk`]: super::Client::update_end_users_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct UpdateEndUsersBulk<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::BulkUpdateEndUsersInput, String>,
-    }
-    impl<'a> UpdateEndUsersBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BulkUpdateEndUsersInput>,
-            <V as std::convert::TryInto<
-                types::BulkUpdateEndUsersInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BulkUpdateEndUsersInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BulkUpdateEndUsersInput,
-            ) -> types::builder::BulkUpdateEndUsersInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/endusers`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BulkUpdateEndUsersOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::BulkUpdateEndUsersInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/endusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_end_users_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_end_user`]
-
-[`Client::create_end_user`]: super::Client::create_end_user*/
-    #[derive(Debug, Clone)]
-    pub struct CreateEndUser<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateEndUserInput, String>,
-    }
-    impl<'a> CreateEndUser<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateEndUserInput>,
-            <V as std::convert::TryInto<
-                types::CreateEndUserInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateEndUserInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateEndUserInput,
-            ) -> types::builder::CreateEndUserInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/endusers`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateEndUserOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateEndUserInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/endusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_end_user",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::patch_end_users_bulk`]
-
-[`Client::patch_end_users_bulk`]: super::Client::patch_end_users_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct PatchEndUsersBulk<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::BulkPatchEndUsersInput, String>,
-    }
-    impl<'a> PatchEndUsersBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BulkPatchEndUsersInput>,
-            <V as std::convert::TryInto<
-                types::BulkPatchEndUsersInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BulkPatchEndUsersInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BulkPatchEndUsersInput,
-            ) -> types::builder::BulkPatchEndUsersInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/endusers`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BulkPatchEndUsersOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::BulkPatchEndUsersInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/endusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "patch_end_users_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_end_users_bulk`]
-
-[`Client::create_end_users_bulk`]: super::Client::create_end_users_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct CreateEndUsersBulk<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateEndUsersInput, String>,
-    }
-    impl<'a> CreateEndUsersBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateEndUsersInput>,
-            <V as std::convert::TryInto<
-                types::CreateEndUsersInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateEndUsersInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateEndUsersInput,
-            ) -> types::builder::CreateEndUsersInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/endusers/bulk`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateEndUsersOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateEndUsersInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/endusers/bulk", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_end_users_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_end_user`]
-
-[`Client::get_end_user`]: super::Client::get_end_user*/
-    #[derive(Debug, Clone)]
-    pub struct GetEndUser<'a> {
-        client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetEndUser<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                user_id: Err("user_id was not initialized".to_string()),
-            }
-        }
-        pub fn user_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.user_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/endusers/{userId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetEndUserOutput>, Error<types::ApiError>> {
-            let Self { client, user_id } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/endusers/{}", client.baseurl, crate
-                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_end_user",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::update_end_user`]
-
-[`Client::update_end_user`]: super::Client::update_end_user*/
-    #[derive(Debug, Clone)]
-    pub struct UpdateEndUser<'a> {
-        client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
-        body: Result<types::builder::UpdateEndUserInput, String>,
-    }
-    impl<'a> UpdateEndUser<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                user_id: Err("user_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn user_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.user_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::UpdateEndUserInput>,
-            <V as std::convert::TryInto<
-                types::UpdateEndUserInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `UpdateEndUserInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::UpdateEndUserInput,
-            ) -> types::builder::UpdateEndUserInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PUT` request to `/v1/endusers/{userId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::UpdateEndUserOutput>, Error<types::ApiError>> {
-            let Self { client, user_id, body } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UpdateEndUserInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/endusers/{}", client.baseurl, crate
-                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "update_end_user",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::patch_end_user`]
-
-[`Client::patch_end_user`]: super::Client::patch_end_user*/
-    #[derive(Debug, Clone)]
-    pub struct PatchEndUser<'a> {
-        client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
-        body: Result<types::builder::PatchEndUserInput, String>,
-    }
-    impl<'a> PatchEndUser<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                user_id: Err("user_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn user_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.user_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::PatchEndUserInput>,
-            <V as std::convert::TryInto<
-                types::PatchEndUserInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `PatchEndUserInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::PatchEndUserInput,
-            ) -> types::builder::PatchEndUserInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/endusers/{userId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::PatchEndUserOutput>, Error<types::ApiError>> {
-            let Self { client, user_id, body } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::PatchEndUserInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/endusers/{}", client.baseurl, crate
-                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "patch_end_user",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_conversations`]
-
-[`Client::list_conversations`]: super::Client::list_conversations*/
-    #[derive(Debug, Clone)]
-    pub struct ListConversations<'a> {
-        client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-    }
-    impl<'a> ListConversations<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                user_id: Err("user_id was not initialized".to_string()),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-            }
-        }
-        pub fn user_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.user_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v1/endusers/{userId}/conversations`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListEndUserConversationsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, user_id, page_key, page_limit } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/endusers/{}/conversations", client.baseurl, crate
-                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_conversations",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::anonymize_end_user`]
-
-[`Client::anonymize_end_user`]: super::Client::anonymize_end_user*/
-    #[derive(Debug, Clone)]
-    pub struct AnonymizeEndUser<'a> {
-        client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
-        force: Result<Option<bool>, String>,
-    }
-    impl<'a> AnonymizeEndUser<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                user_id: Err("user_id was not initialized".to_string()),
-                force: Ok(None),
-            }
-        }
-        pub fn user_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.user_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn force<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.force = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for force failed".to_string());
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/endusers/{userId}/anonymize`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::AnonymizeEntityOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, user_id, force } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let force = force.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/endusers/{}/anonymize", client.baseurl, crate
-                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("force", &force))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "anonymize_end_user",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::end_users_patch_custom_attributes`]
-
-[`Client::end_users_patch_custom_attributes`]: super::Client::end_users_patch_custom_attributes*/
-    #[derive(Debug, Clone)]
-    pub struct EndUsersPatchCustomAttributes<'a> {
-        client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
-        body: Result<types::MapUuidOptionAttributeValue, String>,
-    }
-    impl<'a> EndUsersPatchCustomAttributes<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                user_id: Err("user_id was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn user_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.user_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::MapUuidOptionAttributeValue>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `MapUuidOptionAttributeValue` for body failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/endusers/{userId}/custom-attributes`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::PatchEndUserCustomAttributesOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, user_id, body } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/endusers/{}/custom-attributes", client.baseurl, crate
-                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "end_users_patch_custom_attributes",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_queues`]
-
-[`Client::list_queues`]: super::Client::list_queues*/
-    #[derive(Debug, Clone)]
-    pub struct ListQueues<'a> {
-        client: &'a super::Client,
-    }
-    impl<'a> ListQueues<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-        ///Sends a `GET` request to `/v1/queues`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListQueuesOutput>, Error<types::ApiError>> {
-            let Self { client } = self;
-            let url = format!("{}/v1/queues", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_queues",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_queue`]
-
-[`Client::create_queue`]: super::Client::create_queue*/
-    #[derive(Debug, Clone)]
-    pub struct CreateQueue<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateQueueInput, String>,
-    }
-    impl<'a> CreateQueue<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateQueueInput>,
-            <V as std::convert::TryInto<
-                types::CreateQueueInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateQueueInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateQueueInput,
-            ) -> types::builder::CreateQueueInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/queues`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateQueueOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateQueueInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/queues", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_queue",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_queue`]
-
-[`Client::get_queue`]: super::Client::get_queue*/
-    #[derive(Debug, Clone)]
-    pub struct GetQueue<'a> {
-        client: &'a super::Client,
-        queue_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetQueue<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                queue_id: Err("queue_id was not initialized".to_string()),
-            }
-        }
-        pub fn queue_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.queue_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for queue_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/queues/{queueId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetQueueByIdOutput>, Error<types::ApiError>> {
-            let Self { client, queue_id } = self;
-            let queue_id = queue_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/queues/{}", client.baseurl, crate
-                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_queue",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::queues_list_members`]
-
-[`Client::queues_list_members`]: super::Client::queues_list_members*/
-    #[derive(Debug, Clone)]
-    pub struct QueuesListMembers<'a> {
-        client: &'a super::Client,
-        queue_id: Result<::std::string::String, String>,
-    }
-    impl<'a> QueuesListMembers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                queue_id: Err("queue_id was not initialized".to_string()),
-            }
-        }
-        pub fn queue_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.queue_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for queue_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/queues/{queueId}/members`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::QueueMembersOutput>, Error<types::ApiError>> {
-            let Self { client, queue_id } = self;
-            let queue_id = queue_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/queues/{}/members", client.baseurl, crate
-                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "queues_list_members",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::remove_members_bulk`]
-
-[`Client::remove_members_bulk`]: super::Client::remove_members_bulk*/
-    #[derive(Debug, Clone)]
-    pub struct RemoveMembersBulk<'a> {
-        client: &'a super::Client,
-        queue_id: Result<::std::string::String, String>,
-        body: Result<types::builder::BulkQueueEndpointInput, String>,
-    }
-    impl<'a> RemoveMembersBulk<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                queue_id: Err("queue_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn queue_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.queue_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for queue_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BulkQueueEndpointInput>,
-            <V as std::convert::TryInto<
-                types::BulkQueueEndpointInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BulkQueueEndpointInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BulkQueueEndpointInput,
-            ) -> types::builder::BulkQueueEndpointInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `DELETE` request to `/v1/queues/{queueId}/members`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, queue_id, body } = self;
-            let queue_id = queue_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BulkQueueEndpointInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/queues/{}/members", client.baseurl, crate
-                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_members_bulk",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::assign_members`]
-
-[`Client::assign_members`]: super::Client::assign_members*/
-    #[derive(Debug, Clone)]
-    pub struct AssignMembers<'a> {
-        client: &'a super::Client,
-        queue_id: Result<::std::string::String, String>,
-        body: Result<types::builder::BulkQueueEndpointInput, String>,
-    }
-    impl<'a> AssignMembers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                queue_id: Err("queue_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn queue_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.queue_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for queue_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::BulkQueueEndpointInput>,
-            <V as std::convert::TryInto<
-                types::BulkQueueEndpointInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `BulkQueueEndpointInput` for body failed: {}", s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::BulkQueueEndpointInput,
-            ) -> types::builder::BulkQueueEndpointInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/queues/{queueId}/members`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::BulkQueueEndpointOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, queue_id, body } = self;
-            let queue_id = queue_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::BulkQueueEndpointInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/queues/{}/members", client.baseurl, crate
-                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "assign_members",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::search_conversations`]
-
-[`Client::search_conversations`]: super::Client::search_conversations*/
-    #[derive(Debug, Clone)]
-    pub struct SearchConversations<'a> {
-        client: &'a super::Client,
-        exact_match: Result<Option<bool>, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-        query: Result<::std::string::String, String>,
-    }
-    impl<'a> SearchConversations<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                exact_match: Ok(None),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-                query: Err("query was not initialized".to_string()),
-            }
-        }
-        pub fn exact_match<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.exact_match = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for exact_match failed".to_string());
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        pub fn query<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.query = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for query failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/search/conversations`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::SearchOutput>, Error<types::ApiError>> {
-            let Self { client, exact_match, page_key, page_limit, query } = self;
-            let exact_match = exact_match.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let query = query.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/search/conversations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("exactMatch", &exact_match))
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .query(&progenitor_client::QueryParam::new("query", &query))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "search_conversations",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::tags_list_tags`]
-
-[`Client::tags_list_tags`]: super::Client::tags_list_tags*/
-    #[derive(Debug, Clone)]
-    pub struct TagsListTags<'a> {
-        client: &'a super::Client,
-    }
-    impl<'a> TagsListTags<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-        ///Sends a `GET` request to `/v1/tags`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListTagsOutput>, Error<types::ApiError>> {
-            let Self { client } = self;
-            let url = format!("{}/v1/tags", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "tags_list_tags",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_tag`]
-
-[`Client::create_tag`]: super::Client::create_tag*/
-    #[derive(Debug, Clone)]
-    pub struct CreateTag<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateTagInput, String>,
-    }
-    impl<'a> CreateTag<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateTagInput>,
-            <V as std::convert::TryInto<
-                types::CreateTagInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateTagInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateTagInput,
-            ) -> types::builder::CreateTagInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/tags`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateTagOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateTagInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/tags", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_tag",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_tag`]
-
-[`Client::get_tag`]: super::Client::get_tag*/
-    #[derive(Debug, Clone)]
-    pub struct GetTag<'a> {
-        client: &'a super::Client,
-        tag_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetTag<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
-            }
-        }
-        pub fn tag_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.tag_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tag_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/tags/{tagId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::GetTagOutput>, Error<types::ApiError>> {
-            let Self { client, tag_id } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/tags/{}", client.baseurl, crate ::path::encode_segment("tag_id", &
-                tag_id.to_string()).map_err(| e | Error::InvalidRequest(e.to_string()))
-                ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_tag",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::activate_tag`]
-
-[`Client::activate_tag`]: super::Client::activate_tag*/
-    #[derive(Debug, Clone)]
-    pub struct ActivateTag<'a> {
-        client: &'a super::Client,
-        tag_id: Result<::std::string::String, String>,
-    }
-    impl<'a> ActivateTag<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
-            }
-        }
-        pub fn tag_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.tag_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tag_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/tags/{tagId}/activate`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, tag_id } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/tags/{}/activate", client.baseurl, crate
-                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "activate_tag",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::deactivate_tag`]
-
-[`Client::deactivate_tag`]: super::Client::deactivate_tag*/
-    #[derive(Debug, Clone)]
-    pub struct DeactivateTag<'a> {
-        client: &'a super::Client,
-        tag_id: Result<::std::string::String, String>,
-    }
-    impl<'a> DeactivateTag<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
-            }
-        }
-        pub fn tag_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.tag_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tag_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/tags/{tagId}/deactivate`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, tag_id } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/tags/{}/deactivate", client.baseurl, crate
-                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "deactivate_tag",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::teams_list_teams`]
-
-[`Client::teams_list_teams`]: super::Client::teams_list_teams*/
-    #[derive(Debug, Clone)]
-    pub struct TeamsListTeams<'a> {
-        client: &'a super::Client,
-    }
-    impl<'a> TeamsListTeams<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-        ///Sends a `GET` request to `/v1/teams`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListTeamsOutput>, Error<types::ApiError>> {
-            let Self { client } = self;
-            let url = format!("{}/v1/teams", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "teams_list_teams",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_team`]
-
-[`Client::create_team`]: super::Client::create_team*/
-    #[derive(Debug, Clone)]
-    pub struct CreateTeam<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateTeamInput, String>,
-    }
-    impl<'a> CreateTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateTeamInput>,
-            <V as std::convert::TryInto<
-                types::CreateTeamInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateTeamInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateTeamInput,
-            ) -> types::builder::CreateTeamInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/teams`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateTeamOutput>, Error<types::ApiError>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateTeamInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/teams", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_team",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_team`]
-
-[`Client::get_team`]: super::Client::get_team*/
-    #[derive(Debug, Clone)]
-    pub struct GetTeam<'a> {
-        client: &'a super::Client,
-        team_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                team_id: Err("team_id was not initialized".to_string()),
-            }
-        }
-        pub fn team_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.team_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/teams/{teamId}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::CreateTeamOutput>, Error<types::ApiError>> {
-            let Self { client, team_id } = self;
-            let team_id = team_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/teams/{}", client.baseurl, crate ::path::encode_segment("team_id",
-                & team_id.to_string()).map_err(| e | Error::InvalidRequest(e
-                .to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_team",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::remove_team`]
-
-[`Client::remove_team`]: super::Client::remove_team*/
-    #[derive(Debug, Clone)]
-    pub struct RemoveTeam<'a> {
-        client: &'a super::Client,
-        team_id: Result<::std::string::String, String>,
-    }
-    impl<'a> RemoveTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                team_id: Err("team_id was not initialized".to_string()),
-            }
-        }
-        pub fn team_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.team_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `DELETE` request to `/v1/teams/{teamId}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, team_id } = self;
-            let team_id = team_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/teams/{}", client.baseurl, crate ::path::encode_segment("team_id",
-                & team_id.to_string()).map_err(| e | Error::InvalidRequest(e
-                .to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_team",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::teams_list_members`]
-
-[`Client::teams_list_members`]: super::Client::teams_list_members*/
-    #[derive(Debug, Clone)]
-    pub struct TeamsListMembers<'a> {
-        client: &'a super::Client,
-        team_id: Result<::std::string::String, String>,
-    }
-    impl<'a> TeamsListMembers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                team_id: Err("team_id was not initialized".to_string()),
-            }
-        }
-        pub fn team_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.team_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/teams/{teamId}/agents`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListTeamMembersOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, team_id } = self;
-            let team_id = team_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/teams/{}/agents", client.baseurl, crate
-                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "teams_list_members",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::remove_members`]
-
-[`Client::remove_members`]: super::Client::remove_members*/
-    #[derive(Debug, Clone)]
-    pub struct RemoveMembers<'a> {
-        client: &'a super::Client,
-        team_id: Result<::std::string::String, String>,
-        body: Result<types::builder::DeleteAgentsFromTeamInput, String>,
-    }
-    impl<'a> RemoveMembers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                team_id: Err("team_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn team_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.team_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::DeleteAgentsFromTeamInput>,
-            <V as std::convert::TryInto<
-                types::DeleteAgentsFromTeamInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `DeleteAgentsFromTeamInput` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::DeleteAgentsFromTeamInput,
-            ) -> types::builder::DeleteAgentsFromTeamInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `DELETE` request to `/v1/teams/{teamId}/agents`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, team_id, body } = self;
-            let team_id = team_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::DeleteAgentsFromTeamInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/teams/{}/agents", client.baseurl, crate
-                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_members",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::add_members`]
-
-[`Client::add_members`]: super::Client::add_members*/
-    #[derive(Debug, Clone)]
-    pub struct AddMembers<'a> {
-        client: &'a super::Client,
-        team_id: Result<::std::string::String, String>,
-        body: Result<types::builder::AgentsToTeamInput, String>,
-    }
-    impl<'a> AddMembers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                team_id: Err("team_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn team_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.team_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::AgentsToTeamInput>,
-            <V as std::convert::TryInto<
-                types::AgentsToTeamInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `AgentsToTeamInput` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::AgentsToTeamInput,
-            ) -> types::builder::AgentsToTeamInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/teams/{teamId}/agents`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, team_id, body } = self;
-            let team_id = team_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::AgentsToTeamInput::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/teams/{}/agents", client.baseurl, crate
-                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "add_members",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::teams_list_presence`]
-
-[`Client::teams_list_presence`]: super::Client::teams_list_presence*/
-    #[derive(Debug, Clone)]
-    pub struct TeamsListPresence<'a> {
-        client: &'a super::Client,
-        team_id: Result<::std::string::String, String>,
-        page_key: Result<Option<::std::string::String>, String>,
-        page_limit: Result<Option<i32>, String>,
-    }
-    impl<'a> TeamsListPresence<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                team_id: Err("team_id was not initialized".to_string()),
-                page_key: Ok(None),
-                page_limit: Ok(None),
-            }
-        }
-        pub fn team_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.team_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page_limit<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i32>,
-        {
-            self.page_limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i32` for page_limit failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/v1/teams/{teamId}/presence`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ListPresenceOutput>, Error<types::ApiError>> {
-            let Self { client, team_id, page_key, page_limit } = self;
-            let team_id = team_id.map_err(Error::InvalidRequest)?;
-            let page_key = page_key.map_err(Error::InvalidRequest)?;
-            let page_limit = page_limit.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/teams/{}/presence", client.baseurl, crate
-                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("pageKey", &page_key))
-                .query(&progenitor_client::QueryParam::new("pageLimit", &page_limit))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "teams_list_presence",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_subscriptions`]
-
-[`Client::list_subscriptions`]: super::Client::list_subscriptions*/
-    #[derive(Debug, Clone)]
-    pub struct ListSubscriptions<'a> {
-        client: &'a super::Client,
-    }
-    impl<'a> ListSubscriptions<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
-        }
-        ///Sends a `GET` request to `/v1/webhooks`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListWebhookSubscriptionsEndpointOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client } = self;
-            let url = format!("{}/v1/webhooks", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_subscriptions",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::create_subscription`]
-
-[`Client::create_subscription`]: super::Client::create_subscription*/
-    #[derive(Debug, Clone)]
-    pub struct CreateSubscription<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::CreateWebhookSubscriptionInput, String>,
-    }
-    impl<'a> CreateSubscription<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CreateWebhookSubscriptionInput>,
-            <V as std::convert::TryInto<
-                types::CreateWebhookSubscriptionInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `CreateWebhookSubscriptionInput` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::CreateWebhookSubscriptionInput,
-            ) -> types::builder::CreateWebhookSubscriptionInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/webhooks`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::CreateWebhookSubscriptionOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateWebhookSubscriptionInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/webhooks", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "create_subscription",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_subscription`]
-
-[`Client::get_subscription`]: super::Client::get_subscription*/
-    #[derive(Debug, Clone)]
-    pub struct GetSubscription<'a> {
-        client: &'a super::Client,
-        webhook_subscription_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetSubscription<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                webhook_subscription_id: Err(
-                    "webhook_subscription_id was not initialized".to_string(),
-                ),
-            }
-        }
-        pub fn webhook_subscription_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.webhook_subscription_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_subscription_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetWebhookSubscriptionOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, webhook_subscription_id } = self;
-            let webhook_subscription_id = webhook_subscription_id
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/webhooks/{}", client.baseurl, crate
-                ::path::encode_segment("webhook_subscription_id", &
-                webhook_subscription_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_subscription",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::delete_subscription`]
-
-[`Client::delete_subscription`]: super::Client::delete_subscription*/
-    #[derive(Debug, Clone)]
-    pub struct DeleteSubscription<'a> {
-        client: &'a super::Client,
-        webhook_subscription_id: Result<::std::string::String, String>,
-    }
-    impl<'a> DeleteSubscription<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                webhook_subscription_id: Err(
-                    "webhook_subscription_id was not initialized".to_string(),
-                ),
-            }
-        }
-        pub fn webhook_subscription_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.webhook_subscription_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_subscription_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `DELETE` request to `/v1/webhooks/{webhookSubscriptionId}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, webhook_subscription_id } = self;
-            let webhook_subscription_id = webhook_subscription_id
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/webhooks/{}", client.baseurl, crate
-                ::path::encode_segment("webhook_subscription_id", &
-                webhook_subscription_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_subscription",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::patch_subscription`]
-
-[`Client::patch_subscription`]: super::Client::patch_subscription*/
-    #[derive(Debug, Clone)]
-    pub struct PatchSubscription<'a> {
-        client: &'a super::Client,
-        webhook_subscription_id: Result<::std::string::String, String>,
-        body: Result<types::builder::PatchWebhookSubscriptionInput, String>,
-    }
-    impl<'a> PatchSubscription<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                webhook_subscription_id: Err(
-                    "webhook_subscription_id was not initialized".to_string(),
-                ),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn webhook_subscription_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.webhook_subscription_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_subscription_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::PatchWebhookSubscriptionInput>,
-            <V as std::convert::TryInto<
-                types::PatchWebhookSubscriptionInput,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `PatchWebhookSubscriptionInput` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::PatchWebhookSubscriptionInput,
-            ) -> types::builder::PatchWebhookSubscriptionInput,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `PATCH` request to `/v1/webhooks/{webhookSubscriptionId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::PatchWebhookSubscriptionOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, webhook_subscription_id, body } = self;
-            let webhook_subscription_id = webhook_subscription_id
-                .map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::PatchWebhookSubscriptionInput::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/webhooks/{}", client.baseurl, crate
-                ::path::encode_segment("webhook_subscription_id", &
-                webhook_subscription_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "patch_subscription",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_delivery_statuses`]
-
-[`Client::list_delivery_statuses`]: super::Client::list_delivery_statuses*/
-    #[derive(Debug, Clone)]
-    pub struct ListDeliveryStatuses<'a> {
-        client: &'a super::Client,
-        webhook_subscription_id: Result<::std::string::String, String>,
-    }
-    impl<'a> ListDeliveryStatuses<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                webhook_subscription_id: Err(
-                    "webhook_subscription_id was not initialized".to_string(),
-                ),
-            }
-        }
-        pub fn webhook_subscription_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.webhook_subscription_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_subscription_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}/delivery-status`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetWebhookLastDeliveryStatusOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, webhook_subscription_id } = self;
-            let webhook_subscription_id = webhook_subscription_id
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/webhooks/{}/delivery-status", client.baseurl, crate
-                ::path::encode_segment("webhook_subscription_id", &
-                webhook_subscription_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_delivery_statuses",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_event_logs`]
-
-[`Client::list_event_logs`]: super::Client::list_event_logs*/
-    #[derive(Debug, Clone)]
-    pub struct ListEventLogs<'a> {
-        client: &'a super::Client,
-        webhook_subscription_id: Result<::std::string::String, String>,
-        event: Result<::std::string::String, String>,
-    }
-    impl<'a> ListEventLogs<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                webhook_subscription_id: Err(
-                    "webhook_subscription_id was not initialized".to_string(),
-                ),
-                event: Err("event was not initialized".to_string()),
-            }
-        }
-        pub fn webhook_subscription_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.webhook_subscription_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for webhook_subscription_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn event<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.event = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for event failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetWebhookEventDeliveryLogsOutput>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, webhook_subscription_id, event } = self;
-            let webhook_subscription_id = webhook_subscription_id
-                .map_err(Error::InvalidRequest)?;
-            let event = event.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/webhooks/{}/delivery-status/logs/{}", client.baseurl, crate
-                ::path::encode_segment("webhook_subscription_id", &
-                webhook_subscription_id.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?, crate
-                ::path::encode_segment("event", & event.to_string()).map_err(| e |
-                Error::InvalidRequest(e.to_string())) ?,
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_event_logs",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
-/// Every operation of [`Client`], in spec order: what the generated
-/// code passes to hooks as `OperationInfo::operation_id`, its HTTP
-/// method and path template, and whether it is paginated.
+/// Every operation, in spec order: its id (also the client method
+/// that starts it), HTTP method, path template, builder, whether it
+/// is paginated and, for bulk operations, the per-call item limit.
 pub const OPERATIONS: &[crate::OperationMeta] = &[
     crate::OperationMeta {
         operation_id: "list_agents",
@@ -23341,7 +24482,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/agents",
         rust_method: "list_agents",
+        builder: "ListAgents",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "update_agents_bulk",
@@ -23349,7 +24492,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/agents",
         rust_method: "update_agents_bulk",
+        builder: "UpdateAgentsBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "create_agent",
@@ -23357,7 +24507,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/agents",
         rust_method: "create_agent",
+        builder: "CreateAgent",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "patch_agents_bulk",
@@ -23365,7 +24517,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/agents",
         rust_method: "patch_agents_bulk",
+        builder: "PatchAgentsBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "create_agents_bulk",
@@ -23373,7 +24532,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/agents/bulk",
         rust_method: "create_agents_bulk",
+        builder: "CreateAgentsBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "agents_list_presence",
@@ -23381,7 +24547,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/agents/presence",
         rust_method: "agents_list_presence",
+        builder: "AgentsListPresence",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_agent",
@@ -23389,7 +24557,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/agents/{agentId}",
         rust_method: "get_agent",
+        builder: "GetAgent",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "update_agent",
@@ -23397,7 +24567,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/agents/{agentId}",
         rust_method: "update_agent",
+        builder: "UpdateAgent",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "downgrade_agent",
@@ -23405,7 +24577,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "DELETE",
         path: "/v1/agents/{agentId}",
         rust_method: "downgrade_agent",
+        builder: "DowngradeAgent",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "patch_agent",
@@ -23413,7 +24587,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/agents/{agentId}",
         rust_method: "patch_agent",
+        builder: "PatchAgent",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_presence",
@@ -23421,7 +24597,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/agents/{agentId}/presence",
         rust_method: "get_presence",
+        builder: "GetPresence",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "agents_list_teams",
@@ -23429,7 +24607,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/agents/{agentId}/teams",
         rust_method: "agents_list_teams",
+        builder: "AgentsListTeams",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_filter_values",
@@ -23437,7 +24617,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/analytics/filter/{filterAttribute}",
         rust_method: "list_filter_values",
+        builder: "ListFilterValues",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_metrics",
@@ -23445,7 +24627,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/analytics/metrics",
         rust_method: "list_metrics",
+        builder: "ListMetrics",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_metric_data",
@@ -23453,7 +24637,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/analytics/metrics",
         rust_method: "get_metric_data",
+        builder: "GetMetricData",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_metric",
@@ -23461,7 +24647,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/analytics/metrics/{metricId}",
         rust_method: "get_metric",
+        builder: "GetMetric",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_records",
@@ -23469,7 +24657,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/analytics/records",
         rust_method: "list_records",
+        builder: "ListRecords",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_metric_records_data",
@@ -23477,7 +24667,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/analytics/records",
         rust_method: "get_metric_records_data",
+        builder: "GetMetricRecordsData",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_record",
@@ -23485,7 +24677,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/analytics/records/{recordId}",
         rust_method: "get_record",
+        builder: "GetRecord",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_request",
@@ -23493,7 +24687,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/anonymization/request/{requestId}",
         rust_method: "get_request",
+        builder: "GetRequest",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_contact_endpoints",
@@ -23501,7 +24697,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/contact-endpoints",
         rust_method: "list_contact_endpoints",
+        builder: "ListContactEndpoints",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_contact_endpoint",
@@ -23509,7 +24707,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/contact-endpoints/{contactEndpointId}",
         rust_method: "get_contact_endpoint",
+        builder: "GetContactEndpoint",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_conversation",
@@ -23517,7 +24717,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/conversations",
         rust_method: "create_conversation",
+        builder: "CreateConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_activity_logs",
@@ -23525,7 +24727,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/activitylog",
         rust_method: "list_activity_logs",
+        builder: "ListActivityLogs",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_flows",
@@ -23533,7 +24737,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/flows",
         rust_method: "list_flows",
+        builder: "ListFlows",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_conversation",
@@ -23541,7 +24747,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}",
         rust_method: "get_conversation",
+        builder: "GetConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_conversation_activity_log",
@@ -23549,7 +24757,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}/activitylog",
         rust_method: "list_conversation_activity_log",
+        builder: "ListConversationActivityLog",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "claim_conversation",
@@ -23557,7 +24767,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/conversations/{conversationId}/claim",
         rust_method: "claim_conversation",
+        builder: "ClaimConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "close_conversation",
@@ -23565,7 +24777,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/conversations/{conversationId}/close",
         rust_method: "close_conversation",
+        builder: "CloseConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_linked_conversations",
@@ -23573,7 +24787,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}/linked",
         rust_method: "list_linked_conversations",
+        builder: "ListLinkedConversations",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_messages",
@@ -23581,7 +24797,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}/messages",
         rust_method: "list_messages",
+        builder: "ListMessages",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "add_message",
@@ -23589,7 +24807,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/conversations/{conversationId}/messages",
         rust_method: "add_message",
+        builder: "AddMessage",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "reopen_conversation",
@@ -23597,7 +24817,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/conversations/{conversationId}/reopen",
         rust_method: "reopen_conversation",
+        builder: "ReopenConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "transfer_conversation",
@@ -23605,7 +24827,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/conversations/{conversationId}/transfer/queue",
         rust_method: "transfer_conversation",
+        builder: "TransferConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "anonymize_conversation",
@@ -23613,7 +24837,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/conversations/{conversationId}/anonymize",
         rust_method: "anonymize_conversation",
+        builder: "AnonymizeConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "anonymize_message",
@@ -23621,7 +24847,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/conversations/{conversationId}/messages/{messageId}/anonymize",
         rust_method: "anonymize_message",
+        builder: "AnonymizeMessage",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "conversations_patch_custom_attributes",
@@ -23629,7 +24857,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/conversations/{conversationId}/custom-attributes",
         rust_method: "conversations_patch_custom_attributes",
+        builder: "ConversationsPatchCustomAttributes",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_internal_notes",
@@ -23637,7 +24867,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}/notes",
         rust_method: "list_internal_notes",
+        builder: "ListInternalNotes",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_internal_note",
@@ -23645,7 +24877,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/conversations/{conversationId}/notes",
         rust_method: "create_internal_note",
+        builder: "CreateInternalNote",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_internal_notes_bulk",
@@ -23653,7 +24887,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/conversations/{conversationId}/notes/bulk",
         rust_method: "create_internal_notes_bulk",
+        builder: "CreateInternalNotesBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "list_ratings",
@@ -23661,7 +24902,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}/rating",
         rust_method: "list_ratings",
+        builder: "ListRatings",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "conversations_list_tags",
@@ -23669,7 +24912,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/conversations/{conversationId}/tags",
         rust_method: "conversations_list_tags",
+        builder: "ConversationsListTags",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "tag_conversation",
@@ -23677,7 +24922,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/conversations/{conversationId}/tags/{tagId}",
         rust_method: "tag_conversation",
+        builder: "TagConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "untag_conversation",
@@ -23685,7 +24932,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "DELETE",
         path: "/v1/conversations/{conversationId}/tags/{tagId}",
         rust_method: "untag_conversation",
+        builder: "UntagConversation",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_custom_attributes",
@@ -23693,7 +24942,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/custom-attributes",
         rust_method: "list_custom_attributes",
+        builder: "ListCustomAttributes",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_end_users",
@@ -23701,7 +24952,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/endusers",
         rust_method: "list_end_users",
+        builder: "ListEndUsers",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "update_end_users_bulk",
@@ -23709,7 +24962,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/endusers",
         rust_method: "update_end_users_bulk",
+        builder: "UpdateEndUsersBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "create_end_user",
@@ -23717,7 +24977,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/endusers",
         rust_method: "create_end_user",
+        builder: "CreateEndUser",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "patch_end_users_bulk",
@@ -23725,7 +24987,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/endusers",
         rust_method: "patch_end_users_bulk",
+        builder: "PatchEndUsersBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "create_end_users_bulk",
@@ -23733,7 +25002,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/endusers/bulk",
         rust_method: "create_end_users_bulk",
+        builder: "CreateEndUsersBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "get_end_user",
@@ -23741,7 +25017,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/endusers/{userId}",
         rust_method: "get_end_user",
+        builder: "GetEndUser",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "update_end_user",
@@ -23749,7 +25027,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PUT",
         path: "/v1/endusers/{userId}",
         rust_method: "update_end_user",
+        builder: "UpdateEndUser",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "patch_end_user",
@@ -23757,7 +25037,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/endusers/{userId}",
         rust_method: "patch_end_user",
+        builder: "PatchEndUser",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_conversations",
@@ -23765,7 +25047,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/endusers/{userId}/conversations",
         rust_method: "list_conversations",
+        builder: "ListConversations",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "anonymize_end_user",
@@ -23773,7 +25057,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/endusers/{userId}/anonymize",
         rust_method: "anonymize_end_user",
+        builder: "AnonymizeEndUser",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "end_users_patch_custom_attributes",
@@ -23781,7 +25067,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/endusers/{userId}/custom-attributes",
         rust_method: "end_users_patch_custom_attributes",
+        builder: "EndUsersPatchCustomAttributes",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_queues",
@@ -23789,7 +25077,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/queues",
         rust_method: "list_queues",
+        builder: "ListQueues",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_queue",
@@ -23797,7 +25087,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/queues",
         rust_method: "create_queue",
+        builder: "CreateQueue",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_queue",
@@ -23805,7 +25097,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/queues/{queueId}",
         rust_method: "get_queue",
+        builder: "GetQueue",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "queues_list_members",
@@ -23813,7 +25107,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/queues/{queueId}/members",
         rust_method: "queues_list_members",
+        builder: "QueuesListMembers",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "remove_members_bulk",
@@ -23821,7 +25117,16 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "DELETE",
         path: "/v1/queues/{queueId}/members",
         rust_method: "remove_members_bulk",
+        builder: "RemoveMembersBulk",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                10usize,
+                crate::runtime::LimitSource::Documented(
+                    "requestBody.description of DELETE /v1/queues/{queueId}/members: \"The list of agents/admins to be removed from the queue. Up to 10 members can be specified.\"",
+                ),
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "assign_members",
@@ -23829,7 +25134,16 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/queues/{queueId}/members",
         rust_method: "assign_members",
+        builder: "AssignMembers",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                10usize,
+                crate::runtime::LimitSource::Inferred(
+                    "same input schema (BulkQueueEndpointInput) as DELETE /v1/queues/{queueId}/members, documented at 10",
+                ),
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "search_conversations",
@@ -23837,7 +25151,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/search/conversations",
         rust_method: "search_conversations",
+        builder: "SearchConversations",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "tags_list_tags",
@@ -23845,7 +25161,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/tags",
         rust_method: "tags_list_tags",
+        builder: "TagsListTags",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_tag",
@@ -23853,7 +25171,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/tags",
         rust_method: "create_tag",
+        builder: "CreateTag",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_tag",
@@ -23861,7 +25181,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/tags/{tagId}",
         rust_method: "get_tag",
+        builder: "GetTag",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "activate_tag",
@@ -23869,7 +25191,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/tags/{tagId}/activate",
         rust_method: "activate_tag",
+        builder: "ActivateTag",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "deactivate_tag",
@@ -23877,7 +25201,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/tags/{tagId}/deactivate",
         rust_method: "deactivate_tag",
+        builder: "DeactivateTag",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "teams_list_teams",
@@ -23885,7 +25211,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/teams",
         rust_method: "teams_list_teams",
+        builder: "TeamsListTeams",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_team",
@@ -23893,7 +25221,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/teams",
         rust_method: "create_team",
+        builder: "CreateTeam",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_team",
@@ -23901,7 +25231,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/teams/{teamId}",
         rust_method: "get_team",
+        builder: "GetTeam",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "remove_team",
@@ -23909,7 +25241,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "DELETE",
         path: "/v1/teams/{teamId}",
         rust_method: "remove_team",
+        builder: "RemoveTeam",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "teams_list_members",
@@ -23917,7 +25251,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/teams/{teamId}/agents",
         rust_method: "teams_list_members",
+        builder: "TeamsListMembers",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "remove_members",
@@ -23925,7 +25261,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "DELETE",
         path: "/v1/teams/{teamId}/agents",
         rust_method: "remove_members",
+        builder: "RemoveMembers",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "add_members",
@@ -23933,7 +25276,14 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/teams/{teamId}/agents",
         rust_method: "add_members",
+        builder: "AddMembers",
         paginated: false,
+        bulk: ::std::option::Option::Some(
+            crate::runtime::BulkLimit::new(
+                100usize,
+                crate::runtime::LimitSource::ProjectDefault,
+            ),
+        ),
     },
     crate::OperationMeta {
         operation_id: "teams_list_presence",
@@ -23941,7 +25291,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/teams/{teamId}/presence",
         rust_method: "teams_list_presence",
+        builder: "TeamsListPresence",
         paginated: true,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_subscriptions",
@@ -23949,7 +25301,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/webhooks",
         rust_method: "list_subscriptions",
+        builder: "ListSubscriptions",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "create_subscription",
@@ -23957,7 +25311,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "POST",
         path: "/v1/webhooks",
         rust_method: "create_subscription",
+        builder: "CreateSubscription",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "get_subscription",
@@ -23965,7 +25321,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/webhooks/{webhookSubscriptionId}",
         rust_method: "get_subscription",
+        builder: "GetSubscription",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "delete_subscription",
@@ -23973,7 +25331,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "DELETE",
         path: "/v1/webhooks/{webhookSubscriptionId}",
         rust_method: "delete_subscription",
+        builder: "DeleteSubscription",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "patch_subscription",
@@ -23981,7 +25341,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "PATCH",
         path: "/v1/webhooks/{webhookSubscriptionId}",
         rust_method: "patch_subscription",
+        builder: "PatchSubscription",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_delivery_statuses",
@@ -23989,7 +25351,9 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/webhooks/{webhookSubscriptionId}/delivery-status",
         rust_method: "list_delivery_statuses",
+        builder: "ListDeliveryStatuses",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
     crate::OperationMeta {
         operation_id: "list_event_logs",
@@ -23997,6 +25361,8 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         method: "GET",
         path: "/v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}",
         rust_method: "list_event_logs",
+        builder: "ListEventLogs",
         paginated: false,
+        bulk: ::std::option::Option::None,
     },
 ];

@@ -1,16 +1,16 @@
-//! [`OperationMeta`]: what the hand-written layer needs to know per operation.
+//! [`OperationMeta`]: what the runtime layer needs to know per operation.
 
-/// One operation of the generated [`crate::Client`] (see [`crate::OPERATIONS`]).
+use crate::runtime::BulkLimit;
+
+/// One operation of the API (see [`crate::OPERATIONS`]), generated from the spec.
 ///
-/// `dixa-client-ext` uses it to name spans by path template (not by the
-/// concrete URL, which holds ids) and to check that every paginated
-/// operation is covered by its pagination helpers.
+/// The runtime uses it to name spans by path template (not by the concrete
+/// URL, which holds ids), to check page cursors, and to chunk bulk calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct OperationMeta {
-    /// The id the generated code passes to hooks as
-    /// `progenitor_client::OperationInfo::operation_id` (the normalized
-    /// operationId, snake_case).
+    /// The normalized operationId, snake_case: also the client method that
+    /// starts the call (`get_agent`).
     pub operation_id: &'static str,
     /// The operationId in the raw spec (`Agents_downgradeAgent`).
     pub spec_operation_id: &'static str,
@@ -18,14 +18,20 @@ pub struct OperationMeta {
     pub method: &'static str,
     /// The path template, e.g. `/v1/agents/{agentId}`.
     pub path: &'static str,
-    /// The `Client` method that calls it.
+    /// The client method that starts it (same as `operation_id`).
     pub rust_method: &'static str,
-    /// Takes a `pageKey` query parameter or returns `meta.next`.
+    /// The builder type in [`crate::builder`].
+    pub builder: &'static str,
+    /// Takes a `pageKey` query parameter or returns `meta.next`; its builder
+    /// implements [`crate::runtime::Paginated`].
     pub paginated: bool,
+    /// For a bulk operation (its body is one list of items), the per-call
+    /// limit; its builder implements [`crate::runtime::Bulk`].
+    pub bulk: Option<BulkLimit>,
 }
 
 impl OperationMeta {
-    /// The operation whose hook `operation_id` is `operation_id`.
+    /// The operation whose id is `operation_id`.
     pub fn find(operation_id: &str) -> Option<&'static OperationMeta> {
         crate::OPERATIONS.iter().find(|op| op.operation_id == operation_id)
     }

@@ -223,6 +223,13 @@ pub(crate) fn without_query(mut e: reqwest::Error) -> reqwest::Error {
     e
 }
 
+impl From<dixa_client::path::PathParamError> for Error {
+    /// A path parameter that would change the request path: nothing was sent.
+    fn from(e: dixa_client::path::PathParamError) -> Self {
+        Error::InvalidInput { what: "path parameter", detail: e.to_string() }
+    }
+}
+
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
         Error::from_reqwest(e, "sending request")

@@ -69,6 +69,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use dixa_client::path::encode_segment;
 use futures::future::BoxFuture;
 use futures::stream::{FusedStream, Stream};
 use futures::FutureExt;
@@ -144,26 +145,25 @@ pub struct FirstRequest {
 
 impl FirstRequest {
     /// A first request to `path_segments` (each percent-encoded as one
-    /// segment, like the generated client does) with `query` pairs.
+    /// segment by [`dixa_client::path::encode_segment`], the rule of the
+    /// generated client: `.`, `..` and empty segments are refused, every
+    /// other value stays one segment) with `query` pairs.
     pub fn new<'a>(
         method: Method,
         path_segments: impl IntoIterator<Item = &'a str>,
         query: impl IntoIterator<Item = (&'a str, String)>,
         body: Option<Value>,
     ) -> Result<Self> {
-        // Build on a throwaway origin so that `url` does the encoding; only
-        // the path and query are kept.
-        let mut url = placeholder_url()?;
-        {
-            let mut segments = url.path_segments_mut().map_err(|()| Error::InvalidInput {
-                what: "request",
-                detail: "building the first page request failed".to_owned(),
-            })?;
-            segments.clear();
-            for segment in path_segments {
-                segments.push(segment);
-            }
+        let mut path = String::new();
+        for segment in path_segments {
+            path.push('/');
+            path.push_str(&encode_segment("path segment", segment)?);
         }
+        // Build on a throwaway origin so that `url` encodes the query; only
+        // the path and query are kept. The path is already encoded, and
+        // has no dot segments left for the parser to resolve.
+        let mut url = placeholder_url()?;
+        url.set_path(&path);
         let mut any = false;
         {
             let mut pairs = url.query_pairs_mut();

@@ -15561,7 +15561,9 @@ pub mod builder {
             let Self { client, agent_id } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/agents/{}", client.baseurl, encode_path(& agent_id.to_string()),
+                "{}/v1/agents/{}", client.baseurl, crate
+                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15679,7 +15681,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/agents/{}", client.baseurl, encode_path(& agent_id.to_string()),
+                "{}/v1/agents/{}", client.baseurl, crate
+                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15765,7 +15769,9 @@ pub mod builder {
             let Self { client, agent_id } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/agents/{}", client.baseurl, encode_path(& agent_id.to_string()),
+                "{}/v1/agents/{}", client.baseurl, crate
+                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15876,7 +15882,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/agents/{}", client.baseurl, encode_path(& agent_id.to_string()),
+                "{}/v1/agents/{}", client.baseurl, crate
+                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15964,8 +15972,9 @@ pub mod builder {
             let Self { client, agent_id } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/agents/{}/presence", client.baseurl, encode_path(& agent_id
-                .to_string()),
+                "{}/v1/agents/{}/presence", client.baseurl, crate
+                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16052,8 +16061,9 @@ pub mod builder {
             let Self { client, agent_id } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/agents/{}/teams", client.baseurl, encode_path(& agent_id
-                .to_string()),
+                "{}/v1/agents/{}/teams", client.baseurl, crate
+                ::path::encode_segment("agent_id", & agent_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16175,8 +16185,9 @@ pub mod builder {
             let page_key = page_key.map_err(Error::InvalidRequest)?;
             let page_limit = page_limit.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/analytics/filter/{}", client.baseurl, encode_path(&
-                filter_attribute.to_string()),
+                "{}/v1/analytics/filter/{}", client.baseurl, crate
+                ::path::encode_segment("filter_attribute", & filter_attribute
+                .to_string()).map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16457,8 +16468,9 @@ pub mod builder {
             let Self { client, metric_id } = self;
             let metric_id = metric_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/analytics/metrics/{}", client.baseurl, encode_path(& metric_id
-                .to_string()),
+                "{}/v1/analytics/metrics/{}", client.baseurl, crate
+                ::path::encode_segment("metric_id", & metric_id.to_string()).map_err(| e
+                | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16781,8 +16793,9 @@ pub mod builder {
             let Self { client, record_id } = self;
             let record_id = record_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/analytics/records/{}", client.baseurl, encode_path(& record_id
-                .to_string()),
+                "{}/v1/analytics/records/{}", client.baseurl, crate
+                ::path::encode_segment("record_id", & record_id.to_string()).map_err(| e
+                | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16873,8 +16886,9 @@ pub mod builder {
             let Self { client, request_id } = self;
             let request_id = request_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/anonymization/request/{}", client.baseurl, encode_path(&
-                request_id.to_string()),
+                "{}/v1/anonymization/request/{}", client.baseurl, crate
+                ::path::encode_segment("request_id", & request_id.to_string()).map_err(|
+                e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17052,8 +17066,9 @@ pub mod builder {
             let contact_endpoint_id = contact_endpoint_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/contact-endpoints/{}", client.baseurl, encode_path(&
-                contact_endpoint_id.to_string()),
+                "{}/v1/contact-endpoints/{}", client.baseurl, crate
+                ::path::encode_segment("contact_endpoint_id", & contact_endpoint_id
+                .to_string()).map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17440,8 +17455,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}", client.baseurl, encode_path(& conversation_id
-                .to_string()),
+                "{}/v1/conversations/{}", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17528,8 +17544,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/activitylog", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/activitylog", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17647,8 +17664,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/claim", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/claim", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17767,8 +17785,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/close", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/close", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17859,8 +17878,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/linked", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/linked", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17947,8 +17967,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/messages", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/messages", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18050,8 +18071,9 @@ pub mod builder {
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/messages", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/messages", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18171,8 +18193,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/reopen", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/reopen", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18293,8 +18316,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/transfer/queue", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/transfer/queue", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18398,8 +18422,9 @@ pub mod builder {
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let force = force.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/anonymize", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/anonymize", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18505,9 +18530,11 @@ pub mod builder {
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/messages/{}/anonymize", client.baseurl,
-                encode_path(& conversation_id.to_string()), encode_path(& message_id
-                .to_string()),
+                "{}/v1/conversations/{}/messages/{}/anonymize", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?, crate
+                ::path::encode_segment("message_id", & message_id.to_string()).map_err(|
+                e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18612,8 +18639,9 @@ pub mod builder {
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/custom-attributes", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/custom-attributes", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18704,8 +18732,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/notes", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/notes", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18826,8 +18855,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/notes", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/notes", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18950,8 +18980,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/notes/bulk", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/notes/bulk", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19042,8 +19073,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/rating", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/rating", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19133,8 +19165,9 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/tags", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/v1/conversations/{}/tags", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19234,8 +19267,11 @@ pub mod builder {
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let tag_id = tag_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/tags/{}", client.baseurl, encode_path(&
-                conversation_id.to_string()), encode_path(& tag_id.to_string()),
+                "{}/v1/conversations/{}/tags/{}", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?, crate
+                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19335,8 +19371,11 @@ pub mod builder {
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let tag_id = tag_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/conversations/{}/tags/{}", client.baseurl, encode_path(&
-                conversation_id.to_string()), encode_path(& tag_id.to_string()),
+                "{}/v1/conversations/{}/tags/{}", client.baseurl, crate
+                ::path::encode_segment("conversation_id", & conversation_id.to_string())
+                .map_err(| e | Error::InvalidRequest(e.to_string())) ?, crate
+                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20030,7 +20069,9 @@ pub mod builder {
             let Self { client, user_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/endusers/{}", client.baseurl, encode_path(& user_id.to_string()),
+                "{}/v1/endusers/{}", client.baseurl, crate
+                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20149,7 +20190,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/endusers/{}", client.baseurl, encode_path(& user_id.to_string()),
+                "{}/v1/endusers/{}", client.baseurl, crate
+                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20269,7 +20312,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/endusers/{}", client.baseurl, encode_path(& user_id.to_string()),
+                "{}/v1/endusers/{}", client.baseurl, crate
+                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20390,8 +20435,9 @@ pub mod builder {
             let page_key = page_key.map_err(Error::InvalidRequest)?;
             let page_limit = page_limit.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/endusers/{}/conversations", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/v1/endusers/{}/conversations", client.baseurl, crate
+                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20497,8 +20543,9 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let force = force.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/endusers/{}/anonymize", client.baseurl, encode_path(& user_id
-                .to_string()),
+                "{}/v1/endusers/{}/anonymize", client.baseurl, crate
+                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20605,8 +20652,9 @@ pub mod builder {
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/endusers/{}/custom-attributes", client.baseurl, encode_path(&
-                user_id.to_string()),
+                "{}/v1/endusers/{}/custom-attributes", client.baseurl, crate
+                ::path::encode_segment("user_id", & user_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20853,7 +20901,9 @@ pub mod builder {
             let Self { client, queue_id } = self;
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/queues/{}", client.baseurl, encode_path(& queue_id.to_string()),
+                "{}/v1/queues/{}", client.baseurl, crate
+                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -20941,8 +20991,9 @@ pub mod builder {
             let Self { client, queue_id } = self;
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/queues/{}/members", client.baseurl, encode_path(& queue_id
-                .to_string()),
+                "{}/v1/queues/{}/members", client.baseurl, crate
+                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -21061,8 +21112,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/queues/{}/members", client.baseurl, encode_path(& queue_id
-                .to_string()),
+                "{}/v1/queues/{}/members", client.baseurl, crate
+                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -21187,8 +21239,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/queues/{}/members", client.baseurl, encode_path(& queue_id
-                .to_string()),
+                "{}/v1/queues/{}/members", client.baseurl, crate
+                ::path::encode_segment("queue_id", & queue_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -21560,7 +21613,9 @@ pub mod builder {
             let Self { client, tag_id } = self;
             let tag_id = tag_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/tags/{}", client.baseurl, encode_path(& tag_id.to_string()),
+                "{}/v1/tags/{}", client.baseurl, crate ::path::encode_segment("tag_id", &
+                tag_id.to_string()).map_err(| e | Error::InvalidRequest(e.to_string()))
+                ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -21646,8 +21701,9 @@ pub mod builder {
             let Self { client, tag_id } = self;
             let tag_id = tag_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/tags/{}/activate", client.baseurl, encode_path(& tag_id
-                .to_string()),
+                "{}/v1/tags/{}/activate", client.baseurl, crate
+                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -21733,8 +21789,9 @@ pub mod builder {
             let Self { client, tag_id } = self;
             let tag_id = tag_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/tags/{}/deactivate", client.baseurl, encode_path(& tag_id
-                .to_string()),
+                "{}/v1/tags/{}/deactivate", client.baseurl, crate
+                ::path::encode_segment("tag_id", & tag_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -21980,7 +22037,9 @@ pub mod builder {
             let Self { client, team_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
+                "{}/v1/teams/{}", client.baseurl, crate ::path::encode_segment("team_id",
+                & team_id.to_string()).map_err(| e | Error::InvalidRequest(e
+                .to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22066,7 +22125,9 @@ pub mod builder {
             let Self { client, team_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
+                "{}/v1/teams/{}", client.baseurl, crate ::path::encode_segment("team_id",
+                & team_id.to_string()).map_err(| e | Error::InvalidRequest(e
+                .to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22150,8 +22211,9 @@ pub mod builder {
             let Self { client, team_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/teams/{}/agents", client.baseurl, encode_path(& team_id
-                .to_string()),
+                "{}/v1/teams/{}/agents", client.baseurl, crate
+                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22272,8 +22334,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/teams/{}/agents", client.baseurl, encode_path(& team_id
-                .to_string()),
+                "{}/v1/teams/{}/agents", client.baseurl, crate
+                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22384,8 +22447,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/teams/{}/agents", client.baseurl, encode_path(& team_id
-                .to_string()),
+                "{}/v1/teams/{}/agents", client.baseurl, crate
+                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22503,8 +22567,9 @@ pub mod builder {
             let page_key = page_key.map_err(Error::InvalidRequest)?;
             let page_limit = page_limit.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/teams/{}/presence", client.baseurl, encode_path(& team_id
-                .to_string()),
+                "{}/v1/teams/{}/presence", client.baseurl, crate
+                ::path::encode_segment("team_id", & team_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22768,8 +22833,10 @@ pub mod builder {
             let webhook_subscription_id = webhook_subscription_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/webhooks/{}", client.baseurl, encode_path(&
-                webhook_subscription_id.to_string()),
+                "{}/v1/webhooks/{}", client.baseurl, crate
+                ::path::encode_segment("webhook_subscription_id", &
+                webhook_subscription_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22858,8 +22925,10 @@ pub mod builder {
             let webhook_subscription_id = webhook_subscription_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/webhooks/{}", client.baseurl, encode_path(&
-                webhook_subscription_id.to_string()),
+                "{}/v1/webhooks/{}", client.baseurl, crate
+                ::path::encode_segment("webhook_subscription_id", &
+                webhook_subscription_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22988,8 +23057,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/webhooks/{}", client.baseurl, encode_path(&
-                webhook_subscription_id.to_string()),
+                "{}/v1/webhooks/{}", client.baseurl, crate
+                ::path::encode_segment("webhook_subscription_id", &
+                webhook_subscription_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23084,8 +23155,10 @@ pub mod builder {
             let webhook_subscription_id = webhook_subscription_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/webhooks/{}/delivery-status", client.baseurl, encode_path(&
-                webhook_subscription_id.to_string()),
+                "{}/v1/webhooks/{}/delivery-status", client.baseurl, crate
+                ::path::encode_segment("webhook_subscription_id", &
+                webhook_subscription_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23194,9 +23267,12 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let event = event.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/webhooks/{}/delivery-status/logs/{}", client.baseurl,
-                encode_path(& webhook_subscription_id.to_string()), encode_path(& event
-                .to_string()),
+                "{}/v1/webhooks/{}/delivery-status/logs/{}", client.baseurl, crate
+                ::path::encode_segment("webhook_subscription_id", &
+                webhook_subscription_id.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?, crate
+                ::path::encode_segment("event", & event.to_string()).map_err(| e |
+                Error::InvalidRequest(e.to_string())) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

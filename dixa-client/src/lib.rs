@@ -21,6 +21,10 @@
 //!   so one new conversation type does not fail a whole page.
 //! - Timestamps are [`Timestamp`] (accepts `...Z[GMT]`, round-trips exactly).
 //! - [`OPERATIONS`] lists every operation ([`OperationMeta`]).
+//! - Path parameters go through [`path::encode_segment`]: a value can never
+//!   change the shape of the path (`..`, `.` and empty are refused with
+//!   `Error::InvalidRequest` naming the parameter, everything else is
+//!   percent-encoded as one segment).
 //!
 //! # Example
 //! ```no_run
@@ -49,6 +53,7 @@
 
 pub mod hooks;
 mod operation_meta;
+pub mod path;
 mod string_or_tag;
 pub mod tagged;
 mod timestamp;

@@ -183,30 +183,26 @@ impl BulkClient<'_> {
         .await
     }
 
+    /// The endpoint's URL: its template's `{name}`s filled in order, each
+    /// value encoded by [`dixa_client::path::encode_segment`] (the rule of
+    /// the generated client), so an id can never change the path's shape.
     fn url(&self, endpoint: BulkEndpoint, path_params: &[&str]) -> Result<Url, Error> {
-        let template = endpoint.route().1;
+        let template: &'static str = endpoint.route().1;
         let mut params = path_params.iter();
         let mut url = self.client.base_url().clone();
-        {
-            let mut segments = url
-                .path_segments_mut()
-                .map_err(|()| Error::InvalidInput { what: "base URL", detail: "it cannot carry a path".to_owned() })?;
-            segments.pop_if_empty();
-            for segment in template.trim_start_matches('/').split('/') {
-                if segment.starts_with('{') {
+        let mut path = url.path().trim_end_matches('/').to_owned();
+        for segment in template.trim_start_matches('/').split('/') {
+            path.push('/');
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
                     let value = params.next().copied().unwrap_or("");
-                    if value.is_empty() {
-                        return Err(Error::InvalidInput {
-                            what: "path parameter",
-                            detail: format!("{segment} of {template} is missing or empty"),
-                        });
-                    }
-                    segments.push(value);
-                } else {
-                    segments.push(segment);
+                    path.push_str(&dixa_client::path::encode_segment(name, value)?);
                 }
+                None => path.push_str(segment),
             }
         }
+        // Already encoded, with no dot segments left for the parser to resolve.
+        url.set_path(&path);
         Ok(url)
     }
 

@@ -153,13 +153,11 @@ fn page_limit_pair(limit: Option<u32>) -> Result<Option<(&'static str, String)>>
     }
 }
 
-/// Refuses an empty path parameter, which would change the path's meaning.
+/// Refuses a path parameter that would change the path's shape (empty,
+/// `.`, `..`), naming it; the value is encoded by [`FirstRequest::new`].
 fn path_param<'a>(name: &'static str, value: &'a str) -> Result<&'a str> {
-    if value.is_empty() {
-        Err(Error::InvalidInput { what: "path parameter", detail: format!("`{name}` must not be empty") })
-    } else {
-        Ok(value)
-    }
+    dixa_client::path::encode_segment(name, value)?;
+    Ok(value)
 }
 
 /// Builds the first request from a path (split on `/`; `{name}` segments

@@ -325,7 +325,8 @@ impl BulkClient<'_> {
 /// A bulk response body.
 #[derive(serde::Deserialize)]
 struct OutcomeEnvelope<O> {
-    #[serde(default = "Vec::new")]
+    // Required: `{}` is a decode error, not "0 outcomes" (then checked
+    // against the items sent by `send_chunked`).
     data: Vec<O>,
 }
 

@@ -252,13 +252,16 @@ fn build_http(config: &Config) -> Result<reqwest::Client> {
         .pool_max_idle_per_host(config.pool_max_idle_per_host)
         .redirect(reqwest::redirect::Policy::none());
     for cert in &config.root_certificates {
-        let parsed = if cert.trim_ascii_start().starts_with(b"-----BEGIN") {
-            reqwest::Certificate::from_pem_bundle(cert).map_err(setup("root certificate"))?
-        } else {
-            vec![reqwest::Certificate::from_der(cert).map_err(setup("root certificate"))?]
+        let not_pem = || Error::InvalidInput {
+            what: "root certificate",
+            detail: "expected PEM (-----BEGIN CERTIFICATE-----); convert DER with `openssl x509 -inform der`".into(),
         };
+        if !cert.trim_ascii_start().starts_with(b"-----BEGIN CERTIFICATE-----") {
+            return Err(not_pem());
+        }
+        let parsed = reqwest::Certificate::from_pem_bundle(cert).map_err(setup("root certificate"))?;
         if parsed.is_empty() {
-            return Err(Error::InvalidInput { what: "root certificate", detail: "no certificate in the PEM".into() });
+            return Err(not_pem());
         }
         builder = builder.tls_certs_merge(parsed);
     }

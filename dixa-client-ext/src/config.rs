@@ -301,12 +301,12 @@ impl Config {
         self
     }
 
-    /// Trusts one more root certificate (PEM, one or more certificates, or
-    /// DER) IN ADDITION to the platform's roots: a private CA, or a
+    /// Trusts more root certificates (PEM, one or more `BEGIN CERTIFICATE`
+    /// blocks) IN ADDITION to the platform's roots: a private CA, or a
     /// TLS-inspecting corporate proxy. Checked when the client is built.
     /// (Unlike `SSL_CERT_FILE`, which replaces the system roots.)
-    pub fn add_root_certificate(mut self, pem_or_der: impl Into<Vec<u8>>) -> Self {
-        self.root_certificates.push(pem_or_der.into());
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
         self
     }
 

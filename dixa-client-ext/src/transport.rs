@@ -179,16 +179,17 @@ impl std::fmt::Display for BodyTooLargeMarker {
 
 impl std::error::Error for BodyTooLargeMarker {}
 
-/// Every error in `e`'s source chain, looking inside `io::Error`s too.
+/// Every error in `e`'s source chain, looking inside `io::Error`s too
+/// (their `source` skips the error they wrap, which is where rustls's is).
 fn causes<'a>(e: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
     let mut out = Vec::new();
     let mut next = Some(e);
     while let Some(err) = next {
         out.push(err);
-        if let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            out.push(inner);
-        }
-        next = err.source();
+        next = match err.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     out
 }

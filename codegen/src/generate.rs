@@ -96,7 +96,7 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
     let mut normalized_spec = serde_json::to_string_pretty(&normalized.spec).map_err(GenerateError::OpenApi)?;
     normalized_spec.push('\n');
 
-    let tokens = encode_path_params(run_progenitor(&normalized)?)?;
+    let tokens = run_progenitor(&normalized)?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax(e.to_string()))?;
     patch_types_module(&mut file, &normalized)?;
     // Only progenitor's `types` module is kept: its client and builders are
@@ -214,101 +214,6 @@ fn culprit(settings: &GenerationSettings, normalized: &Normalized) -> Option<Str
             _ => Some(format!("{} {} ({})", op.method, op.path, op.spec_operation_id)),
         }
     })
-}
-
-/// Routes every path parameter of progenitor's builders through
-/// `crate::path::encode_segment` instead of progenitor's `encode_path`.
-///
-/// progenitor's `encode_path` leaves `.`/`..` and `\` as they are, and the URL
-/// parser then resolves them: `team_id("..")` sent `GET /v1/agents`. The
-/// replacement refuses what no encoding keeps one segment, as
-/// `Error::InvalidRequest` naming the parameter (nothing is sent), and
-/// percent-encodes every other byte outside RFC 3986's unreserved set.
-///
-/// progenitor writes each call inside `format!(...)` as
-/// `encode_path(&name.to_string())`; macro arguments are opaque tokens to
-/// syn, so the rewrite works on tokens. Any other shape is a generator
-/// change this rule must learn about, reported instead of passed through.
-fn encode_path_params(tokens: TokenStream) -> Result<TokenStream, GenerateError> {
-    use proc_macro2::{Delimiter, Group, TokenTree};
-    fn rewrite(tokens: TokenStream) -> Result<TokenStream, GenerateError> {
-        let mut out = Vec::new();
-        let mut iter = tokens.into_iter().peekable();
-        while let Some(tree) = iter.next() {
-            match tree {
-                TokenTree::Ident(i) if i == "encode_path" => match iter.peek() {
-                    Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
-                        let arg = g.stream();
-                        let param = path_param_name(&arg).ok_or_else(|| {
-                            GenerateError::Syntax(format!(
-                                "progenitor's path building changed shape: `encode_path({arg})`; \
-                                 teach generate::encode_path_params the new form"
-                            ))
-                        })?;
-                        iter.next();
-                        out.extend(quote! {
-                            crate::path::encode_segment(#param, #arg)
-                                .map_err(|e| Error::InvalidRequest(e.to_string()))?
-                        });
-                    }
-                    // The `use progenitor_client::{encode_path, ...}` imports.
-                    _ => out.push(TokenTree::Ident(i)),
-                },
-                TokenTree::Group(g) => {
-                    let mut rebuilt = Group::new(g.delimiter(), rewrite(g.stream())?);
-                    rebuilt.set_span(g.span());
-                    out.push(TokenTree::Group(rebuilt));
-                }
-                other => out.push(other),
-            }
-        }
-        Ok(out.into_iter().collect())
-    }
-    rewrite(tokens)
-}
-
-/// The parameter in progenitor's `encode_path` argument `&name.to_string()`.
-fn path_param_name(arg: &TokenStream) -> Option<String> {
-    use proc_macro2::TokenTree;
-    let trees: Vec<TokenTree> = arg.clone().into_iter().collect();
-    match trees.as_slice() {
-        [TokenTree::Punct(amp), TokenTree::Ident(name), TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(call)]
-            if amp.as_char() == '&' && dot.as_char() == '.' && method == "to_string" && call.stream().is_empty() =>
-        {
-            let name = name.to_string();
-            Some(name.strip_prefix("r#").map(str::to_owned).unwrap_or(name))
-        }
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_params_go_through_encode_segment() {
-        let progenitor = quote! {
-            use progenitor_client::{encode_path, Error};
-            fn send() {
-                let url = format!("{}/v1/teams/{}/x/{}", client.baseurl, encode_path(&team_id.to_string()), encode_path(&r#type.to_string()),);
-            }
-        };
-        let out = encode_path_params(progenitor).unwrap().to_string();
-        assert!(out.contains("encode_path , Error"), "the import is left alone: {out}");
-        assert_eq!(out.matches("encode_path (").count(), 0, "{out}");
-        let expected = quote! {
-            crate::path::encode_segment("team_id", &team_id.to_string()).map_err(|e| Error::InvalidRequest(e.to_string()))?
-        };
-        assert!(out.contains(&expected.to_string()), "{out}");
-        assert!(out.contains("encode_segment (\"type\" , & r#type . to_string ())"), "{out}");
-    }
-
-    #[test]
-    fn an_unknown_encode_path_shape_is_reported() {
-        let err = encode_path_params(quote! { format!("{}", encode_path(&a.b.to_string())) }).unwrap_err();
-        assert!(err.to_string().contains("encode_path_params"), "{err}");
-    }
 }
 
 /// Adds the custom types and deprecation attributes to `pub mod types`.

@@ -575,7 +575,9 @@ impl<B: Bulk<Runtime = DixaClient> + Send + Sync> SendChunked for B {}
 pub struct BulkInterrupted<I, T> {
     /// Why the run stopped.
     pub error: Error,
-    /// Merged outcomes of the chunks that completed before the error.
+    /// Merged outcomes of the chunks that completed before the error, and
+    /// for [`Error::BulkOutcomeMismatch`] also the outcomes the failing call
+    /// did return (which of its items they belong to is unknown).
     pub completed: BulkOutcomes<T>,
     /// The failing chunk's items followed by the never-sent ones, in input
     /// order. The first `in_failed_chunk` of them were sent in the failing
@@ -645,6 +647,18 @@ where
         let end = items.len().min(start + max_per_call);
         let call = send(&items[start..end]);
         match call.await {
+            // One outcome per item sent, or the outcomes cannot be matched
+            // to items: keep what came back, stop, and say so.
+            Ok(outcomes) if outcomes.len() != end - start => {
+                let received = outcomes.len();
+                merged.merge(outcomes);
+                return Err(BulkInterrupted {
+                    error: Error::BulkOutcomeMismatch { sent: end - start, received },
+                    completed: merged,
+                    in_failed_chunk: end - start,
+                    remaining: items.drain(start..).collect(),
+                });
+            }
             Ok(outcomes) => merged.merge(outcomes),
             Err(error) => {
                 return Err(BulkInterrupted {

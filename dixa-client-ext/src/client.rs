@@ -26,7 +26,7 @@ use dixa_client::runtime::{Request, Response, Runtime};
 
 use crate::config::Config;
 use crate::error::{decode_json, Error, Result};
-use crate::transport::{read_capped, DixaTransport, Stats, ATTEMPTS_HEADER};
+use crate::transport::{may_have_been_applied, read_capped, DixaTransport, Stats, ATTEMPTS_HEADER};
 
 /// An answer read in full, from [`DixaClient::send_raw`].
 #[derive(Debug, Clone)]
@@ -142,6 +142,7 @@ impl DixaClient {
         let request = builder
             .build()
             .map_err(|e| Error::InvalidInput { what: "request", detail: e.without_url().to_string() })?;
+        let method = request.method().clone();
         let resp =
             self.inner.transport.call(&self.inner.http, request, operation_id).await.map_err(|f| f.into_error())?;
         let status = resp.status();
@@ -156,7 +157,11 @@ impl DixaClient {
         }
         // The transport has buffered the body already.
         let body = read_capped(resp, usize::MAX).await.unwrap_or_default();
-        Err(Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall()))
+        let error = Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall());
+        if may_have_been_applied(&method, Ok(status)) {
+            return Err(Error::MayHaveBeenApplied { method, source: Box::new(error) });
+        }
+        Err(error)
     }
 
     /// The absolute URL of a generated request: the base URL (its path kept
@@ -216,14 +221,46 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// The reqwest client: connect timeout, pool, and reqwest's standard TLS
-/// (rustls, the platform's CA store).
+/// The reqwest client: connect timeout, pool, reqwest's standard TLS
+/// (rustls, the platform's CA store) plus the configured extra roots, the
+/// configured proxy, and no redirects.
+///
+/// Redirects are never followed (reqwest follows up to 10, to any host, and
+/// re-sends a POST body on 307/308). Dixa's API does not redirect, so a 3xx
+/// means the base URL is wrong or something in between intercepts; it comes
+/// back as an [`Error::Api`] with the 3xx status, saying so. Following only
+/// same-origin redirects for idempotent methods was the alternative, but
+/// reqwest's policy cannot see the method, and a server-chosen path on the
+/// same host still lets the network change where a request goes.
 fn build_http(config: &Config) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    let setup = |what: &'static str| move |e: reqwest::Error| Error::InvalidInput { what, detail: e.to_string() };
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .pool_max_idle_per_host(config.pool_max_idle_per_host)
-        .build()
-        .map_err(|e| Error::InvalidInput { what: "HTTP client setup", detail: e.to_string() })
+        .redirect(reqwest::redirect::Policy::none());
+    for cert in &config.root_certificates {
+        let not_pem = || Error::InvalidInput {
+            what: "root certificate",
+            detail: "expected PEM (-----BEGIN CERTIFICATE-----); convert DER with `openssl x509 -inform der`".into(),
+        };
+        if !cert.trim_ascii_start().starts_with(b"-----BEGIN CERTIFICATE-----") {
+            return Err(not_pem());
+        }
+        let parsed = reqwest::Certificate::from_pem_bundle(cert).map_err(setup("root certificate"))?;
+        if parsed.is_empty() {
+            return Err(not_pem());
+        }
+        builder = builder.tls_certs_merge(parsed);
+    }
+    if let Some(proxy) = &config.proxy {
+        // reqwest's message could quote the URL, credentials included.
+        let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| Error::InvalidInput {
+            what: "proxy",
+            detail: "not a proxy URL (expected e.g. http://proxy.example:3128)".into(),
+        })?;
+        builder = builder.proxy(proxy);
+    }
+    builder.build().map_err(setup("HTTP client setup"))
 }
 
 #[cfg(test)]

@@ -32,6 +32,14 @@ pub const ENV_BASE_URL: &str = "DIXA_BASE_URL";
 /// Environment variable choosing the auth scheme: `raw` (default) or `bearer`.
 pub const ENV_AUTH_SCHEME: &str = "DIXA_AUTH_SCHEME";
 
+/// The default cap on a success body: 16 MiB.
+///
+/// The largest legitimate page is about 100 conversations (or 1,000 small
+/// records), one or two MiB of JSON; 16 MiB leaves ~8x headroom while
+/// keeping 32 concurrent calls under ~512 MiB in the worst case. A body
+/// past it is [`Error::BodyTooLarge`].
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
+
 /// The default `User-Agent`: `dixa-rs/<crate version>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("dixa-rs/", env!("CARGO_PKG_VERSION"));
 
@@ -142,6 +150,9 @@ pub struct Config {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn RandomSource>,
     pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) max_body_size: u64,
+    pub(crate) root_certificates: Vec<Vec<u8>>,
+    pub(crate) proxy: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -157,6 +168,10 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("max_body_size", &self.max_body_size)
+            .field("root_certificates", &self.root_certificates.len())
+            // Only whether one is set: a proxy URL can embed credentials.
+            .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
 }
@@ -177,6 +192,9 @@ impl Config {
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom),
             pool_max_idle_per_host: 32,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            root_certificates: Vec::new(),
+            proxy: None,
         }
     }
 
@@ -272,6 +290,32 @@ impl Config {
     /// Sets how many idle connections per host the pool keeps (default 32).
     pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
         self.pool_max_idle_per_host = n;
+        self
+    }
+
+    /// Sets the largest success body read, in bytes (default
+    /// [`DEFAULT_MAX_BODY_SIZE`], 16 MiB). A larger answer fails with
+    /// [`Error::BodyTooLarge`] and nothing past the limit is buffered.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// Trusts more root certificates (PEM, one or more `BEGIN CERTIFICATE`
+    /// blocks) IN ADDITION to the platform's roots: a private CA, or a
+    /// TLS-inspecting corporate proxy. Checked when the client is built.
+    /// (Unlike `SSL_CERT_FILE`, which replaces the system roots.)
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or
+    /// `socks5://` URL, credentials allowed: they never appear in `Debug`
+    /// or errors). Without it, reqwest's `HTTPS_PROXY`/`NO_PROXY`
+    /// environment variables apply.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
         self
     }
 

@@ -62,7 +62,7 @@ pub enum Error {
     /// The request did not get an HTTP answer: DNS, connect, TLS, connection
     /// reset, or the body could not be read. Retried first for idempotent
     /// methods.
-    #[error("no usable answer from Dixa ({context}); check the network and the base URL: {source}")]
+    #[error("{}", transport_message(context, source))]
     Transport {
         /// What was being done, e.g. `"sending request"`, `"reading response body"`.
         context: &'static str,
@@ -136,6 +136,66 @@ pub enum Error {
         url: String,
     },
 
+    /// A `meta.next` link on the configured host embeds credentials
+    /// (`user:password@`). It is not followed: the key would travel with
+    /// someone else's credentials, and they would reach logs.
+    #[error("refused to follow a pagination link that embeds credentials (user:password@) on {url}; Dixa never sends such links")]
+    CredentialsInLink {
+        /// The link's origin (scheme, host, port), without the credentials.
+        url: String,
+    },
+
+    /// A write (a non-idempotent request: POST, PATCH) was sent, and no
+    /// complete answer proves it did not run: the connection was lost after
+    /// sending, an attempt timed out, the body of the answer was cut, or a
+    /// 5xx came back (a proxy's 502 can come after Dixa acted). Dixa may
+    /// have applied it. `source` is what happened.
+    #[error("the {method} request may have been applied by Dixa: it was sent and no complete answer proves it did not run; do not retry it blindly (a retry can apply it twice), check the resource's state first. Cause: {source}")]
+    MayHaveBeenApplied {
+        /// The request's method.
+        method: reqwest::Method,
+        /// The failure as it would otherwise have been reported.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// The TLS handshake failed for a reason a retry cannot fix (an untrusted
+    /// or expired certificate, a name mismatch, no common protocol).
+    /// Nothing was sent; not retried.
+    #[error("TLS handshake with {host} failed: {detail} (nothing was sent; not retried). For a private CA or a TLS-inspecting proxy, add its root certificate with Config::add_root_certificate")]
+    Tls {
+        /// The host the client connected to.
+        host: String,
+        /// The TLS library's reason, e.g. `invalid peer certificate: UnknownIssuer`.
+        detail: String,
+        /// The underlying error from reqwest.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A success body was larger than
+    /// [`Config::max_body_size`](crate::config::Config::max_body_size).
+    /// Reading stopped at the limit; nothing past it was buffered.
+    #[error("Dixa's answer ({status}) is larger than the {limit}-byte limit; reading stopped there (raise Config::max_body_size if answers this large are legitimate)")]
+    BodyTooLarge {
+        /// The status of the answer.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// A bulk call came back with a different number of outcomes than the
+    /// items it sent, so outcomes cannot be trusted to match items. The
+    /// outcomes that did come back are kept in
+    /// [`BulkInterrupted::completed`](crate::bulk::BulkInterrupted).
+    #[error("Dixa answered a bulk call of {sent} items with {received} outcomes; the outcomes that came back are kept, but which items the missing or extra ones belong to is unknown: check those items' state before sending them again")]
+    BulkOutcomeMismatch {
+        /// Items sent in the call.
+        sent: usize,
+        /// Outcomes received.
+        received: usize,
+    },
+
     /// A custom error raised by a client hook of the generated client.
     #[error("client hook failed: {detail}")]
     Client {
@@ -196,6 +256,19 @@ impl fmt::Debug for Error {
                 .finish(),
             Error::PaginationLoop { cursor } => f.debug_struct("PaginationLoop").field("cursor", cursor).finish(),
             Error::ForeignNextLink { url } => f.debug_struct("ForeignNextLink").field("url", url).finish(),
+            Error::CredentialsInLink { url } => f.debug_struct("CredentialsInLink").field("url", url).finish(),
+            Error::MayHaveBeenApplied { method, source } => {
+                f.debug_struct("MayHaveBeenApplied").field("method", &method.as_str()).field("source", source).finish()
+            }
+            Error::Tls { host, detail, .. } => {
+                f.debug_struct("Tls").field("host", host).field("detail", detail).finish()
+            }
+            Error::BodyTooLarge { status, limit } => {
+                f.debug_struct("BodyTooLarge").field("status", &status.as_u16()).field("limit", limit).finish()
+            }
+            Error::BulkOutcomeMismatch { sent, received } => {
+                f.debug_struct("BulkOutcomeMismatch").field("sent", sent).field("received", received).finish()
+            }
             Error::Client { detail } => f.debug_struct("Client").field("detail", detail).finish(),
         }
     }
@@ -205,12 +278,30 @@ impl Error {
     /// Whether the same call may succeed if made again later: no answer
     /// (transport, timeout), rate limited, or a 5xx / 408 answer. The
     /// client has already retried what was safe to retry; this is for the
-    /// caller's own, slower retry (a queue, the next run). Note that a
-    /// write that timed out may have been applied.
+    /// caller's own, slower retry (a queue, the next run). A write that
+    /// [may have been applied](Error::may_have_been_applied) is never
+    /// retryable: check the resource's state first.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Timeout { .. } | Error::RateLimited { .. } => true,
             Error::Api { status, .. } => status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT,
+            _ => false,
+        }
+    }
+
+    /// Whether this is a write that was sent and may have been applied
+    /// ([`Error::MayHaveBeenApplied`]): do not retry it blindly.
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(self, Error::MayHaveBeenApplied { .. })
+    }
+
+    /// Whether the request is known not to have reached Dixa: refused
+    /// before sending, no connection could be made, or the TLS handshake
+    /// failed. Such a request is safe to send again whatever its method.
+    pub fn was_not_sent(&self) -> bool {
+        match self {
+            Error::InvalidInput { .. } | Error::Tls { .. } => true,
+            Error::Transport { source, .. } => source.is_connect(),
             _ => false,
         }
     }
@@ -226,9 +317,19 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// The error under [`Error::MayHaveBeenApplied`], or `self`.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::MayHaveBeenApplied { source, .. } => source,
+            other => other,
+        }
+    }
+
     /// The HTTP status of the answer this error came from, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
+            Error::MayHaveBeenApplied { source, .. } => source.status(),
+            Error::BodyTooLarge { status, .. } => Some(*status),
             Error::RateLimited { status, .. } | Error::Api { status, .. } => Some(*status),
             Error::Decode { status, .. } => *status,
             Error::Transport { source, .. } => source.status(),
@@ -239,6 +340,7 @@ impl Error {
     /// The raw body of the answer this error came from, if any.
     pub fn body(&self) -> Option<&Bytes> {
         match self {
+            Error::MayHaveBeenApplied { source, .. } => source.body(),
             Error::RateLimited { body, .. } | Error::Api { body, .. } | Error::Decode { body, .. } => Some(body),
             _ => None,
         }
@@ -247,6 +349,7 @@ impl Error {
     /// Dixa's `message`, when the error body carried one.
     pub fn api_message(&self) -> Option<&str> {
         match self {
+            Error::MayHaveBeenApplied { source, .. } => source.api_message(),
             Error::Api { message, .. } => message.as_deref(),
             _ => None,
         }
@@ -284,6 +387,13 @@ impl Error {
     /// [`Error::Transport`].
     pub(crate) fn from_reqwest(e: reqwest::Error, context: &'static str) -> Error {
         let e = without_query(e);
+        if let Some((status, limit)) = crate::transport::body_too_large(&e) {
+            return Error::BodyTooLarge { status, limit };
+        }
+        if let Some(detail) = crate::transport::tls_failure(&e) {
+            let host = e.url().and_then(|u| u.host_str()).unwrap_or("the server").to_owned();
+            return Error::Tls { host, detail, source: e };
+        }
         if e.is_timeout() {
             Error::Timeout { kind: TimeoutKind::Attempt, after: None }
         } else if e.is_builder() {
@@ -396,6 +506,23 @@ fn timeout_message(kind: TimeoutKind, after: Option<Duration>) -> String {
     }
 }
 
+/// Names the root cause in the top-level message: reqwest's own Display
+/// says only "error sending request", the reason is levels down the chain.
+fn transport_message(context: &str, source: &reqwest::Error) -> String {
+    let mut causes: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(source);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        next = e.source();
+    }
+    let sent = if source.is_connect() { " (no connection was made: nothing was sent)" } else { "" };
+    let cause = causes.last().map(|c| format!(" ({c})")).unwrap_or_default();
+    format!("no usable answer from Dixa ({context}){sent}; check the network and the base URL: {source}{cause}")
+}
+
 fn rate_limited_message(attempts: u32, retry_after: Option<Duration>) -> String {
     let attempts = if attempts > 0 { format!(" after {attempts} attempts") } else { String::new() };
     let wait = match retry_after {
@@ -414,7 +541,8 @@ fn api_message(status: StatusCode, message: Option<&str>, body: &Bytes) -> Strin
         404 => " (the resource does not exist or this key cannot see it)",
         409 => " (conflicts with the resource's current state)",
         400 | 422 => " (the request was rejected as invalid)",
-        500..=599 => " (a server-side failure; it may succeed later)",
+        500..=599 => " (a server-side failure)",
+        300..=399 => " (a redirect, not followed: Dixa's API does not redirect, so the base URL is probably wrong, e.g. http instead of https)",
         _ => "",
     };
     match message {

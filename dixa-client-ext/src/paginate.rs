@@ -106,8 +106,9 @@ pub struct Links {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
 pub struct Envelope<T> {
-    /// The page's items (absent is read as empty).
-    #[serde(default = "Vec::new")]
+    /// The page's items. Required: the wire always sends `data`, and a
+    /// body without it (`{}`, `{"message": ...}`) is a decode error, never
+    /// an empty page.
     pub data: Vec<T>,
     /// The pagination links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,8 +260,8 @@ fn page_key_of(link: &str) -> Option<String> {
 /// - any other relative reference (`?pageKey=...`): resolved against
 ///   `current`, the URL of the page that returned it (RFC 3986).
 ///
-/// A link to another origin, or one carrying credentials, is
-/// [`Error::ForeignNextLink`] (naming only its origin).
+/// A link to another origin is [`Error::ForeignNextLink`], one carrying
+/// credentials [`Error::CredentialsInLink`] (both name only its origin).
 pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
     let link = link.trim();
     let bad = |detail: String| Error::Decode {
@@ -294,6 +295,9 @@ pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
             },
             None => format!("{}:", url.scheme()),
         };
+        if same_origin {
+            return Err(Error::CredentialsInLink { url: origin });
+        }
         return Err(Error::ForeignNextLink { url: origin });
     }
     Ok(url)
@@ -752,12 +756,20 @@ mod tests {
             ("http://dev.dixa.io/v1/agents?pageKey=x", "http://dev.dixa.io"),
             ("https://dev.dixa.io:8443/v1/agents?pageKey=x", "https://dev.dixa.io:8443"),
             ("//evil.example/v1/agents?pageKey=x", "https://evil.example"),
-            ("https://user:pw@dev.dixa.io/v1/agents", "https://dev.dixa.io"),
         ] {
             match resolve_link(&base, &base, link) {
                 Err(Error::ForeignNextLink { url }) => assert_eq!(url, origin, "{link}"),
                 other => panic!("{link}: expected ForeignNextLink, got {other:?}"),
             }
+        }
+        // Credentials on the configured host: refused, and not called another host.
+        match resolve_link(&base, &base, "https://user:pw@dev.dixa.io/v1/agents") {
+            Err(e @ Error::CredentialsInLink { .. }) => {
+                assert!(matches!(&e, Error::CredentialsInLink { url } if url == "https://dev.dixa.io"));
+                let text = e.to_string();
+                assert!(!text.contains("another host") && !text.contains("pw"), "{text}");
+            }
+            other => panic!("expected CredentialsInLink, got {other:?}"),
         }
     }
 
@@ -791,7 +803,13 @@ mod tests {
         ] {
             match resolve_link(&base, &current, link) {
                 Err(Error::ForeignNextLink { url }) => {
-                    assert!(!url.contains("pw") && !url.contains("user"), "{link}: {url}")
+                    assert!(!url.contains("pw") && !url.contains("user"), "{link}: {url}");
+                    assert!(!link.contains("@dev.dixa.io"), "{link}: same host, but called another host");
+                }
+                Err(Error::CredentialsInLink { url }) => {
+                    assert!(!url.contains("pw") && !url.contains("user"), "{link}: {url}");
+                    assert!(link.contains("@dev.dixa.io"), "{link}: another host, but called credentials");
+                    assert!(!Error::CredentialsInLink { url }.to_string().contains("another host"));
                 }
                 other => panic!("{link}: expected ForeignNextLink, got {other:?}"),
             }

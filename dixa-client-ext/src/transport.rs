@@ -96,15 +96,84 @@ pub(crate) struct Failure {
     pub(crate) error: reqwest::Error,
     /// Set when the error is a timeout: which limit bound the attempt.
     pub(crate) timeout: Option<(TimeoutKind, Duration)>,
+    /// Set when a write was sent and may have been applied.
+    pub(crate) may_have_been_applied: Option<reqwest::Method>,
 }
 
 impl Failure {
     pub(crate) fn into_error(self) -> Error {
-        match self.timeout {
+        let error = match self.timeout {
             Some((kind, after)) => Error::Timeout { kind, after: Some(after) },
             None => Error::from_reqwest(self.error, "sending request"),
+        };
+        match self.may_have_been_applied {
+            Some(method) => Error::MayHaveBeenApplied { method, source: Box::new(error) },
+            None => error,
         }
     }
+}
+
+/// Whether a request whose final attempt ended with `outcome` may have been
+/// applied by Dixa although the caller gets an error: a write (not
+/// idempotent) that was sent, with no complete answer proving it did not
+/// run. Only a connection that was never made (connect, TLS handshake)
+/// proves a request unsent; a reset after sending looks the same to the
+/// client whether Dixa's handler ran or not. A 5xx proves nothing either (a
+/// proxy's 502 can come after Dixa acted); a 429 or another 4xx is Dixa
+/// refusing before acting, and a 2xx succeeded.
+pub(crate) fn may_have_been_applied(
+    method: &reqwest::Method,
+    outcome: std::result::Result<StatusCode, &reqwest::Error>,
+) -> bool {
+    if retry::is_idempotent(method) {
+        return false;
+    }
+    match outcome {
+        Ok(status) => status.is_server_error(),
+        Err(e) => !(e.is_connect() || tls_failure(e).is_some()),
+    }
+}
+
+/// What a synthetic body error carries when a success body passes the cap.
+#[derive(Debug)]
+struct BodyTooLargeMarker {
+    status: StatusCode,
+    limit: u64,
+}
+
+impl std::fmt::Display for BodyTooLargeMarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the response body ({}) is larger than the {}-byte limit", self.status, self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLargeMarker {}
+
+/// Every error in `e`'s source chain, looking inside `io::Error`s too
+/// (their `source` skips the error they wrap, which is where rustls's is).
+fn causes<'a>(e: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        out.push(err);
+        next = match err.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    out
+}
+
+/// The status and limit, when `e` is the transport's "success body too large".
+pub(crate) fn body_too_large(e: &reqwest::Error) -> Option<(StatusCode, u64)> {
+    causes(e).into_iter().find_map(|c| c.downcast_ref::<BodyTooLargeMarker>()).map(|m| (m.status, m.limit))
+}
+
+/// The TLS library's reason, when `e` is a failed TLS handshake (an
+/// untrusted certificate, a name mismatch, no common protocol version):
+/// failures that a retry cannot fix.
+pub(crate) fn tls_failure(e: &reqwest::Error) -> Option<String> {
+    causes(e).into_iter().find_map(|c| c.downcast_ref::<rustls::Error>()).map(ToString::to_string)
 }
 
 /// The retrying, rate-limited, authenticating transport (see the module docs).
@@ -118,6 +187,7 @@ pub struct DixaTransport {
     random: Arc<dyn RandomSource>,
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
+    max_body_size: u64,
     counters: Counters,
 }
 
@@ -151,6 +221,7 @@ impl DixaTransport {
             random: Arc::clone(&config.random),
             attempt_timeout: config.attempt_timeout,
             call_timeout: config.call_timeout,
+            max_body_size: config.max_body_size,
             counters: Counters::default(),
         })
     }
@@ -212,6 +283,9 @@ impl DixaTransport {
         let method = request.method().clone();
         let mut next = request;
         let mut attempt: u32 = 0;
+        // The cost of the latest retry: refunded in full if the call then
+        // succeeds (aws-sdk's standard mode), see `retry`'s module docs.
+        let mut last_retry_cost: u32 = 0;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
@@ -239,7 +313,7 @@ impl DixaTransport {
                     if let Some(error) = deadline_error().await {
                         span.record("duration_ms", elapsed.as_millis() as u64);
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
-                        return Err(Failure { error, timeout: Some(timeout) });
+                        return Err(Failure { error, timeout: Some(timeout), may_have_been_applied: None });
                     }
                     wait
                 }
@@ -256,7 +330,7 @@ impl DixaTransport {
             // retried for idempotent methods, instead of an error surfacing
             // after the transport has already handed the response over.
             let result = match client.execute(to_send).await {
-                Ok(resp) if resp.status().is_success() => buffer_body(resp).await,
+                Ok(resp) if resp.status().is_success() => buffer_body(resp, self.max_body_size).await,
                 other => other,
             };
             let elapsed = self.clock.now().saturating_duration_since(start);
@@ -273,6 +347,12 @@ impl DixaTransport {
                     }
                     retry_after = resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
                     None
+                }
+                // Not retried: the same answer would be too large again,
+                // and a certificate does not become trusted by retrying.
+                Err(e) if body_too_large(e).is_some() || tls_failure(e).is_some() => {
+                    bump(&self.counters.connection_errors);
+                    Some(Outcome::Status { status: StatusCode::BAD_REQUEST, retry_after: None })
                 }
                 Err(e) if e.is_timeout() => {
                     bump(&self.counters.timeouts);
@@ -325,8 +405,9 @@ impl DixaTransport {
             }
 
             match (decision, kept) {
-                (Decision::Retry { after, reason, .. }, Some(original)) => {
+                (Decision::Retry { after, reason, cost }, Some(original)) => {
                     bump(&self.counters.retries);
+                    last_retry_cost = cost;
                     tracing::debug!(attempt, ?reason, wait_ms = after.as_millis() as u64, "retrying");
                     // Drain a small error body so the connection can be reused.
                     if let Ok(resp) = result {
@@ -349,21 +430,25 @@ impl DixaTransport {
                         }),
                         _ => None,
                     };
+                    let unknown = may_have_been_applied(&method, result.as_ref().map(reqwest::Response::status))
+                        .then(|| method.clone());
                     return match result {
                         Ok(resp) => {
                             let status = resp.status();
                             if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
                                 if let Some(b) = &self.budget {
-                                    b.record_success();
+                                    b.record_success(last_retry_cost);
                                 }
                             }
                             Ok(finish_response(resp, attempt).await)
                         }
                         // Without its query, also for callers of the
                         // generated client who never convert to our Error.
-                        Err(error) => {
-                            Err(Failure { error: crate::error::without_query(error), timeout: timeout_fired })
-                        }
+                        Err(error) => Err(Failure {
+                            error: crate::error::without_query(error),
+                            timeout: timeout_fired,
+                            may_have_been_applied: unknown,
+                        }),
                     };
                 }
             }
@@ -425,11 +510,44 @@ async fn deadline_error() -> Option<reqwest::Error> {
     resp.bytes().await.err().filter(reqwest::Error::is_timeout)
 }
 
-/// Reads a whole (success) body, and hands back a response that carries it.
-async fn buffer_body(resp: reqwest::Response) -> std::result::Result<reqwest::Response, reqwest::Error> {
+/// Reads a whole (success) body of at most `limit` bytes, and hands back a
+/// response that carries it. A larger body fails the attempt with a body
+/// error that [`body_too_large`] recognizes: refused up front when its
+/// `Content-Length` says so, else as soon as the bytes read pass the limit,
+/// so nothing past the limit is ever buffered.
+async fn buffer_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+) -> std::result::Result<reqwest::Response, reqwest::Error> {
     let (status, version, url, headers) = (resp.status(), resp.version(), resp.url().clone(), resp.headers().clone());
-    let body = resp.bytes().await?;
-    Ok(rebuild(status, version, url, headers, body))
+    let too_large = || synthetic_body_error(std::io::Error::other(BodyTooLargeMarker { status, limit }));
+    let declared = resp.content_length();
+    if declared.is_some_and(|n| n > limit) {
+        return too_large()
+            .await
+            .map(|e| Err(e))
+            .unwrap_or_else(|| Ok(rebuild(status, version, url, headers, Bytes::new())));
+    }
+    let mut buf = BytesMut::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
+    while let Some(chunk) = resp.chunk().await? {
+        if (buf.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            return too_large()
+                .await
+                .map(|e| Err(e))
+                .unwrap_or_else(|| Ok(rebuild(status, version, url, headers, Bytes::new())));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(rebuild(status, version, url, headers, buf.freeze()))
+}
+
+/// A `reqwest::Error` reporting a body that failed with `cause` (reqwest has
+/// no public constructor; see [`deadline_error`]). `None` only if reqwest
+/// stopped reporting a failing body stream as an error.
+async fn synthetic_body_error(cause: std::io::Error) -> Option<reqwest::Error> {
+    let failing = futures::stream::once(async move { Err::<Bytes, _>(cause) });
+    let resp = reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+    resp.bytes().await.err()
 }
 
 /// Adds the attempts header, and buffers a non-success body so the error

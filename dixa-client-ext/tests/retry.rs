@@ -46,8 +46,12 @@ async fn post_hitting_503_is_not_retried_and_ran_once() {
         .await
         .unwrap_err();
     assert_eq!(server.count(), 1, "the server must have seen the POST exactly once");
-    match err {
+    // A 5xx proves nothing about a write: a proxy's 502 can come after Dixa acted.
+    assert!(err.may_have_been_applied(), "{err:?}");
+    assert!(err.to_string().contains("do not retry it blindly"), "{err}");
+    match err.cause() {
         Error::Api { status, message, .. } => {
+            let status = *status;
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
             assert_eq!(message.as_deref(), Some("down"));
         }
@@ -216,7 +220,8 @@ async fn dropped_connection_is_retried_for_get_but_not_post() {
     let server = Server::start(vec![Reply::Drop, Reply::json(200, "{}")]).await;
     let c = client(&server, &clock);
     let err = c.send_raw(Method::POST, server.url("/v1/tags"), Some(&json!({})), "op").await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.may_have_been_applied(), "a reset after sending: {err:?}");
+    assert!(matches!(err.cause(), Error::Transport { .. }), "{err:?}");
     assert_eq!(server.count(), 1);
 }
 
@@ -226,10 +231,11 @@ async fn attempt_timeout_on_post_is_reported_and_not_retried() {
     let clock = ManualClock::new();
     let c = client_with(&server, &clock, |c| c.attempt_timeout(Some(Duration::from_millis(100))));
     let err = c.send_raw(Method::POST, server.url("/v1/tags"), Some(&json!({})), "op").await.unwrap_err();
-    match err {
+    assert!(err.may_have_been_applied(), "{err:?}");
+    match err.cause() {
         Error::Timeout { kind, after } => {
-            assert_eq!(kind, TimeoutKind::Attempt);
-            assert_eq!(after, Some(Duration::from_millis(100)));
+            assert_eq!(*kind, TimeoutKind::Attempt);
+            assert_eq!(*after, Some(Duration::from_millis(100)));
         }
         other => panic!("expected Timeout, got {other:?}"),
     }
@@ -273,10 +279,20 @@ async fn successes_refill_the_budget() {
     let clock = ManualClock::new();
     let budget = BudgetConfig::default().capacity(10);
     let c = client_with(&server, &clock, |c| c.retry(RetryConfig::default().budget(Some(budget))));
+    // 503 then 200: the retry's 5 tokens come back with its success
+    // (aws-sdk's standard mode), so a retry that works costs nothing.
     c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
-    assert_eq!(c.retry_budget_available(), Some(6));
+    assert_eq!(c.retry_budget_available(), Some(10));
+    // A retry that fails for good keeps its cost; first-time successes
+    // refund 1 each, up to the capacity.
+    let server = Server::start(vec![Reply::status(503), Reply::status(503), Reply::status(404)]).await;
+    let c = client_with(&server, &clock, |c| {
+        c.retry(RetryConfig::default().max_attempts(2).budget(Some(BudgetConfig::default().capacity(10))))
+    });
+    c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap_err();
+    assert_eq!(c.retry_budget_available(), Some(5));
     for _ in 0..10 {
-        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap_err();
     }
     assert_eq!(c.retry_budget_available(), Some(10));
 }
@@ -348,9 +364,10 @@ async fn generated_post_hitting_503_runs_once() {
     let input = dixa_client::types::CreateTagInput { color: None, name: "vip".into() };
     let err = c.create_tag().body(input).send().await.unwrap_err();
     assert_eq!(server.count(), 1);
-    match err {
+    assert!(err.may_have_been_applied(), "{err:?}");
+    match err.cause() {
         Error::Api { status, message, .. } => {
-            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE);
             assert_eq!(message.as_deref(), Some("down"));
         }
         other => panic!("expected Api, got {other:?}"),

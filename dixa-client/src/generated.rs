@@ -14,15 +14,15 @@ pub mod types {
         pub activity_timestamp: crate::Timestamp,
         /**Replaced by _type field
 
-Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information). Former values: ConversationAssignedActivityType, ConversationAutoreplySentActivityType, ConversationClaimedActivityType, ConversationClosedActivityType, ConversationCreatedByAgentActivityType, ConversationCreatedByCustomerActivityType, ConversationEndUserReplacedActivityType, ConversationLanguageUpdatedActivityType, ConversationOfferAcceptedActivityType, ConversationOfferRejectedActivityType, ConversationOfferTimeoutActivityType, ConversationOfferedActivityType, ConversationPendingActivityType, ConversationRatedActivityType, ConversationRatingCancelledActivityType, ConversationRatingOfferedActivityType, ConversationRatingScheduledActivityType, ConversationRatingUnscheduledActivityType, ConversationReopenedActivityType, ConversationReservedType, ConversationUnassignedActivityType, FollowupAddedActivityType, FollowupExpiredActivityType, FollowupRemovedActivityType, MessageAddedByAgentActivityType, MessageAddedByCustomerActivityType, NoteAddedActivityType, TagAddedActivityType, TagRemovedActivityType, TransferFailedActivityType, TransferInitiatedActivityType, TransferSuccessfulActivityType, UnknownActivityType.*/
+Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so far); use `_type` instead (it carries the same information). Former values: ConversationAssignedActivityType, ConversationAutoreplySentActivityType, ConversationClaimedActivityType, ConversationClosedActivityType, ConversationCreatedByAgentActivityType, ConversationCreatedByCustomerActivityType, ConversationEndUserReplacedActivityType, ConversationLanguageUpdatedActivityType, ConversationOfferAcceptedActivityType, ConversationOfferRejectedActivityType, ConversationOfferTimeoutActivityType, ConversationOfferedActivityType, ConversationPendingActivityType, ConversationRatedActivityType, ConversationRatingCancelledActivityType, ConversationRatingOfferedActivityType, ConversationRatingScheduledActivityType, ConversationRatingUnscheduledActivityType, ConversationReopenedActivityType, ConversationReservedType, ConversationUnassignedActivityType, FollowupAddedActivityType, FollowupExpiredActivityType, FollowupRemovedActivityType, MessageAddedByAgentActivityType, MessageAddedByCustomerActivityType, NoteAddedActivityType, TagAddedActivityType, TagRemovedActivityType, TransferFailedActivityType, TransferInitiatedActivityType, TransferSuccessfulActivityType, UnknownActivityType.*/
         #[serde(
             rename = "activityType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[deprecated(
-            note = "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
+            note = "deprecated by Dixa: kept as any JSON value (a string on the wire so far); use `_type` instead (it carries the same information)"
         )]
-        pub activity_type: ::std::option::Option<::std::string::String>,
+        pub activity_type: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attributes: ::std::option::Option<crate::types::ActivityLogAttribute>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -114,9 +114,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub data: Agent,
     }
     ///`AgentTeamsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AgentTeamsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Team>,
     }
     ///`AgentsBulkPatchRequest`
@@ -211,15 +210,15 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     pub struct AnonymizationRequestStatus {
         /**Replaced by _type field
 
-Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information). Former values: ConversationAnonymizationType, MessageAnonymizationType, UnknownAnonymizationType, UserAnonymizationType.*/
+Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so far); use `_type` instead (it carries the same information). Former values: ConversationAnonymizationType, MessageAnonymizationType, UnknownAnonymizationType, UserAnonymizationType.*/
         #[serde(
             rename = "entityType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[deprecated(
-            note = "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
+            note = "deprecated by Dixa: kept as any JSON value (a string on the wire so far); use `_type` instead (it carries the same information)"
         )]
-        pub entity_type: ::std::option::Option<::std::string::String>,
+        pub entity_type: ::std::option::Option<::serde_json::Value>,
         pub id: ::uuid::Uuid,
         #[serde(rename = "initiatedAt")]
         pub initiated_at: crate::Timestamp,
@@ -242,13 +241,13 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub entity_id: ::std::string::String,
         /**Replaced by _type field
 
-Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information). Former values: ConversationAnonymizationType, MessageAnonymizationType, UnknownAnonymizationType, UserAnonymizationType.*/
+Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it carries the same information). Former values: ConversationAnonymizationType, MessageAnonymizationType, UnknownAnonymizationType, UserAnonymizationType.*/
         #[serde(
             rename = "entityType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[deprecated(
-            note = "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
+            note = "deprecated by Dixa: kept as a plain string; use `_type` instead (it carries the same information)"
         )]
         pub entity_type: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -405,9 +404,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkCreateNoteOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BulkCreateNoteOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<
             crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
         >,
@@ -548,9 +546,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkPatchEndUsersOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BulkPatchEndUsersOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
     }
     ///`BulkQueueEndpointInput`
@@ -568,9 +565,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkQueueEndpointOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BulkQueueEndpointOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
     }
     ///`BulkUpdateAgentInput`
@@ -634,9 +630,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkUpdateAgentOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BulkUpdateAgentOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
     }
     ///`BulkUpdateEndUserInput`
@@ -709,9 +704,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkUpdateEndUsersOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BulkUpdateEndUsersOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
     }
     ///`CallRecordingAttributes`
@@ -1170,9 +1164,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub id: ::std::string::String,
     }
     ///`ConversationTagsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ConversationTagsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Tag>,
     }
     ///`ConversationTransferredAttribute`
@@ -1269,9 +1262,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`CreateAgentsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateAgentsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
     }
     ///`CreateConversationOutput`
@@ -1366,9 +1358,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`CreateEndUsersOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateEndUsersOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
     }
     ///`CreateInternalNoteInput`
@@ -2025,9 +2016,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub to_contact_point_id: ::std::option::Option<::std::string::String>,
     }
     ///`GetActivityLogOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetActivityLogOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ActivityLogEntry>,
     }
     ///`GetContactPointByIdOutput`
@@ -2046,9 +2036,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub data: EndUser,
     }
     ///`GetFilterValuesOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetFilterValuesOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<FilterValue>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
@@ -2103,25 +2092,22 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`GetMetricRecordsDataOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetMetricRecordsDataOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<MetricRecord>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
     }
     ///`GetMetricRecordsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetMetricRecordsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<MetricRecordMetadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
     }
     ///`GetMetricsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetMetricsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<MetricMetadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
@@ -2137,15 +2123,13 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub data: Tag,
     }
     ///`GetWebhookEventDeliveryLogsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetWebhookEventDeliveryLogsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<EventDeliveryLog>,
     }
     ///`GetWebhookLastDeliveryStatusOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct GetWebhookLastDeliveryStatusOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<EventDeliveryStatus>,
     }
     ///`GetWebhookSubscriptionOutput`
@@ -2232,17 +2216,15 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`ListActivityLogOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListActivityLogOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ActivityLogEntry>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
     }
     ///`ListAgentsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListAgentsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Agent>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
@@ -2301,35 +2283,30 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`ListContactPointsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListContactPointsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::ContactEndpoint>,
     }
     ///`ListConversationRatingsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListConversationRatingsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ConversationRating>,
     }
     ///`ListCustomAttributesDefinitionsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListCustomAttributesDefinitionsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<CustomAttributeDefinition>,
     }
     ///`ListEndUserConversationsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListEndUserConversationsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::Conversation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
     }
     ///`ListEndUsersOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListEndUsersOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<EndUser>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
@@ -2415,65 +2392,55 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`ListFlowsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListFlowsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ConversationFlow>,
     }
     ///`ListInternalNotesOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListInternalNotesOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<InternalNoteData>,
     }
     ///`ListLinkedConversationsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListLinkedConversationsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::Conversation>,
     }
     ///`ListMessagesOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListMessagesOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Message>,
     }
     ///`ListPresenceOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListPresenceOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<UserPresence>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,
     }
     ///`ListQueuesOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListQueuesOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Queue1>,
     }
     ///`ListTagsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListTagsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Tag>,
     }
     ///`ListTeamMembersOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListTeamMembersOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<TeamMember>,
     }
     ///`ListTeamsOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListTeamsOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Team1>,
     }
     ///`ListWebhookSubscriptionsEndpointOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ListWebhookSubscriptionsEndpointOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<WebhookSubscription>,
     }
     ///`LongAggregateValue`
@@ -3029,15 +2996,13 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`PatchConversationCustomAttributesOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PatchConversationCustomAttributesOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<CustomAttribute>,
     }
     ///`PatchEndUserCustomAttributesOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PatchEndUserCustomAttributesOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<CustomAttribute>,
     }
     ///`PatchEndUserInput`
@@ -3344,9 +3309,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub priority: ::std::option::Option<i32>,
     }
     ///`QueueMembersOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QueueMembersOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<QueueMember>,
     }
     ///`QueueUsages`
@@ -3376,9 +3340,8 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         }
     }
     ///`SearchOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchOutput {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<crate::types::SearchHit>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<PaginationLinks>,

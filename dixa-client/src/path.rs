@@ -23,7 +23,14 @@ pub enum PathParamProblem {
     /// The value is `.` or `..`: URL resolution would remove the segment or
     /// climb to the parent path, encoded or not.
     DotSegment,
+    /// The encoded value is longer than [`MAX_SEGMENT_LEN`]: no Dixa id is
+    /// near it, and URIs past 64 KiB cannot even be built (proxies refuse
+    /// request lines past about 8 KiB).
+    TooLong,
 }
+
+/// The longest encoded segment [`encode_segment`] accepts, in bytes.
+pub const MAX_SEGMENT_LEN: usize = 2048;
 
 /// A path parameter value that would change the shape of the request path.
 ///
@@ -62,6 +69,11 @@ impl fmt::Display for PathParamError {
                  (encoding does not prevent it); refused",
                 self.param, self.dots
             ),
+            PathParamProblem::TooLong => write!(
+                f,
+                "path parameter `{}` is longer than {MAX_SEGMENT_LEN} bytes once encoded; no Dixa id is that long",
+                self.param
+            ),
         }
     }
 }
@@ -69,7 +81,8 @@ impl fmt::Display for PathParamError {
 impl std::error::Error for PathParamError {}
 
 /// `value` as one percent-encoded path segment, or an error naming `param`
-/// when no encoding keeps it one segment (`""`, `"."`, `".."`).
+/// when no encoding keeps it one segment (`""`, `"."`, `".."`) or it is
+/// longer than [`MAX_SEGMENT_LEN`] once encoded.
 ///
 /// ```
 /// use dixa_client::path::encode_segment;
@@ -94,6 +107,9 @@ pub fn encode_segment(param: &'static str, value: &str) -> Result<String, PathPa
             out.push(char::from(HEX[usize::from(byte >> 4)]));
             out.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
+    }
+    if out.len() > MAX_SEGMENT_LEN {
+        return refuse(PathParamProblem::TooLong, "");
     }
     Ok(out)
 }
@@ -135,8 +151,16 @@ mod tests {
 
     #[test]
     fn refuses_values_that_cannot_stay_one_segment() {
-        let table: &[(&str, PathParamProblem)] =
-            &[("", PathParamProblem::Empty), (".", PathParamProblem::DotSegment), ("..", PathParamProblem::DotSegment)];
+        let long = "x".repeat(100_000);
+        let encoded_too_long = "/".repeat(MAX_SEGMENT_LEN / 3 + 1);
+        let table: &[(&str, PathParamProblem)] = &[
+            ("", PathParamProblem::Empty),
+            (".", PathParamProblem::DotSegment),
+            ("..", PathParamProblem::DotSegment),
+            (&long, PathParamProblem::TooLong),
+            (&encoded_too_long, PathParamProblem::TooLong),
+        ];
+        assert!(encode_segment("p", &"x".repeat(MAX_SEGMENT_LEN)).is_ok());
         for (value, problem) in table {
             let err = encode_segment("team_id", value).unwrap_err();
             assert_eq!(err.param(), "team_id");
@@ -150,7 +174,7 @@ mod tests {
     #[test]
     fn every_encoded_segment_parses_back_to_the_same_path() {
         // Whatever the value, the URL parser keeps exactly one segment.
-        let long = "x".repeat(100_000);
+        let long = "x".repeat(MAX_SEGMENT_LEN);
         for value in ["a/b", "..\\..\\x", "\\", "%2e%2e", "?", "#", "\t", "\n", "\0", "ü", long.as_str(), ". .", ".%"]
         {
             let segment = encode_segment("p", value).unwrap();

@@ -170,7 +170,7 @@ fn request_bodies_send_an_empty_list_but_omit_an_absent_one() {
 }
 
 #[test]
-fn deprecated_activity_type_is_a_plain_string() {
+fn deprecated_fields_keep_whatever_json_dixa_sends() {
     let entry: types::ActivityLogEntry = serde_json::from_value(json!({
         "id": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e",
         "conversationId": 7,
@@ -181,8 +181,24 @@ fn deprecated_activity_type_is_a_plain_string() {
     .unwrap();
     #[allow(deprecated)]
     let activity_type = entry.activity_type.clone();
-    assert_eq!(activity_type.as_deref(), Some("NoteAdded"));
+    assert_eq!(activity_type, Some(json!("NoteAdded")));
     assert_eq!(entry.type_, types::ActivityLogEntryType::NoteAdded);
+    // What a deprecated field holds is an inference: an object where a
+    // string was expected must not fail the response.
+    let status: types::AnonymizationRequestStatus = serde_json::from_value(json!({
+        "id": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e",
+        "_type": "UserAnonymizationType",
+        "entityType": {"_type": "UserAnonymizationType", "extra": [1]},
+        "initiatedAt": "2021-12-01T12:46:36.581Z",
+        "targetEntityId": "x",
+        "requestedBy": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e"
+    }))
+    .expect("an object in a deprecated field decodes");
+    #[allow(deprecated)]
+    let entity_type = status.entity_type.clone();
+    assert_eq!(entity_type, Some(json!({"_type": "UserAnonymizationType", "extra": [1]})));
+    let back = serde_json::to_value(&status).unwrap();
+    assert_eq!(back["entityType"]["extra"], json!([1]), "kept as sent: {back}");
 }
 
 #[test]

@@ -1,12 +1,15 @@
-//! Pass `deprecated`: deprecated "type" unions become plain strings.
+//! Pass `deprecated`: deprecated "type" unions become tolerant plain values.
 //!
 //! Defect: fields like `ActivityLogEntry.activityType` reference a schema that
 //! is `deprecated: true` and a `oneOf` of EMPTY objects (one per former value,
 //! e.g. `ConversationAssignedActivityType`). Generated as written, every value
 //! decodes as the first empty variant and the value itself is lost; on the
-//! wire the field is a STRING. Rule: a component schema that is deprecated
-//! and whose `oneOf` variants are all property-less objects is deleted; every
-//! property referencing it becomes `{type: string, deprecated: true}`, no
+//! wire the field is a STRING (one public client's inference; not certain).
+//! Rule: a component schema that is deprecated and whose `oneOf` variants are
+//! all property-less objects is deleted; every property referencing it
+//! becomes `{deprecated: true}` (any JSON value, so an object where a string
+//! was expected cannot fail a whole response) on schemas that can arrive in
+//! a response, `{type: string, deprecated: true}` on request-only ones, no
 //! longer required (deprecated means Dixa will stop sending it, and its
 //! absence must not fail a whole page), and is recorded so the generator
 //! marks the field `#[deprecated]` (typify has no deprecation support). The note points to the `_type` member when the
@@ -17,7 +20,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::{ref_name, usage::collect_refs, Context, DeprecatedField, NormalizeError};
+use super::usage::{collect_refs, Usage};
+use super::{ref_name, Context, DeprecatedField, NormalizeError};
 
 const PASS: &str = "deprecated";
 
@@ -47,6 +51,7 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
         }
     }
 
+    let usage = Usage::of(cx);
     for (target, variants) in targets {
         let description = cx.schemas()[&target].get("description").and_then(Value::as_str).map(str::to_string);
         let holders: Vec<String> = cx.schemas().keys().cloned().collect();
@@ -58,26 +63,36 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
             let has_type = props.contains_key("_type");
             for prop in hits {
                 uses += 1;
+                let in_response = usage.in_response(&holder);
+                let kept = if in_response { "any JSON value (a string on the wire so far)" } else { "a plain string" };
                 let note = if has_type {
-                    "deprecated by Dixa: sent as a plain string; use `_type` instead (it carries the same information)"
-                        .to_string()
+                    format!("deprecated by Dixa: kept as {kept}; use `_type` instead (it carries the same information)")
                 } else {
-                    "deprecated by Dixa: sent as a plain string".to_string()
+                    format!("deprecated by Dixa: kept as {kept}")
                 };
                 let mut doc = description.clone().unwrap_or_default();
                 if !doc.is_empty() {
                     doc.push_str("\n\n");
                 }
                 doc.push_str(&format!("Deprecated: {note}. Former values: {}.", variant_values(&variants)));
-                cx.schemas_mut()[&holder]["properties"][&prop] =
-                    json!({ "type": "string", "deprecated": true, "description": doc });
+                // What Dixa sends in a deprecated field is an inference (the
+                // spec says empty objects, one public client says string):
+                // a response must not fail over it, so it keeps any JSON.
+                cx.schemas_mut()[&holder]["properties"][&prop] = if in_response {
+                    json!({ "deprecated": true, "description": doc })
+                } else {
+                    json!({ "type": "string", "deprecated": true, "description": doc })
+                };
                 if let Some(required) = cx.schemas_mut()[&holder].get_mut("required").and_then(Value::as_array_mut) {
                     required.retain(|r| r.as_str() != Some(prop.as_str()));
                 }
                 cx.report.add(
                     PASS,
                     format!("{holder}.{prop}"),
-                    format!("{target} (deprecated oneOf of empty objects) -> deprecated optional string"),
+                    format!(
+                        "{target} (deprecated oneOf of empty objects) -> deprecated optional {}",
+                        if in_response { "JSON value" } else { "string" }
+                    ),
                 );
                 cx.deprecated_fields.push(DeprecatedField { schema: holder.clone(), property: prop.clone(), note });
             }

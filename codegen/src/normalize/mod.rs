@@ -15,6 +15,7 @@
 //! itself and wires in with typify replacements.
 
 mod deprecated;
+mod envelopes;
 mod errors;
 mod names;
 mod open_objects;
@@ -306,7 +307,7 @@ pub(crate) fn schema_ref(name: &str) -> Value {
 /// payloads), deprecated fields before unions (their empty-object `oneOf`s
 /// are not `_type` unions), `string_or_tag` after unions (it walks examples
 /// through them) and before value sets (it lifts its own value sets),
-/// `optional_values`, `open_objects`, timestamps and request arrays after the
+/// `optional_values`, `open_objects`, `envelopes`, timestamps and request arrays after the
 /// passes that move schemas around (they only annotate).
 pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     let mut cx = Context::new(raw)?;
@@ -315,6 +316,7 @@ pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     deprecated::run(&mut cx)?;
     optional_values::run(&mut cx)?;
     open_objects::run(&mut cx)?;
+    envelopes::run(&mut cx)?;
     unions::run(&mut cx)?;
     string_or_tag::run(&mut cx)?;
     value_sets::run(&mut cx)?;

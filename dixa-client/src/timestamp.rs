@@ -1,4 +1,4 @@
-//! [`Timestamp`]: Dixa's timestamps, read leniently and written back exactly.
+//! [`Timestamp`]: Dixa's timestamps, read leniently, written as RFC 3339.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -12,9 +12,12 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 /// Parses RFC 3339 (`2021-12-01T12:46:36.581Z`) and the zone-id form some
 /// Dixa services send (`2021-12-01T12:46:36.581Z[GMT]`, Java's
 /// `ZonedDateTime` format), which plain RFC 3339 parsers reject. Keeps the
-/// string it was read from and serializes exactly that string, so a value
-/// read and written back is byte-for-byte unchanged. Equality, ordering and
-/// hashing compare the instant, not the text.
+/// string it was read from ([`Timestamp::as_str`]), but serializes and
+/// displays RFC 3339 ([`Timestamp::to_rfc3339`]): the zone-id suffix is
+/// dropped, because Dixa answers a request carrying `...Z[GMT]` with a 400,
+/// so a value read from a response must be sendable in a request. An RFC
+/// 3339 input is written back byte for byte. Equality, ordering and hashing
+/// compare the instant, not the text.
 #[derive(Clone)]
 pub struct Timestamp {
     raw: String,
@@ -66,6 +69,18 @@ impl Timestamp {
         &self.raw
     }
 
+    /// The value as RFC 3339, what [`Serialize`](serde::Serialize) and
+    /// [`Display`](fmt::Display) write: the input itself when it was RFC
+    /// 3339, else the input without its `[zone]` suffix, else (a zone id
+    /// without an offset, `...581[UTC]`) the instant formatted with `Z`.
+    pub fn to_rfc3339(&self) -> std::borrow::Cow<'_, str> {
+        match self.raw.strip_suffix(']').and_then(|t| t.split_once('[')) {
+            None => std::borrow::Cow::Borrowed(&self.raw),
+            Some((base, _)) if DateTime::parse_from_rfc3339(base).is_ok() => std::borrow::Cow::Borrowed(base),
+            Some(_) => std::borrow::Cow::Owned(self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        }
+    }
+
     /// The zone id suffix (`GMT` in `...Z[GMT]`), if the input had one.
     pub fn zone_id(&self) -> Option<&str> {
         self.raw.strip_suffix(']').and_then(|t| t.split_once('[')).map(|(_, z)| z)
@@ -93,8 +108,9 @@ impl FromStr for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// RFC 3339 (see [`Timestamp::to_rfc3339`]); query parameters use it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
+        f.write_str(&self.to_rfc3339())
     }
 }
 
@@ -132,7 +148,7 @@ impl Hash for Timestamp {
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.raw)
+        serializer.serialize_str(&self.to_rfc3339())
     }
 }
 

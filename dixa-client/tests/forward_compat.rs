@@ -12,7 +12,7 @@ fn email_conversation(id: u64) -> Value {
         "id": id,
         "requesterId": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e",
         "channel": "Email",
-        "createdAt": "2021-12-01T12:46:36.581Z[GMT]",
+        "createdAt": "2021-12-01T12:46:36.581Z",
         "toEmail": "support@example.com",
         "fromEmail": "customer@example.com",
         "integrationEmail": "x@email.dixa.io",
@@ -75,7 +75,7 @@ fn message(i: usize, attributes: Value) -> Value {
     json!({
         "id": format!("00000000-0000-0000-0000-{i:012}"),
         "authorId": "3f1c0a7e-8a9f-4a57-9a55-2f6f5b0c1d2e",
-        "createdAt": "2021-12-01T12:46:36.581Z[GMT]",
+        "createdAt": "2021-12-01T12:46:36.581Z",
         "attributes": attributes
     })
 }

@@ -16,13 +16,14 @@ fn spec() -> Value {
 }
 
 /// A JSON instance of `schema` with every property filled in (required only
-/// below `depth` 6, to stop recursive schemas).
+/// below `depth` 6, to stop recursive schemas); timestamps in RFC 3339, the
+/// form they are written back in.
 fn instance(schema: &Value, spec: &Value, depth: usize) -> Value {
     let schemas = &spec["components"]["schemas"];
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/components/schemas/");
         if name == "Timestamp" {
-            return json!("2021-12-01T12:46:36.581Z[GMT]");
+            return json!("2021-12-01T12:46:36.581Z");
         }
         let target = &schemas[name];
         if let Some(mapping) = target.pointer("/discriminator/mapping").and_then(Value::as_object) {

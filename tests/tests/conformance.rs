@@ -167,6 +167,11 @@ fn diff(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
             }
         }
         _ if a == b => {}
+        // A timestamp with a zone-id suffix (`...Z[GMT]`, in Dixa's own
+        // request examples) is sent as RFC 3339 without it: Dixa answers the
+        // suffixed form with a 400.
+        (Value::String(x), Value::String(y))
+            if x.strip_suffix(']').and_then(|t| t.split_once('[')).is_some_and(|(base, _)| base == y) => {}
         // Numbers compare by value: `1.0` and `1` are the same JSON number to Dixa.
         (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => {}
         _ => out.push(format!("{at}: {a} became {b}")),

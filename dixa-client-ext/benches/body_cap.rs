@@ -88,7 +88,7 @@ async fn measure(base: &str, cap: u64) -> BenchResult<Option<u64>> {
     let can_reset = reset_peak();
     let before = rss_kib("VmRSS:");
     let start = Instant::now();
-    let result = client.call(client.tags_list_tags().send()).await;
+    let result = client.tags_list_tags().send().await;
     let peak = rss_kib("VmHWM:");
     let outcome = match &result {
         Ok(_) => "Ok".to_owned(),

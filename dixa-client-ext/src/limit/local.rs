@@ -113,6 +113,14 @@ impl Local {
         self.state().gcra.take(now);
     }
 
+    /// Spends the burst: the next permit is free now, the one after it a
+    /// full interval later (a limiter taking over from another).
+    pub fn drain_burst(&self, now: Instant) {
+        let mut s = self.state();
+        let tolerance = s.gcra.interval * (s.gcra.burst - 1);
+        s.gcra.tat = Some(now + tolerance);
+    }
+
     /// Takes a permit if one is free now, else says how long until one is.
     pub fn try_take(&self, now: Instant) -> Result<(), Duration> {
         let mut s = self.state();

@@ -55,7 +55,7 @@ use super::{Limiter, RateLimit};
 #[cfg(feature = "redis")]
 mod redis_limiter;
 #[cfg(feature = "redis")]
-pub use redis_limiter::Shared;
+pub use redis_limiter::{bucket_key, Shared};
 
 /// Environment variable naming the Redis server of the shared limit, e.g.
 /// `redis://127.0.0.1:6379/0` (read by [`Config::from_env`](crate::config::Config::from_env)).

@@ -223,8 +223,8 @@ impl Shared {
         let local = Arc::new(
             Local::new(RateLimit::per_second(rate, burst), self.adaptive, now).expect("a token bucket is not off"),
         );
-        // So the fallback does not open with a burst on top of the shared one.
-        local.take(now);
+        // No burst on top of what the shared budget just let through.
+        local.drain_burst(now);
         tracing::warn!(
             reason = why,
             fallback_rate = rate,

@@ -57,9 +57,20 @@ fn main() -> BenchResult {
     if wants("storm") {
         println!();
         println!("-- 1. cancellation storm: 100 workers, each call in a 5 s timeout, default limiter, {storm_secs} s");
-        let (ok, timed_out, failed, server_429s, received) = storm(storm_secs)?;
+        let (ok, timed_out, failed, server_429s, received, permits) = storm(storm_secs)?;
         let fraction = ok as f64 / storm_secs as f64 / f64::from(LIMIT_RPS);
-        println!("  successes {ok}, caller timeouts {timed_out}, failed {failed}; server: {received} requests, {server_429s} x 429");
+        println!("  successes {ok}, caller timeouts {timed_out}, failed {failed}; server, within the {storm_secs} s: {received} requests, {server_429s} x 429");
+        println!(
+            "  server answers within the window whose caller had already given up (sent in the last moments of its 5 s): {}; \
+             as a fraction of the limit the server answered {:.3}",
+            received.saturating_sub(ok + server_429s),
+            received as f64 / storm_secs as f64 / f64::from(LIMIT_RPS)
+        );
+        println!(
+            "  permits the limiter gave within the window: {permits} = {:.3} of the limit \
+             (the rest of the gap to the server's count: calls cancelled by their caller after the permit, before the server read them)",
+            permits as f64 / storm_secs as f64 / f64::from(LIMIT_RPS)
+        );
         common::verdict(
             "limiter.storm",
             "successful calls/s as a fraction of the limit",
@@ -159,18 +170,42 @@ fn main() -> BenchResult {
     Ok(())
 }
 
-/// The cancellation storm; returns (successes, caller timeouts, other failures, server 429s, server requests).
-fn storm(secs: u64) -> BenchResult<(u64, u64, u64, u64, u64)> {
+/// The cancellation storm; returns (successes, caller timeouts, other
+/// failures, server 429s, server requests, permits given), within the window.
+fn storm(secs: u64) -> BenchResult<(u64, u64, u64, u64, u64, u64)> {
     let fake = FakeDixa::builder().agents(4).rate_limit(LIMIT_RPS, LIMIT_BURST).spawn_dedicated()?;
     let rt = common::client_runtime()?;
     let id: uuid::Uuid = fake.agent_id(0).parse()?;
     let client = DixaClient::new(Config::new("storm-key").base_url(fake.base_url()))?;
     let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let end = Instant::now() + Duration::from_secs(secs);
+    // What the server saw within the window (calls still running after it are not counted).
+    let s = std::thread::scope(|scope| {
+        let snapshot = scope.spawn(|| {
+            std::thread::sleep(end.saturating_duration_since(Instant::now()));
+            (fake.stats(), client.stats())
+        });
+        run_storm(&rt, &client, id, &counts, end);
+        snapshot.join()
+    })
+    .map_err(|_| "snapshot thread")?;
+    let (s, c) = s;
+    let n = |i: usize| counts[i].load(Ordering::Relaxed);
+    Ok((n(0), n(1), n(2), s.rate_limited(), s.total_received(), c.attempts))
+}
+
+/// 100 workers calling in a loop, each call in a 5 s timeout, until `end`.
+fn run_storm(
+    rt: &tokio::runtime::Runtime,
+    client: &DixaClient,
+    id: uuid::Uuid,
+    counts: &Arc<[AtomicU64; 3]>,
+    end: Instant,
+) {
     rt.block_on(async {
         let tasks: Vec<_> = (0..100)
             .map(|_| {
-                let (client, counts) = (client.clone(), Arc::clone(&counts));
+                let (client, counts) = (client.clone(), Arc::clone(counts));
                 tokio::spawn(async move {
                     while Instant::now() < end {
                         let call = client.call(client.get_agent().agent_id(id).send());
@@ -189,9 +224,6 @@ fn storm(secs: u64) -> BenchResult<(u64, u64, u64, u64, u64)> {
             let _ = t.await;
         }
     });
-    let s = fake.stats();
-    let n = |i: usize| counts[i].load(Ordering::Relaxed);
-    Ok((n(0), n(1), n(2), s.rate_limited(), s.total_received()))
 }
 
 struct ProcessRun {

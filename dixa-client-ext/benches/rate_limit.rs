@@ -32,7 +32,7 @@ use common::{BenchResult, Target};
 use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::config::Config;
 use dixa_client_ext::error::Error;
-use dixa_client_ext::rate_limit::{RateLimit, RATE_MARGIN};
+use dixa_client_ext::limit::{RateLimit, RATE_MARGIN};
 use dixa_client_ext::transport::Stats;
 use dixa_fake::FakeDixa;
 

@@ -19,7 +19,8 @@ use reqwest::Url;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::rate_limit::RateLimit;
+use crate::limit::shared::ENV_REDIS_URL;
+use crate::limit::{RateLimit, SharedLimit};
 use crate::retry::{RandomSource, RetryConfig, SystemRandom};
 
 /// Dixa's production API.
@@ -135,7 +136,8 @@ impl AuthScheme {
 /// Defaults: base URL `https://dev.dixa.io`, raw auth, connect timeout 10 s,
 /// attempt timeout 30 s, call timeout 120 s, user agent `dixa-rs/<version>`,
 /// [`RetryConfig::default`], [`RateLimit::default`] (10 requests per second,
-/// bursts of 4), the system clock and randomness.
+/// bursts of 4) with the adaptive rate on, no shared limit, the system clock
+/// and randomness.
 #[derive(Clone)]
 pub struct Config {
     pub(crate) api_key: ApiKey,
@@ -147,6 +149,8 @@ pub struct Config {
     pub(crate) user_agent: String,
     pub(crate) retry: RetryConfig,
     pub(crate) rate_limit: RateLimit,
+    pub(crate) adaptive: bool,
+    pub(crate) shared_limit: Option<SharedLimit>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: Arc<dyn RandomSource>,
     pub(crate) pool_max_idle_per_host: usize,
@@ -167,6 +171,8 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("adaptive", &self.adaptive)
+            .field("shared_limit", &self.shared_limit)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("max_body_size", &self.max_body_size)
             .field("root_certificates", &self.root_certificates.len())
@@ -189,6 +195,8 @@ impl Config {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryConfig::default(),
             rate_limit: RateLimit::default(),
+            adaptive: true,
+            shared_limit: None,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom),
             pool_max_idle_per_host: 32,
@@ -198,8 +206,10 @@ impl Config {
         }
     }
 
-    /// Reads `DIXA_API_KEY` (required), `DIXA_BASE_URL` and
-    /// `DIXA_AUTH_SCHEME` (`raw` or `bearer`, optional).
+    /// Reads `DIXA_API_KEY` (required), `DIXA_BASE_URL`,
+    /// `DIXA_AUTH_SCHEME` (`raw` or `bearer`) and `DIXA_RATE_LIMIT_REDIS_URL`
+    /// (a rate limit shared through Redis, needs the `redis` feature), the
+    /// last three optional.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -219,6 +229,9 @@ impl Config {
         }
         if let Some(scheme) = lookup(ENV_AUTH_SCHEME) {
             config.auth_scheme = AuthScheme::parse(&scheme)?;
+        }
+        if let Some(url) = lookup(ENV_REDIS_URL).filter(|u| !u.trim().is_empty()) {
+            config.shared_limit = Some(SharedLimit::redis(url.trim()));
         }
         Ok(config)
     }
@@ -271,6 +284,22 @@ impl Config {
     /// Sets the client-side rate limit ([`RateLimit::off`] to disable).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = limit;
+        self
+    }
+
+    /// Turns the adaptive rate on or off (default on): after a 429 the client
+    /// lowers its own rate and climbs back gradually, never above the
+    /// configured rate (see [`crate::limit::adaptive`]).
+    pub fn adaptive_rate(mut self, on: bool) -> Self {
+        self.adaptive = on;
+        self
+    }
+
+    /// Shares the rate limit with every process using the same API key
+    /// through Redis (needs the `redis` feature; see [`crate::limit::shared`]).
+    /// `None` (the default) limits this client alone.
+    pub fn shared_limit(mut self, shared: Option<SharedLimit>) -> Self {
+        self.shared_limit = shared;
         self
     }
 
@@ -332,6 +361,11 @@ impl Config {
     /// The configured rate limit.
     pub fn rate_limit_config(&self) -> &RateLimit {
         &self.rate_limit
+    }
+
+    /// The configured shared limit, if any.
+    pub fn shared_limit_config(&self) -> Option<&SharedLimit> {
+        self.shared_limit.as_ref()
     }
 
     /// The base URL, parsed and checked, without a trailing slash in its path.
@@ -428,6 +462,11 @@ mod tests {
         assert_eq!(c.parsed_base_url().unwrap().as_str(), "http://127.0.0.1:8080/");
         let c = Config::from_lookup(lookup(&[(ENV_API_KEY, "abc")])).unwrap();
         assert_eq!(c.auth_scheme, AuthScheme::Raw);
+        assert_eq!(c.shared_limit_config(), None);
+        assert!(c.adaptive);
+        let c = Config::from_lookup(lookup(&[(ENV_API_KEY, "abc"), (ENV_REDIS_URL, " redis://127.0.0.1:6390/2 ")]))
+            .unwrap();
+        assert_eq!(c.shared_limit_config(), Some(&SharedLimit::redis("redis://127.0.0.1:6390/2")));
         assert_eq!(c.parsed_base_url().unwrap().as_str(), "https://dev.dixa.io/");
     }
 

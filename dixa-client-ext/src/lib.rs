@@ -38,21 +38,28 @@
 //!   `status()`, `api_message()`.
 //! - A limiter shared by all clones keeps a client under Dixa's 10 req/s
 //!   ([`RateLimit`]); what is retried and how long to wait is [`RetryConfig`].
+//!   The limiter slows down after a 429, and with the `redis` feature is
+//!   shared by every process on the key ([`limit`]).
 
 pub mod bulk;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod limit;
 pub mod paginate;
-pub mod rate_limit;
+/// The limiter's former home, kept so that existing imports
+/// (`dixa_client_ext::rate_limit::RateLimit`) keep working; see [`limit`].
+pub mod rate_limit {
+    pub use crate::limit::{RateLimit, RateLimiter, RATE_MARGIN};
+}
 pub mod retry;
 pub mod transport;
 
 pub use client::DixaClient;
 pub use config::{ApiKey, AuthScheme, Config};
 pub use error::{Error, Result};
-pub use rate_limit::RateLimit;
+pub use limit::{RateLimit, SharedLimit};
 pub use retry::RetryConfig;
 
 /// One builder per operation (made by the client's methods).

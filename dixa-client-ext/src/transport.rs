@@ -26,7 +26,7 @@ use tracing::Instrument;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result, TimeoutKind};
-use crate::rate_limit::RateLimiter;
+use crate::limit::{RateLimiter, Signal};
 use crate::retry::{self, Decision, GiveUpReason, Outcome, RandomSource, RetryBudget, RetryConfig, RetryInput};
 
 /// Response header the transport adds to the final answer of a call: how many
@@ -216,7 +216,7 @@ impl DixaTransport {
             user_agent,
             budget: config.retry.budget.map(RetryBudget::new),
             retry: config.retry.clone(),
-            limiter: RateLimiter::new(config.rate_limit, Arc::clone(&config.clock))?,
+            limiter: RateLimiter::from_config(config)?,
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
             attempt_timeout: config.attempt_timeout,
@@ -296,9 +296,8 @@ impl DixaTransport {
                 None => (next, None),
             };
 
-            let elapsed = self.clock.now().saturating_duration_since(start);
-            let remaining = self.call_timeout.map(|t| t.saturating_sub(elapsed));
-            let waited = match self.limiter_wait(remaining).await {
+            let deadline = self.call_timeout.map(|t| start + t);
+            let waited = match self.limiter_wait(deadline).await {
                 Ok(waited) => waited,
                 Err(wait) => {
                     // The limiter's slot comes at or after the call deadline:
@@ -311,6 +310,7 @@ impl DixaTransport {
                         "call deadline before the rate limiter's slot"
                     );
                     if let Some(error) = deadline_error().await {
+                        let elapsed = self.clock.now().saturating_duration_since(start);
                         span.record("duration_ms", elapsed.as_millis() as u64);
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
                         return Err(Failure { error, timeout: Some(timeout), may_have_been_applied: None });
@@ -329,6 +329,7 @@ impl DixaTransport {
             // closing early) is a failed attempt that the retry policy sees,
             // retried for idempotent methods, instead of an error surfacing
             // after the transport has already handed the response over.
+            let sent_at = self.clock.now();
             let result = match client.execute(to_send).await {
                 Ok(resp) if resp.status().is_success() => buffer_body(resp, self.max_body_size).await,
                 other => other,
@@ -346,6 +347,16 @@ impl DixaTransport {
                         bump(&self.counters.server_errors);
                     }
                     retry_after = resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    // The limiter learns from every answer: a 429 lowers the
+                    // adaptive rate (and a Retry-After pauses it).
+                    let signal = if status == StatusCode::TOO_MANY_REQUESTS {
+                        let retry_after =
+                            retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, self.clock.wall()));
+                        Signal::Throttled { retry_after }
+                    } else {
+                        Signal::Accepted
+                    };
+                    self.limiter.observe(signal, sent_at);
                     None
                 }
                 // Not retried: the same answer would be too large again,
@@ -455,12 +466,12 @@ impl DixaTransport {
         }
     }
 
-    /// Waits for the rate limiter's slot; `Err(wait)`, unslept and with the
-    /// slot given back, when it would come at or after `remaining`.
-    /// (`acquire_within` also gives the slot back if this call is dropped
-    /// mid-wait.)
-    async fn limiter_wait(&self, remaining: Option<Duration>) -> std::result::Result<Duration, Duration> {
-        let waited = self.limiter.acquire_within(remaining).await?;
+    /// Waits for the rate limiter's permit; `Err(wait)`, without sleeping
+    /// past it, when it would come at or after `deadline`. Dropped mid-wait
+    /// (a timeout around the call), it leaves the limiter's queue and costs
+    /// the callers behind it nothing.
+    async fn limiter_wait(&self, deadline: Option<std::time::Instant>) -> std::result::Result<Duration, Duration> {
+        let waited = self.limiter.acquire_before(deadline).await?;
         if !waited.is_zero() {
             bump(&self.counters.rate_limited_waits);
             add_duration(&self.counters.rate_limited_wait_ns, waited);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::clock::{Clock, ManualClock};
 use dixa_client_ext::config::Config;
-use dixa_client_ext::rate_limit::{RateLimit, RATE_MARGIN};
+use dixa_client_ext::limit::{RateLimit, RATE_MARGIN};
 use dixa_client_ext::retry::{FixedRandom, RetryConfig};
 use loopback_server::{Reply, Server};
 use reqwest::Method;
@@ -218,4 +218,43 @@ async fn a_rate_limit_wait_past_the_call_deadline_fails_at_once_without_sending(
     c.send_raw(Method::POST, server.url("/v1/tags"), None, "op").await.unwrap();
     assert!(clock.sleeps().is_empty(), "slept {:?}", clock.sleeps());
     assert_eq!(server.count(), 2);
+}
+
+/// Runs `calls` sequential calls with default retries against a server
+/// limited to `server_rate`/s (burst 2) while the client is configured for
+/// 10/s, as when other workers share the key: the 429s the server sent.
+async fn oversubscribed(adaptive: bool, calls: usize, server_rate: f64) -> (u32, Duration, DixaClient) {
+    let clock = ManualClock::new();
+    let (server, rejected) = bucket_server(&clock, server_rate, 2.0).await;
+    let c = DixaClient::new(
+        Config::new("k")
+            .base_url(server.base_url())
+            .adaptive_rate(adaptive)
+            .clock(Arc::new(clock.clone()))
+            .random(Arc::new(FixedRandom(0.5))),
+    )
+    .unwrap();
+    for i in 0..calls {
+        c.send_raw(Method::GET, server.url("/v1/agents"), None, "op")
+            .await
+            .unwrap_or_else(|e| panic!("request {i}: {e}"));
+    }
+    let r = *rejected.lock().unwrap();
+    (r, clock.elapsed(), c)
+}
+
+#[tokio::test]
+async fn the_adaptive_rate_learns_a_lower_server_limit_and_stops_drawing_429s() {
+    let (fixed_429s, _, _) = oversubscribed(false, 300, 2.5).await;
+    let (adaptive_429s, elapsed, c) = oversubscribed(true, 300, 2.5).await;
+    // At a fixed 10/s against 2.5/s, most first attempts bounce.
+    assert!(fixed_429s > 200, "fixed: {fixed_429s}");
+    // Adaptive: a few cuts to learn the rate, then it holds it.
+    assert!(adaptive_429s * 10 < fixed_429s, "adaptive {adaptive_429s} vs fixed {fixed_429s}");
+    assert!(adaptive_429s <= 15, "adaptive: {adaptive_429s}");
+    assert_eq!(c.stats().throttled, u64::from(adaptive_429s));
+    // And it still uses most of what the server allows (it probes for more
+    // now and then, and backs off 30% when it finds the limit).
+    let rate = 300.0 / elapsed.as_secs_f64();
+    assert!(rate > 2.5 * 0.7 && rate <= 2.5 * 1.05, "{rate}/s");
 }

@@ -4,6 +4,7 @@
 
 mod generate;
 mod recover;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +14,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   recover [--check]   rebuild spec/dixa-v1.json from spec/sources/ (--check: fail on drift)
   generate            normalize the spec, regenerate dixa-client, print what changed
-  check               fail with a unified diff if any committed artifact drifted";
+  check               fail with a unified diff if any committed artifact drifted
+  test [ARGS]         the whole test suite, Redis tests included (provides redis-server)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("recover") => recover::run(&root, args.iter().any(|a| a == "--check")),
         Some("generate") => generate::run(&root, false),
+        Some("test") => test::run(&root, &args[1..]),
         // Both halves run even when the first fails, so one CI run shows
         // every stale artifact and every fix command.
         Some("check") => match (recover::run(&root, true), generate::run(&root, true)) {

@@ -1,0 +1,447 @@
+//! [`Local`]: the limiter of one process, a GCRA (the "virtual scheduling"
+//! form of a token bucket) whose rate is fixed or adaptive.
+//!
+//! It answers "a permit now, or how long until one": it never reserves a
+//! future slot, so the queue in front of it ([`super::RateLimiter`]) can
+//! let waiters leave at any time without leaving holes in a schedule. Waits
+//! use the monotonic clock, so wall-clock jumps do not move them. It runs
+//! [`super::RATE_MARGIN`] below the configured rate and keeps one token of the
+//! burst in reserve (see there why).
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+
+use super::adaptive::{self, AdaptiveConfig, AdaptiveState, Observation};
+use super::{Limiter, RateLimit, Signal, RATE_MARGIN};
+
+/// The window over which accepted answers are counted for the adaptive cut.
+const ACCEPTED_WINDOW: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+struct Gcra {
+    /// Tokens the client may send back to back (the server's burst less one).
+    burst: u32,
+    /// Time between sends at the (margined) rate in force.
+    interval: Duration,
+    /// The theoretical arrival time of the next send.
+    tat: Option<Instant>,
+    /// No send before this (a `Retry-After`).
+    paused_until: Option<Instant>,
+}
+
+impl Gcra {
+    fn new(per_second: f64, server_burst: u32) -> Self {
+        let mut g = Gcra {
+            burst: server_burst.saturating_sub(1).max(1),
+            interval: Duration::ZERO,
+            tat: None,
+            paused_until: None,
+        };
+        g.set_rate(per_second);
+        g
+    }
+
+    fn set_rate(&mut self, per_second: f64) {
+        self.interval = Duration::from_secs_f64(1.0 / (per_second * (1.0 - RATE_MARGIN)));
+    }
+
+    /// How long until a send conforms (zero: now).
+    fn ready_in(&self, now: Instant) -> Duration {
+        let tolerance = self.interval * (self.burst - 1);
+        let tat = self.tat.map_or(now, |t| t.max(now));
+        // The slot opens `tolerance` before its theoretical time.
+        let open = tat.checked_sub(tolerance).unwrap_or(tat);
+        let paused = self.paused_until.map_or(Duration::ZERO, |p| p.saturating_duration_since(now));
+        open.saturating_duration_since(now).max(paused)
+    }
+
+    fn take(&mut self, now: Instant) {
+        self.tat = Some(self.tat.map_or(now, |t| t.max(now)) + self.interval);
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    gcra: Gcra,
+    /// `Some` when the rate is adaptive.
+    adaptive: Option<AdaptiveState>,
+    /// When answers that were not 429 arrived, over the last window.
+    accepted: VecDeque<Instant>,
+}
+
+/// A token bucket in this process, fixed-rate or adaptive.
+#[derive(Debug)]
+pub struct Local {
+    origin: Instant,
+    adaptive: Option<AdaptiveConfig>,
+    state: Mutex<State>,
+}
+
+impl Local {
+    /// A limiter for `limit` (`None` for [`RateLimit::Off`]), adaptive or
+    /// not, whose clock starts at `now`. Call [`RateLimit::validate`] first.
+    pub fn new(limit: RateLimit, adaptive: bool, now: Instant) -> Option<Self> {
+        let RateLimit::TokenBucket { per_second, burst } = limit else { return None };
+        let config = adaptive.then(|| AdaptiveConfig::for_rate(per_second));
+        Some(Local {
+            origin: now,
+            adaptive: config,
+            state: Mutex::new(State {
+                gcra: Gcra::new(per_second, burst),
+                adaptive: config.as_ref().map(AdaptiveState::at_ceiling),
+                accepted: VecDeque::new(),
+            }),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Each update completes before anything can panic.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How long until a permit is free, without taking it.
+    pub fn ready_in(&self, now: Instant) -> Duration {
+        self.state().gcra.ready_in(now)
+    }
+
+    /// Takes a permit now, whether or not one is free (the caller has
+    /// checked [`Local::ready_in`] and then waited on something else).
+    pub fn take(&self, now: Instant) {
+        self.state().gcra.take(now);
+    }
+
+    /// Spends the burst: the next permit is free now, the one after it a
+    /// full interval later (a limiter taking over from another).
+    pub fn drain_burst(&self, now: Instant) {
+        let mut s = self.state();
+        let tolerance = s.gcra.interval * (s.gcra.burst - 1);
+        s.gcra.tat = Some(now + tolerance);
+    }
+
+    /// Takes a permit if one is free now, else says how long until one is.
+    pub fn try_take(&self, now: Instant) -> Result<(), Duration> {
+        let mut s = self.state();
+        match s.gcra.ready_in(now) {
+            wait if wait.is_zero() => {
+                s.gcra.take(now);
+                Ok(())
+            }
+            wait => Err(wait),
+        }
+    }
+
+    /// The rate in force, in requests per second (before the margin).
+    pub fn rate(&self) -> f64 {
+        let s = self.state();
+        s.adaptive.map_or(1.0 / s.gcra.interval.as_secs_f64() / (1.0 - RATE_MARGIN), |a| a.rate)
+    }
+
+    fn secs(&self, t: Instant) -> f64 {
+        t.saturating_duration_since(self.origin).as_secs_f64()
+    }
+
+    /// Feeds an answer to the adaptive rate (no-op when fixed).
+    pub fn observe_answer(&self, signal: Signal, sent_at: Instant, now: Instant) {
+        let Some(config) = &self.adaptive else { return };
+        let mut guard = self.state();
+        let s = &mut *guard;
+        let Some(before) = s.adaptive else { return };
+        while s.accepted.front().is_some_and(|&t| now.saturating_duration_since(t) > ACCEPTED_WINDOW) {
+            s.accepted.pop_front();
+        }
+        if signal == Signal::Accepted {
+            s.accepted.push_back(now);
+        }
+        let accepted_rate = (now.saturating_duration_since(self.origin) >= ACCEPTED_WINDOW)
+            .then(|| s.accepted.len() as f64 / ACCEPTED_WINDOW.as_secs_f64());
+        let obs = Observation { signal, sent_at: self.secs(sent_at), now: self.secs(now), accepted_rate };
+        let after = adaptive::next_rate(config, &before, &obs);
+        if after.rate != before.rate {
+            if after.rate < before.rate {
+                tracing::debug!(
+                    from = before.rate,
+                    to = after.rate,
+                    "rate limited by the server: lowering the client's rate"
+                );
+            }
+            s.gcra.set_rate(after.rate);
+        }
+        s.gcra.paused_until = after.paused_until.map(|p| self.origin + Duration::from_secs_f64(p));
+        s.adaptive = Some(after);
+    }
+}
+
+impl Limiter for Local {
+    fn try_acquire(&self, now: Instant) -> BoxFuture<'_, Result<(), Duration>> {
+        Box::pin(std::future::ready(self.try_take(now)))
+    }
+
+    fn spacing(&self) -> Duration {
+        self.state().gcra.interval
+    }
+
+    fn observe(&self, signal: Signal, sent_at: Instant, now: Instant) {
+        self.observe_answer(signal, sent_at, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::sync::Arc;
+
+    use super::super::RateLimiter;
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::error::Error;
+
+    fn limiter(limit: RateLimit) -> (RateLimiter, ManualClock) {
+        let clock = ManualClock::new();
+        (RateLimiter::new(limit, Arc::new(clock.clone())).unwrap(), clock)
+    }
+
+    fn interval(per_second: f64) -> Duration {
+        Duration::from_secs_f64(1.0 / (per_second * (1.0 - RATE_MARGIN)))
+    }
+
+    #[tokio::test]
+    async fn burst_then_steady_rate() {
+        let (l, clock) = limiter(RateLimit::default());
+        for _ in 0..3 {
+            l.acquire().await;
+        }
+        assert_eq!(clock.elapsed(), Duration::ZERO, "the first 3 go at once");
+        l.acquire().await;
+        assert_eq!(clock.elapsed(), interval(10.0));
+        for _ in 0..10 {
+            l.acquire().await;
+        }
+        assert_eq!(clock.elapsed(), interval(10.0) * 11);
+    }
+
+    #[tokio::test]
+    async fn n_acquisitions_take_the_expected_virtual_time() {
+        let (l, clock) = limiter(RateLimit::per_second(100.0, 4));
+        for _ in 0..1003 {
+            l.acquire().await;
+        }
+        // 3 free, then 1000 at the margined rate.
+        assert_eq!(clock.elapsed(), interval(100.0) * 1000);
+    }
+
+    #[tokio::test]
+    async fn concurrent_waiters_are_served_in_order_at_the_rate() {
+        let (l, clock) = limiter(RateLimit::default());
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let (l, order, clock) = (&l, Arc::clone(&order), clock.clone());
+                async move {
+                    l.acquire().await;
+                    order.lock().unwrap().push((i, clock.elapsed()));
+                }
+            })
+            .collect();
+        futures::future::join_all(tasks).await;
+        let order = order.lock().unwrap().clone();
+        let expected: Vec<(usize, Duration)> =
+            (0..20).map(|i| (i, interval(10.0) * (i as u32).saturating_sub(2))).collect();
+        assert_eq!(order, expected);
+    }
+
+    #[tokio::test]
+    async fn idle_time_refills_the_burst_but_no_more() {
+        let (l, clock) = limiter(RateLimit::default());
+        for _ in 0..3 {
+            l.acquire().await;
+        }
+        clock.advance(Duration::from_secs(60));
+        let t = clock.elapsed();
+        for _ in 0..3 {
+            l.acquire().await;
+        }
+        assert_eq!(clock.elapsed(), t, "burst refilled after idling");
+        l.acquire().await;
+        assert_eq!(clock.elapsed(), t + interval(10.0), "but only the burst");
+    }
+
+    #[tokio::test]
+    async fn never_exceeds_the_server_bucket() {
+        // Simulate the server's own token bucket (rate 10/s, burst 4) over the
+        // client's send times: no send may find it empty.
+        let (l, clock) = limiter(RateLimit::default());
+        let (rate, burst) = (10.0_f64, 4.0_f64);
+        let mut tokens = burst;
+        let mut last = Duration::ZERO;
+        for i in 0..500 {
+            l.acquire().await;
+            let now = clock.elapsed();
+            tokens = (tokens + (now - last).as_secs_f64() * rate).min(burst);
+            last = now;
+            assert!(tokens >= 1.0 - 1e-9, "request {i} at {now:?} would get a 429");
+            tokens -= 1.0;
+            // Sustained, the server bucket keeps a token of headroom beyond this send.
+            if i > 50 {
+                assert!(tokens >= 1.0 - 1e-6, "no reserve left at request {i}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn off_never_waits() {
+        let (l, clock) = limiter(RateLimit::off());
+        assert!(!l.is_enabled());
+        for _ in 0..1000 {
+            l.acquire().await;
+        }
+        assert_eq!(clock.elapsed(), Duration::ZERO);
+        assert!(clock.sleeps().is_empty());
+    }
+
+    /// A clock whose time only moves when the test says so, and whose sleeps
+    /// finish once it has: a waiter stays mid-wait until the test moves time.
+    #[derive(Clone)]
+    struct SteppedClock(ManualClock);
+
+    impl Clock for SteppedClock {
+        fn now(&self) -> Instant {
+            self.0.now()
+        }
+        fn wall(&self) -> std::time::SystemTime {
+            self.0.wall()
+        }
+        fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
+            let (clock, until) = (self.0.clone(), self.0.elapsed() + d);
+            Box::pin(futures::future::poll_fn(move |cx| {
+                if clock.elapsed() >= until {
+                    std::task::Poll::Ready(())
+                } else {
+                    // The test polls again after moving time.
+                    let _ = cx;
+                    std::task::Poll::Pending
+                }
+            }))
+        }
+    }
+
+    type Waiter<'a> = std::pin::Pin<Box<dyn Future<Output = Duration> + 'a>>;
+
+    /// Polls every waiter once; returns the indices that completed.
+    fn poll_all(waiters: &mut [Option<Waiter<'_>>]) -> Vec<usize> {
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut done = Vec::new();
+        for (i, w) in waiters.iter_mut().enumerate() {
+            if let Some(f) = w {
+                if f.as_mut().poll(&mut cx).is_ready() {
+                    *w = None;
+                    done.push(i);
+                }
+            }
+        }
+        done
+    }
+
+    /// The whole point of the queue: callers that leave (timeouts around
+    /// calls) never hold back the ones behind them, wherever they stood.
+    #[test]
+    fn cancelled_waiters_never_hold_back_the_ones_behind() {
+        for pattern in ["head", "middle", "alternate", "all-but-last"] {
+            let clock = SteppedClock(ManualClock::new());
+            let l = RateLimiter::new(RateLimit::default(), Arc::new(clock.clone())).unwrap();
+            let mut waiters: Vec<Option<Waiter<'_>>> =
+                (0..12).map(|_| Some(Box::pin(l.acquire()) as Waiter<'_>)).collect();
+            // The first 3 go at once (the burst); the rest queue.
+            assert_eq!(poll_all(&mut waiters), vec![0, 1, 2], "{pattern}");
+            let cancel: Vec<usize> = match pattern {
+                "head" => vec![3],
+                "middle" => vec![5, 6, 7],
+                "alternate" => vec![3, 5, 7, 9],
+                _ => (3..11).collect(),
+            };
+            for &i in &cancel {
+                waiters[i] = None;
+            }
+            // One interval at a time, the next LIVE waiter in order goes.
+            let live: Vec<usize> = (3..12).filter(|i| !cancel.contains(i)).collect();
+            let mut served = Vec::new();
+            for _ in &live {
+                clock.0.advance(interval(10.0));
+                let done = poll_all(&mut waiters);
+                assert_eq!(done.len(), 1, "{pattern}: exactly one per interval, got {done:?}");
+                served.extend(done);
+            }
+            assert_eq!(served, live, "{pattern}: in arrival order, no slot lost to the cancelled");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deadline_before_the_permit_fails_at_once_and_leaves_the_line() {
+        let (l, clock) = limiter(RateLimit::per_second(1.0, 1));
+        l.acquire().await;
+        let deadline = clock.now() + Duration::from_millis(500);
+        assert_eq!(l.acquire_before(Some(deadline)).await, Err(interval(1.0)));
+        assert!(clock.sleeps().is_empty());
+        assert_eq!(l.waiting(), 0);
+        // A deadline after the permit is met.
+        let deadline = clock.now() + Duration::from_secs(2);
+        assert_eq!(l.acquire_before(Some(deadline)).await, Ok(interval(1.0)));
+    }
+
+    #[tokio::test]
+    async fn a_deadline_behind_a_long_line_fails_before_joining_it() {
+        let clock = SteppedClock(ManualClock::new());
+        let l = RateLimiter::new(RateLimit::default(), Arc::new(clock.clone())).unwrap();
+        let mut waiters: Vec<Option<Waiter<'_>>> = (0..13).map(|_| Some(Box::pin(l.acquire()) as Waiter<'_>)).collect();
+        poll_all(&mut waiters);
+        assert_eq!(l.waiting(), 10);
+        let deadline = clock.now() + Duration::from_millis(500);
+        assert_eq!(l.acquire_before(Some(deadline)).await, Err(interval(10.0) * 10));
+        assert_eq!(l.waiting(), 10);
+    }
+
+    #[tokio::test]
+    async fn adaptive_rate_slows_down_after_a_429_and_honours_retry_after() {
+        let clock = ManualClock::new();
+        let local = Local::new(RateLimit::default(), true, clock.now()).unwrap();
+        let t0 = clock.now();
+        local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
+        assert!((local.rate() - 7.0).abs() < 1e-9);
+        assert_eq!(local.spacing(), interval(7.0));
+        // A Retry-After pauses every permit until it has passed.
+        local.observe_answer(Signal::Throttled { retry_after: Some(Duration::from_secs(3)) }, t0, t0);
+        assert_eq!(local.ready_in(t0), Duration::from_secs(3));
+        let later = t0 + Duration::from_secs(10);
+        local.observe_answer(Signal::Accepted, later, later);
+        assert_eq!(local.rate(), 10.0, "recovered after 10 s without a 429");
+        // A fixed-rate limiter ignores the answers.
+        let fixed = Local::new(RateLimit::default(), false, t0).unwrap();
+        fixed.observe_answer(Signal::Throttled { retry_after: Some(Duration::from_secs(3)) }, t0, t0);
+        assert!((fixed.rate() - 10.0).abs() < 1e-6);
+        assert_eq!(fixed.ready_in(t0), Duration::ZERO);
+    }
+
+    #[test]
+    fn burst_of_one_still_sends() {
+        let l = Local::new(RateLimit::per_second(5.0, 1), false, Instant::now()).unwrap();
+        let now = Instant::now();
+        assert_eq!(l.try_take(now), Ok(()));
+        assert_eq!(l.try_take(now), Err(interval(5.0)));
+    }
+
+    #[test]
+    fn invalid_limits_are_rejected() {
+        for bad in [
+            RateLimit::per_second(0.0, 4),
+            RateLimit::per_second(f64::NAN, 4),
+            RateLimit::per_second(-1.0, 4),
+            RateLimit::per_second(10.0, 0),
+        ] {
+            let err = RateLimiter::new(bad, Arc::new(ManualClock::new())).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { what: "rate limit", .. }), "{bad:?}");
+        }
+    }
+}

@@ -208,12 +208,14 @@ async fn adaptive_cuts_still_apply_on_top_of_the_shared_budget() {
 async fn two_clients_on_one_key_stay_under_the_fakes_limit_only_when_shared() {
     let redis = RedisServer::start();
     for shared in [true, false] {
-        let fake = FakeDixa::builder().agents(4).rate_limit(50, 4).spawn().await;
+        // Dixa's own numbers: the reserve token absorbs up to 100 ms of
+        // scheduling jitter, so a loaded test machine does not draw a 429.
+        let fake = FakeDixa::builder().agents(4).rate_limit(10, 4).spawn().await;
         let clients: Vec<DixaClient> = (0..2)
             .map(|_| {
                 let mut config = Config::new("one-key")
                     .base_url(fake.base_url())
-                    .rate_limit(RateLimit::per_second(50.0, 4))
+                    .rate_limit(RateLimit::per_second(10.0, 4))
                     .adaptive_rate(false)
                     .retry(RetryConfig::disabled());
                 if shared {
@@ -229,7 +231,7 @@ async fn two_clients_on_one_key_stay_under_the_fakes_limit_only_when_shared() {
                 let c = c.clone();
                 tokio::spawn(async move {
                     let mut failed = 0;
-                    for _ in 0..40 {
+                    for _ in 0..15 {
                         if c.get_agent().agent_id(id).send().await.is_err() {
                             failed += 1;
                         }
@@ -246,7 +248,8 @@ async fn two_clients_on_one_key_stay_under_the_fakes_limit_only_when_shared() {
         if shared {
             assert_eq!((rejected, failed), (0, 0), "shared: the fake rejected {rejected}");
         } else {
-            assert!(rejected > 10, "separate limits overrun the key's limit: {rejected} 429s");
+            // Two clients at 10/s each against 10/s: about a third of the 30 calls bounce.
+            assert!(rejected > 5, "separate limits overrun the key's limit: {rejected} 429s");
         }
     }
 }

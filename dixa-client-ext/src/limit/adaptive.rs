@@ -166,11 +166,13 @@ mod tests {
         Observation { signal, sent_at, now, accepted_rate }
     }
 
+    /// What, state before, observation, expected rate, last_max and last_cut.
+    type Row = (&'static str, AdaptiveState, Observation, f64, f64, Option<f64>);
+
     #[test]
     fn decision_table() {
         let c = config();
-        // (what, state before, observation, expected rate, expected last_max, expected last_cut)
-        let rows: Vec<(&str, AdaptiveState, Observation, f64, f64, Option<f64>)> = vec![
+        let rows: Vec<Row> = vec![
             (
                 "success at the ceiling stays there",
                 AdaptiveState::at_ceiling(&c),

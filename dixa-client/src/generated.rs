@@ -28,7 +28,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub author: ::std::option::Option<ActivityLogUser>,
         #[serde(rename = "conversationId")]
-        pub conversation_id: i32,
+        pub conversation_id: i64,
         pub id: ::uuid::Uuid,
         #[serde(rename = "_type")]
         pub type_: crate::types::ActivityLogEntryType,
@@ -1008,7 +1008,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ConversationAssignedAttribute {
         #[serde(rename = "agentId")]
-        pub agent_id: ::std::string::String,
+        pub agent_id: ::uuid::Uuid,
         #[serde(
             rename = "agentName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1094,7 +1094,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
             rename = "agentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub agent_id: ::std::option::Option<::std::string::String>,
+        pub agent_id: ::std::option::Option<::uuid::Uuid>,
         #[serde(rename = "conversationChannel")]
         pub conversation_channel: crate::types::Channel,
         pub id: ::std::string::String,
@@ -1116,7 +1116,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         pub rating_type: crate::types::RatingType,
         pub timestamps: MapString,
         #[serde(rename = "userId")]
-        pub user_id: ::std::string::String,
+        pub user_id: ::uuid::Uuid,
     }
     ///`ConversationRatingOfferedAttribute`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1135,7 +1135,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     pub struct ConversationReservedAttribute {
         pub agent: ActivityLogUser,
         #[serde(rename = "queueId")]
-        pub queue_id: ::std::string::String,
+        pub queue_id: ::uuid::Uuid,
         #[serde(rename = "queueName")]
         pub queue_name: ::std::string::String,
         #[serde(rename = "reservationType")]
@@ -2753,7 +2753,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         )]
         pub from_endpoint: ::std::option::Option<::std::string::String>,
         #[serde(rename = "messageId")]
-        pub message_id: ::std::string::String,
+        pub message_id: ::uuid::Uuid,
     }
     ///`MessengerConversation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -3339,7 +3339,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QueueMember {
         #[serde(rename = "agentId")]
-        pub agent_id: ::std::string::String,
+        pub agent_id: ::uuid::Uuid,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<i32>,
     }
@@ -3353,7 +3353,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QueueUsages {
         #[serde(rename = "queueId")]
-        pub queue_id: ::std::string::String,
+        pub queue_id: ::uuid::Uuid,
         pub usages: MapConversationChannelSetString,
     }
     ///`Regular`
@@ -3799,7 +3799,7 @@ Deprecated: deprecated by Dixa: sent as a plain string; use `_type` instead (it 
         #[serde(rename = "requestTime")]
         pub request_time: ::std::string::String,
         #[serde(rename = "userId")]
-        pub user_id: ::std::string::String,
+        pub user_id: ::uuid::Uuid,
     }
     ///`UserPresenceOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -16907,8 +16907,8 @@ Made by the client's `list_activity_logs()` method.*/
         __client: &'a C,
         page_limit: ::std::option::Option<i32>,
         page_key: ::std::option::Option<::std::string::String>,
-        from_datetime: ::std::option::Option<::std::string::String>,
-        to_datetime: ::std::option::Option<::std::string::String>,
+        from_datetime: ::std::option::Option<crate::Timestamp>,
+        to_datetime: ::std::option::Option<crate::Timestamp>,
     }
     impl<'a, C> ::std::clone::Clone for ListActivityLogs<'a, C> {
         fn clone(&self) -> Self {
@@ -16964,7 +16964,7 @@ Made by the client's `list_activity_logs()` method.*/
 `fromDatetime` (query parameter).*/
         pub fn from_datetime(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<crate::Timestamp>,
         ) -> Self {
             self.from_datetime = ::std::option::Option::Some(value.into());
             self
@@ -16974,7 +16974,7 @@ Made by the client's `list_activity_logs()` method.*/
 `toDatetime` (query parameter).*/
         pub fn to_datetime(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<crate::Timestamp>,
         ) -> Self {
             self.to_datetime = ::std::option::Option::Some(value.into());
             self
@@ -18269,7 +18269,7 @@ Made by the client's `anonymize_message()` method.*/
     pub struct AnonymizeMessage<'a, C> {
         __client: &'a C,
         conversation_id: ::std::option::Option<i64>,
-        message_id: ::std::option::Option<::std::string::String>,
+        message_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for AnonymizeMessage<'a, C> {
         fn clone(&self) -> Self {
@@ -18309,7 +18309,7 @@ Made by the client's `anonymize_message()` method.*/
 `messageId` (path parameter, required).*/
         pub fn message_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.message_id = ::std::option::Option::Some(value.into());
             self
@@ -19136,7 +19136,7 @@ Made by the client's `tag_conversation()` method.*/
     pub struct TagConversation<'a, C> {
         __client: &'a C,
         conversation_id: ::std::option::Option<i64>,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for TagConversation<'a, C> {
         fn clone(&self) -> Self {
@@ -19170,10 +19170,7 @@ Made by the client's `tag_conversation()` method.*/
             self
         }
         ///`tagId` (path parameter, required).
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -19244,7 +19241,7 @@ Made by the client's `untag_conversation()` method.*/
     pub struct UntagConversation<'a, C> {
         __client: &'a C,
         conversation_id: ::std::option::Option<i64>,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for UntagConversation<'a, C> {
         fn clone(&self) -> Self {
@@ -19278,10 +19275,7 @@ Made by the client's `untag_conversation()` method.*/
             self
         }
         ///`tagId` (path parameter, required).
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -20240,7 +20234,7 @@ Made by the client's `get_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetEndUser<'a, C> {
         fn clone(&self) -> Self {
@@ -20270,7 +20264,7 @@ Made by the client's `get_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20342,7 +20336,7 @@ Made by the client's `update_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct UpdateEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::UpdateEndUserInput>,
     }
     impl<'a, C> ::std::clone::Clone for UpdateEndUser<'a, C> {
@@ -20375,7 +20369,7 @@ Made by the client's `update_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20470,7 +20464,7 @@ Made by the client's `patch_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct PatchEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::PatchEndUserInput>,
     }
     impl<'a, C> ::std::clone::Clone for PatchEndUser<'a, C> {
@@ -20503,7 +20497,7 @@ Made by the client's `patch_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20598,7 +20592,7 @@ Made by the client's `list_conversations()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ListConversations<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         page_limit: ::std::option::Option<i32>,
         page_key: ::std::option::Option<::std::string::String>,
     }
@@ -20634,7 +20628,7 @@ Made by the client's `list_conversations()` method.*/
         ///`userId` (path parameter, required).
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20747,7 +20741,7 @@ Made by the client's `anonymize_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct AnonymizeEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         force: ::std::option::Option<bool>,
     }
     impl<'a, C> ::std::clone::Clone for AnonymizeEndUser<'a, C> {
@@ -20781,7 +20775,7 @@ Made by the client's `anonymize_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20865,7 +20859,7 @@ Made by the client's `end_users_patch_custom_attributes()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct EndUsersPatchCustomAttributes<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::MapUuidOptionAttributeValue>,
     }
     impl<'a, C> ::std::clone::Clone for EndUsersPatchCustomAttributes<'a, C> {
@@ -20896,7 +20890,7 @@ Made by the client's `end_users_patch_custom_attributes()` method.*/
         ///`userId` (path parameter, required).
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -21179,7 +21173,7 @@ Made by the client's `get_queue()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetQueue<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetQueue<'a, C> {
         fn clone(&self) -> Self {
@@ -21207,7 +21201,7 @@ Made by the client's `get_queue()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -21279,7 +21273,7 @@ Made by the client's `queues_list_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct QueuesListMembers<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for QueuesListMembers<'a, C> {
         fn clone(&self) -> Self {
@@ -21307,7 +21301,7 @@ Made by the client's `queues_list_members()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -21381,7 +21375,7 @@ Made by the client's `remove_members_bulk()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct RemoveMembersBulk<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::BulkQueueEndpointInput>,
     }
     impl<'a, C> ::std::clone::Clone for RemoveMembersBulk<'a, C> {
@@ -21412,7 +21406,7 @@ Made by the client's `remove_members_bulk()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -21548,7 +21542,7 @@ Made by the client's `assign_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct AssignMembers<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::BulkQueueEndpointInput>,
     }
     impl<'a, C> ::std::clone::Clone for AssignMembers<'a, C> {
@@ -21579,7 +21573,7 @@ Made by the client's `assign_members()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -22082,7 +22076,7 @@ Made by the client's `get_tag()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetTag<'a, C> {
         __client: &'a C,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetTag<'a, C> {
         fn clone(&self) -> Self {
@@ -22108,10 +22102,7 @@ Made by the client's `get_tag()` method.*/
             }
         }
         ///`tagId` (path parameter, required).
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -22179,7 +22170,7 @@ Made by the client's `activate_tag()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ActivateTag<'a, C> {
         __client: &'a C,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for ActivateTag<'a, C> {
         fn clone(&self) -> Self {
@@ -22207,10 +22198,7 @@ Made by the client's `activate_tag()` method.*/
         /**The tag id
 
 `tagId` (path parameter, required).*/
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -22275,7 +22263,7 @@ Made by the client's `deactivate_tag()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct DeactivateTag<'a, C> {
         __client: &'a C,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for DeactivateTag<'a, C> {
         fn clone(&self) -> Self {
@@ -22303,10 +22291,7 @@ Made by the client's `deactivate_tag()` method.*/
         /**The tag id
 
 `tagId` (path parameter, required).*/
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -22555,7 +22540,7 @@ Made by the client's `get_team()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetTeam<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetTeam<'a, C> {
         fn clone(&self) -> Self {
@@ -22585,7 +22570,7 @@ Made by the client's `get_team()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22657,7 +22642,7 @@ Made by the client's `remove_team()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct RemoveTeam<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for RemoveTeam<'a, C> {
         fn clone(&self) -> Self {
@@ -22687,7 +22672,7 @@ Made by the client's `remove_team()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22753,7 +22738,7 @@ Made by the client's `teams_list_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct TeamsListMembers<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for TeamsListMembers<'a, C> {
         fn clone(&self) -> Self {
@@ -22783,7 +22768,7 @@ Made by the client's `teams_list_members()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22857,7 +22842,7 @@ Made by the client's `remove_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct RemoveMembers<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::DeleteAgentsFromTeamInput>,
     }
     impl<'a, C> ::std::clone::Clone for RemoveMembers<'a, C> {
@@ -22890,7 +22875,7 @@ Made by the client's `remove_members()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -23025,7 +23010,7 @@ Made by the client's `add_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct AddMembers<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::AgentsToTeamInput>,
     }
     impl<'a, C> ::std::clone::Clone for AddMembers<'a, C> {
@@ -23058,7 +23043,7 @@ Made by the client's `add_members()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -23193,7 +23178,7 @@ Made by the client's `teams_list_presence()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct TeamsListPresence<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
         page_limit: ::std::option::Option<i32>,
         page_key: ::std::option::Option<::std::string::String>,
     }
@@ -23231,7 +23216,7 @@ Made by the client's `teams_list_presence()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -23537,7 +23522,7 @@ Made by the client's `get_subscription()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetSubscription<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetSubscription<'a, C> {
         fn clone(&self) -> Self {
@@ -23568,7 +23553,7 @@ Made by the client's `get_subscription()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23642,7 +23627,7 @@ Made by the client's `delete_subscription()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct DeleteSubscription<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for DeleteSubscription<'a, C> {
         fn clone(&self) -> Self {
@@ -23673,7 +23658,7 @@ Made by the client's `delete_subscription()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23739,7 +23724,7 @@ Made by the client's `patch_subscription()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct PatchSubscription<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::PatchWebhookSubscriptionInput>,
     }
     impl<'a, C> ::std::clone::Clone for PatchSubscription<'a, C> {
@@ -23773,7 +23758,7 @@ Made by the client's `patch_subscription()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23870,7 +23855,7 @@ Made by the client's `list_delivery_statuses()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ListDeliveryStatuses<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for ListDeliveryStatuses<'a, C> {
         fn clone(&self) -> Self {
@@ -23901,7 +23886,7 @@ Made by the client's `list_delivery_statuses()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23981,7 +23966,7 @@ Made by the client's `list_event_logs()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ListEventLogs<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
         event: ::std::option::Option<::std::string::String>,
     }
     impl<'a, C> ::std::clone::Clone for ListEventLogs<'a, C> {
@@ -24016,7 +24001,7 @@ Made by the client's `list_event_logs()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self

@@ -216,14 +216,35 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// The reqwest client: connect timeout, pool, and reqwest's standard TLS
-/// (rustls, the platform's CA store).
+/// The reqwest client: connect timeout, pool, and the TLS backend the
+/// crate's features chose (`rustls-ring` by default, `rustls-aws-lc`,
+/// `native-tls`).
 fn build_http(config: &Config) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    install_crypto_provider();
+    let builder = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
-        .pool_max_idle_per_host(config.pool_max_idle_per_host)
-        .build()
-        .map_err(|e| Error::InvalidInput { what: "HTTP client setup", detail: e.to_string() })
+        .pool_max_idle_per_host(config.pool_max_idle_per_host);
+    #[cfg(feature = "native-tls")]
+    let builder = if cfg!(any(feature = "rustls-ring", feature = "rustls-aws-lc")) {
+        builder
+    } else {
+        builder.tls_backend_native()
+    };
+    builder.build().map_err(|e| Error::InvalidInput { what: "HTTP client setup", detail: e.to_string() })
+}
+
+/// With `rustls-ring`, makes ring rustls's process-wide crypto provider if
+/// none is installed yet: reqwest built with `rustls-no-provider` (what
+/// keeps aws-lc-sys out of the build) needs one before any client is built.
+/// Call it first if your program builds its own reqwest clients before a
+/// [`DixaClient`]; it does nothing when a provider is already installed or
+/// the feature is off.
+pub fn install_crypto_provider() {
+    #[cfg(feature = "rustls-ring")]
+    {
+        // Err only means another provider is installed, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +278,15 @@ mod tests {
             other => panic!("expected ForeignNextLink, got {other:?}"),
         }
         assert_eq!(client.stats().attempts, 0);
+    }
+
+    /// With the default features, a plain reqwest client in the same program
+    /// constructs once a DixaClient was built (rustls-no-provider needs a
+    /// process-wide provider, which the first DixaClient installs).
+    #[test]
+    fn other_reqwest_clients_in_the_same_build_still_construct() {
+        let _client = DixaClient::new(Config::new("k")).unwrap();
+        let _plain = reqwest::Client::new();
     }
 
     #[test]

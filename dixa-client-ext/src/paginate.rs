@@ -261,7 +261,7 @@ fn page_key_of(link: &str) -> Option<String> {
 ///
 /// A link to another origin, or one carrying credentials, is
 /// [`Error::ForeignNextLink`] (naming only its origin).
-pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
+pub(crate) fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
     let link = link.trim();
     let bad = |detail: String| Error::Decode {
         status: None,

@@ -672,3 +672,44 @@ fn envelopes_of_success_bodies_require_data() {
     assert!(changed[0].starts_with("Created: data required"), "{changed:?}");
     assert!(changed[2].starts_with("Page: data required"), "{changed:?}");
 }
+
+// ---- ids -------------------------------------------------------------------
+
+#[test]
+fn ids_one_type_per_id_family_and_date_time_parameters() {
+    let mut spec = dixa_like();
+    let s = &mut spec["components"]["schemas"];
+    s["Tag"] = json!({ "type": "object", "properties": { "id": { "type": "string", "format": "uuid" } } });
+    s["Presence"] = json!({ "type": "object", "properties": {
+        "tagId": { "type": "string" },
+        "conversationId": { "type": "integer", "format": "int32" },
+        "orderId": { "type": "string" },
+        "mixedId": { "type": "string" }
+    } });
+    s["Other"] = json!({ "type": "object", "properties": {
+        "conversationId": { "type": "integer", "format": "int64" },
+        "mixedId": { "type": "integer" }
+    } });
+    spec["paths"]["/v1/tags/{tagId}"] = json!({ "get": {
+        "operationId": "Tags_getTag", "tags": ["Tags"],
+        "parameters": [
+            { "name": "tagId", "in": "path", "required": true, "schema": { "type": "string" } },
+            { "name": "fromDatetime", "in": "query", "schema": { "type": "string" }, "description": "Starting date-time filter (ISO 8601)" },
+            { "name": "query", "in": "query", "schema": { "type": "string" }, "description": "free text" }
+        ],
+        "responses": { "200": common::ok("Tag") } } });
+    let n = run(&spec);
+    // A uuid anywhere in the family makes every member a uuid (Tag.id is in `tagId`).
+    assert_eq!(schema(&n, "Presence")["properties"]["tagId"]["format"], "uuid");
+    let params = &n.spec["paths"]["/v1/tags/{tagId}"]["get"]["parameters"];
+    assert_eq!(params[0]["schema"]["format"], "uuid");
+    // Integers widen to int64.
+    assert_eq!(schema(&n, "Presence")["properties"]["conversationId"]["format"], "int64");
+    // Strings without a uuid, and a family mixing strings and integers, stay as they are.
+    assert_eq!(schema(&n, "Presence")["properties"]["orderId"].get("format"), None);
+    assert_eq!(schema(&n, "Presence")["properties"]["mixedId"], json!({ "type": "string" }));
+    assert!(lines(&n, "ids").iter().any(|l| l.starts_with("mixedId: mixes")), "{:?}", lines(&n, "ids"));
+    // A parameter described as date-time becomes a Timestamp; others do not.
+    assert_eq!(params[1]["schema"], r("Timestamp"));
+    assert_eq!(params[2]["schema"], json!({ "type": "string" }));
+}

@@ -256,7 +256,12 @@ async fn run(retry: RetryConfig, calls: usize, tasks: usize, seed: u64) -> Bench
                         if let Some((k, n)) = f {
                             fake_faults.inject(fault(k, n, Method::GET, "/v1/tags/"));
                         }
-                        client.get_tag().tag_id(tag.as_str()).send().await.map(|_| ())
+                        client
+                            .get_tag()
+                            .tag_id(tag.parse::<dixa_client_ext::Uuid>().expect("the fake's tag ids are uuids"))
+                            .send()
+                            .await
+                            .map(|_| ())
                     }
                     Plan::Post(f) => {
                         if let Some((k, n)) = f {

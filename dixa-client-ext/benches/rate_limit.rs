@@ -33,7 +33,7 @@ use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::config::Config;
 use dixa_client_ext::error::Error;
 use dixa_client_ext::limit::{RateLimit, RATE_MARGIN};
-use dixa_client_ext::transport::Stats;
+use dixa_client_ext::Stats;
 use dixa_fake::FakeDixa;
 
 /// The server's limit: requests per second and burst.

@@ -379,9 +379,12 @@ async fn absorb_429(client: &DixaClient, fake: &FakeDixa) -> Step {
 /// adding a channel; the list still decodes, and that one is kept whole as
 /// `Unknown` instead of failing the page.
 async fn unknown_conversation(client: &DixaClient, fake: &FakeDixa) -> Step {
-    let requester = fake.conversation_requester_id(UNKNOWN_CONVERSATION);
+    let requester: Uuid = fake
+        .conversation_requester_id(UNKNOWN_CONVERSATION)
+        .parse()
+        .map_err(|e| Failure::Unexpected(format!("the fake's end user id: {e}")))?;
     let conversations: Vec<types::Conversation> =
-        client.list_conversations().user_id(requester.clone()).page_limit(5).items().try_collect().await?;
+        client.list_conversations().user_id(requester).page_limit(5).items().try_collect().await?;
 
     println!("   Conversations of end user {requester}:");
     let mut unknown = Vec::new();
@@ -441,11 +444,11 @@ async fn typed_errors(client: &DixaClient, fake: &FakeDixa) -> Step {
     }
 
     // Bad input is refused before anything goes on the wire.
-    println!("\n   A team id of \"..\" (it would climb out of /v1/teams/):");
+    println!("\n   A contact endpoint id of \"..\" (it would climb out of /v1/contact-endpoints/):");
     let sent_before = fake.stats().total_received();
-    let err = match client.get_team().team_id("..").send().await {
+    let err = match client.get_contact_endpoint().contact_endpoint_id("..").send().await {
         Err(e) => e,
-        Ok(_) => return Err(Failure::Unexpected("a team id of \"..\" was accepted".into())),
+        Ok(_) => return Err(Failure::Unexpected("a contact endpoint id of \"..\" was accepted".into())),
     };
     kv("  Display", &err.to_string());
     expect(matches!(err, Error::InvalidInput { .. }), || format!("expected Error::InvalidInput, got: {err}"))?;

@@ -221,8 +221,9 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// The reqwest client: connect timeout, pool, reqwest's standard TLS
-/// (rustls, the platform's CA store) plus the configured extra roots, the
+/// The reqwest client: connect timeout, pool, the TLS backend the crate's
+/// features chose (`rustls-ring` by default, `rustls-aws-lc`, `native-tls`)
+/// with the platform's CA store plus the configured extra roots, the
 /// configured proxy, and no redirects.
 ///
 /// Redirects are never followed (reqwest follows up to 10, to any host, and
@@ -233,11 +234,19 @@ fn is_loopback(url: &Url) -> bool {
 /// reqwest's policy cannot see the method, and a server-chosen path on the
 /// same host still lets the network change where a request goes.
 fn build_http(config: &Config) -> Result<reqwest::Client> {
+    install_crypto_provider();
     let setup = |what: &'static str| move |e: reqwest::Error| Error::InvalidInput { what, detail: e.to_string() };
-    let mut builder = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .pool_max_idle_per_host(config.pool_max_idle_per_host)
         .redirect(reqwest::redirect::Policy::none());
+    #[cfg(feature = "native-tls")]
+    let builder = if cfg!(any(feature = "rustls-ring", feature = "rustls-aws-lc")) {
+        builder
+    } else {
+        builder.tls_backend_native()
+    };
+    let mut builder = builder;
     for cert in &config.root_certificates {
         let not_pem = || Error::InvalidInput {
             what: "root certificate",
@@ -261,6 +270,20 @@ fn build_http(config: &Config) -> Result<reqwest::Client> {
         builder = builder.proxy(proxy);
     }
     builder.build().map_err(setup("HTTP client setup"))
+}
+
+/// With `rustls-ring`, makes ring rustls's process-wide crypto provider if
+/// none is installed yet: reqwest built with `rustls-no-provider` (what
+/// keeps aws-lc-sys out of the build) needs one before any client is built.
+/// Call it first if your program builds its own reqwest clients before a
+/// [`DixaClient`]; it does nothing when a provider is already installed or
+/// the feature is off.
+pub fn install_crypto_provider() {
+    #[cfg(feature = "rustls-ring")]
+    {
+        // Err only means another provider is installed, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }
 
 #[cfg(test)]
@@ -294,6 +317,15 @@ mod tests {
             other => panic!("expected ForeignNextLink, got {other:?}"),
         }
         assert_eq!(client.stats().attempts, 0);
+    }
+
+    /// With the default features, a plain reqwest client in the same program
+    /// constructs once a DixaClient was built (rustls-no-provider needs a
+    /// process-wide provider, which the first DixaClient installs).
+    #[test]
+    fn other_reqwest_clients_in_the_same_build_still_construct() {
+        let _client = DixaClient::new(Config::new("k")).unwrap();
+        let _plain = reqwest::Client::new();
     }
 
     #[test]

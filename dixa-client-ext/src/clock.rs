@@ -6,6 +6,7 @@
 //! tests and benchmarks whose sleeps return at once, move its time forward and
 //! are recorded, so a test can assert "waited exactly 7 s".
 
+#[cfg(any(test, feature = "test-util"))]
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -39,6 +40,7 @@ impl Clock for SystemClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug)]
 struct ManualState {
     /// Virtual time elapsed since the clock was made.
@@ -47,6 +49,7 @@ struct ManualState {
     sleeps: Vec<Duration>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 /// A virtual clock for tests and benchmarks.
 ///
 /// `sleep(d)` completes on its first poll and moves virtual time to at least
@@ -61,12 +64,14 @@ pub struct ManualClock {
     state: Arc<Mutex<ManualState>>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Default for ManualClock {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A virtual clock starting now, with the wall clock at the real now.
     pub fn new() -> Self {
@@ -114,6 +119,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         self.origin + self.state().offset

@@ -54,13 +54,15 @@ pub mod rate_limit {
     pub use crate::limit::{RateLimit, RateLimiter, RATE_MARGIN};
 }
 pub mod retry;
-pub mod transport;
+mod transport;
 
-pub use client::DixaClient;
+pub use client::{install_crypto_provider, DixaClient};
 pub use config::{ApiKey, AuthScheme, Config};
 pub use error::{Error, Result};
 pub use limit::{RateLimit, SharedLimit};
 pub use retry::RetryConfig;
+/// What the transport did, counted across all clones of a client ([`DixaClient::stats`]).
+pub use transport::Stats;
 
 /// One builder per operation (made by the client's methods).
 pub use dixa_client::builder;

@@ -39,7 +39,9 @@
 //!   ability to ride out real server errors.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(any(test, feature = "test-util"))]
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode};
@@ -389,10 +391,12 @@ impl RandomSource for SystemRandom {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 /// A seeded generator: the same seed gives the same waits.
 #[derive(Debug)]
 pub struct SeededRandom(Mutex<fastrand::Rng>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl SeededRandom {
     /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
@@ -400,17 +404,20 @@ impl SeededRandom {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl RandomSource for SeededRandom {
     fn unit(&self) -> f64 {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).f64()
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 /// Always the same draw (clamped to `[0, 1]`): e.g. `1.0` makes every
 /// backoff wait its full cap, which tests can compute exactly.
 #[derive(Debug, Clone, Copy)]
 pub struct FixedRandom(pub f64);
 
+#[cfg(any(test, feature = "test-util"))]
 impl RandomSource for FixedRandom {
     fn unit(&self) -> f64 {
         self.0.clamp(0.0, 1.0)

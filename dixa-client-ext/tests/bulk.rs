@@ -36,7 +36,7 @@ async fn mixed_queue_outcomes_from_the_fake_are_partitioned() {
     let c = client(&fake.base_url());
     let queue = fake.queue_id(0);
     let ids = vec![uuid(&fake.agent_id(1)), stranger(1), uuid(&fake.agent_id(2)), stranger(2)];
-    let outcomes = c.assign_members().queue_id(queue).send_chunked(ids.clone()).await.expect("one call");
+    let outcomes = c.assign_members().queue_id(uuid(&queue)).send_chunked(ids.clone()).await.expect("one call");
 
     assert_eq!((outcomes.len(), outcomes.success_count(), outcomes.failure_count()), (4, 2, 2));
     let ok: Vec<(usize, Uuid)> = outcomes.successes().iter().map(|s| (s.index, s.value)).collect();
@@ -60,7 +60,7 @@ async fn twenty_five_members_go_out_as_ten_ten_five_and_merge() {
     // Every fifth id is unknown to the fake: items 4, 9, 14, 19, 24.
     let ids: Vec<Uuid> =
         (0..25).map(|i| if i % 5 == 4 { stranger(i as u8) } else { uuid(&fake.agent_id(i)) }).collect();
-    let outcomes = c.assign_members().queue_id(fake.queue_id(1)).send_chunked(ids.clone()).await.expect("run");
+    let outcomes = c.assign_members().queue_id(uuid(&fake.queue_id(1))).send_chunked(ids.clone()).await.expect("run");
 
     // The fake refuses more than 10 ids per call with a 400: three calls
     // that all succeeded prove the chunking.
@@ -86,7 +86,7 @@ async fn chunks_carry_the_documented_body_and_are_sequential() {
     .await;
     let c = client(&server.base_url());
     let ids: Vec<Uuid> = (0..25).map(stranger).collect();
-    let outcomes = c.assign_members().queue_id("q-1").send_chunked(ids.clone()).await.unwrap();
+    let outcomes = c.assign_members().queue_id(stranger(200)).send_chunked(ids.clone()).await.unwrap();
     assert!(outcomes.all_succeeded());
     let requests = server.requests();
     let sizes: Vec<usize> = requests.iter().map(|r| r.json()["agentIds"].as_array().unwrap().len()).collect();
@@ -98,7 +98,7 @@ async fn chunks_carry_the_documented_body_and_are_sequential() {
         .collect();
     assert_eq!(sent, ids.iter().map(Uuid::to_string).collect::<Vec<_>>(), "input order kept");
     for r in &requests {
-        assert_eq!((r.method.as_str(), r.path()), ("PATCH", "/v1/queues/q-1/members"));
+        assert_eq!((r.method.as_str(), r.path()), ("PATCH", format!("/v1/queues/{}/members", stranger(200)).as_str()));
     }
     assert_eq!(outcomes.into_result().unwrap(), ids);
 }
@@ -108,7 +108,8 @@ async fn removing_members_counts_a_204_as_success_for_every_id() {
     let fake = FakeDixa::builder().agents(30).spawn().await;
     let c = client(&fake.base_url());
     let ids: Vec<Uuid> = (0..12).map(|i| uuid(&fake.agent_id(i))).collect();
-    let outcomes = c.remove_members_bulk().queue_id(fake.queue_id(0)).send_chunked(ids.clone()).await.expect("run");
+    let outcomes =
+        c.remove_members_bulk().queue_id(uuid(&fake.queue_id(0))).send_chunked(ids.clone()).await.expect("run");
     assert_eq!(fake.stats().received("DELETE", MEMBERS), 2, "10 + 2");
     assert_eq!(outcomes.into_result().unwrap(), ids);
 }
@@ -126,7 +127,7 @@ async fn a_failing_call_stops_the_run_and_keeps_what_completed() {
     .await;
     let c = client(&server.base_url());
     let ids: Vec<Uuid> = (0..25).map(stranger).collect();
-    let stopped = c.assign_members().queue_id("q").send_chunked(ids.clone()).await.unwrap_err();
+    let stopped = c.assign_members().queue_id(stranger(201)).send_chunked(ids.clone()).await.unwrap_err();
     assert!(matches!(&stopped.error, Error::Api { status, .. } if status.as_u16() == 404), "{:?}", stopped.error);
     assert_eq!(stopped.completed.success_count(), 10);
     assert_eq!(stopped.in_failed_chunk, 10);
@@ -138,7 +139,7 @@ async fn a_failing_call_stops_the_run_and_keeps_what_completed() {
 async fn a_chunk_size_above_the_limit_is_refused_before_sending() {
     let server = Server::start_fn(|_: &Recorded| Reply::ok_json(json!({"data": []}))).await;
     let c = client(&server.base_url());
-    let stopped = c.assign_members().queue_id("q").send_chunked_by(vec![stranger(1)], 11).await.unwrap_err();
+    let stopped = c.assign_members().queue_id(stranger(201)).send_chunked_by(vec![stranger(1)], 11).await.unwrap_err();
     assert!(matches!(stopped.error, Error::InvalidInput { what: "bulk chunk size", .. }));
     assert!(server.requests().is_empty());
 }
@@ -175,9 +176,9 @@ async fn team_membership_changes_count_204_as_success() {
     let c = client(&fake.base_url());
     let team = fake.team_id(0);
     let ids: Vec<Uuid> = (0..9).map(|i| uuid(&fake.agent_id(i))).collect();
-    let added = c.add_members().team_id(&team).send_chunked(ids.clone()).await.expect("add");
+    let added = c.add_members().team_id(uuid(&team)).send_chunked(ids.clone()).await.expect("add");
     assert_eq!(added.into_result().unwrap(), ids);
-    let removed = c.remove_members().team_id(&team).send_chunked(ids[..3].to_vec()).await.expect("remove");
+    let removed = c.remove_members().team_id(uuid(&team)).send_chunked(ids[..3].to_vec()).await.expect("remove");
     assert_eq!(removed.success_count(), 3);
     assert_eq!(fake.stats().received("PATCH", "/v1/teams/{teamId}/agents"), 1);
     assert_eq!(fake.stats().received("DELETE", "/v1/teams/{teamId}/agents"), 1);

@@ -1,12 +1,14 @@
 //! Hostile path parameter values through every operation with a string path
 //! parameter that can be called without a body (`send()` of the generated
-//! builders), and through the stream and chunked-bulk forms of the
-//! operations with one (the pagination and bulk engines), asserting the
+//! builders), and through the stream form of the paginated one (the
+//! pagination engine), asserting the
 //! request line the server received: a value is one percent-encoded
 //! segment, or the call is refused before anything is sent. (Operations
 //! that need a body build their URL with the same generated code;
 //! `dixa-client/tests/paths.rs` checks that every generated URL routes every
-//! parameter through the same function.)
+//! parameter through the same function. Ids whose family the `ids`
+//! normalization rule types as uuid or integer take no strings at all: a
+//! hostile value cannot be expressed for them.)
 
 mod loopback_server;
 
@@ -71,30 +73,10 @@ fn generated_operations() -> Vec<(&'static str, Caller)> {
         op!("/v1/analytics/records/{}", |a, v| a.get_record().record_id(v)),
         op!("/v1/anonymization/request/{}", |a, v| a.get_request().request_id(v)),
         op!("/v1/contact-endpoints/{}", |a, v| a.get_contact_endpoint().contact_endpoint_id(v)),
-        op!("/v1/conversations/7/tags/{}", |a, v| a.tag_conversation().conversation_id(7).tag_id(v)),
-        op!("/v1/conversations/7/tags/{}", |a, v| a.untag_conversation().conversation_id(7).tag_id(v)),
-        op!("/v1/endusers/{}", |a, v| a.get_end_user().user_id(v)),
-        op!("/v1/endusers/{}/conversations", |a, v| a.list_conversations().user_id(v)),
-        op!("/v1/queues/{}", |a, v| a.get_queue().queue_id(v)),
-        op!("/v1/queues/{}/members", |a, v| a.queues_list_members().queue_id(v)),
-        op!("/v1/tags/{}", |a, v| a.get_tag().tag_id(v)),
-        op!("/v1/tags/{}/activate", |a, v| a.activate_tag().tag_id(v)),
-        op!("/v1/tags/{}/deactivate", |a, v| a.deactivate_tag().tag_id(v)),
-        op!("/v1/teams/{}", |a, v| a.get_team().team_id(v)),
-        op!("/v1/teams/{}", |a, v| a.remove_team().team_id(v)),
-        op!("/v1/teams/{}/agents", |a, v| a.teams_list_members().team_id(v)),
-        op!("/v1/teams/{}/presence", |a, v| a.teams_list_presence().team_id(v)),
-        op!("/v1/webhooks/{}", |a, v| a.get_subscription().webhook_subscription_id(v)),
-        op!("/v1/webhooks/{}", |a, v| a.delete_subscription().webhook_subscription_id(v)),
-        op!("/v1/webhooks/{}/delivery-status", |a, v| a.list_delivery_statuses().webhook_subscription_id(v)),
-        op!("/v1/webhooks/w1/delivery-status/logs/{}", |a, v| a
+        op!("/v1/webhooks/00000000-0000-0000-0000-000000000001/delivery-status/logs/{}", |a, v| a
             .list_event_logs()
-            .webhook_subscription_id("w1")
+            .webhook_subscription_id(dixa_client_ext::Uuid::from_u128(1))
             .event(v)),
-        op!("/v1/webhooks/{}/delivery-status/logs/ConversationCreated", |a, v| a
-            .list_event_logs()
-            .webhook_subscription_id(v)
-            .event("ConversationCreated")),
     ]
 }
 
@@ -112,38 +94,11 @@ fn stream_and_bulk_forms() -> Vec<(&'static str, Caller)> {
             }
         })
     }
-    let agent = uuid::Uuid::from_u128(1);
-    vec![
-        (
-            "/v1/analytics/filter/{}",
-            Box::new(|c: DixaClient, v| first_page(c.list_filter_values().filter_attribute(v).pages().map_ok(|_| ())))
-                as Caller,
-        ),
-        (
-            "/v1/endusers/{}/conversations",
-            Box::new(|c: DixaClient, v| first_page(c.list_conversations().user_id(v).pages().map_ok(|_| ()))),
-        ),
-        (
-            "/v1/teams/{}/presence",
-            Box::new(|c: DixaClient, v| first_page(c.teams_list_presence().team_id(v).pages().map_ok(|_| ()))),
-        ),
-        (
-            "/v1/teams/{}/agents",
-            Box::new(move |c: DixaClient, v| {
-                Box::pin(async move {
-                    c.add_members().team_id(v).send_chunked(vec![agent]).await.map(|_| ()).map_err(|i| i.error)
-                })
-            }),
-        ),
-        (
-            "/v1/queues/{}/members",
-            Box::new(move |c: DixaClient, v| {
-                Box::pin(async move {
-                    c.assign_members().queue_id(v).send_chunked(vec![agent]).await.map(|_| ()).map_err(|i| i.error)
-                })
-            }),
-        ),
-    ]
+    vec![(
+        "/v1/analytics/filter/{}",
+        Box::new(|c: DixaClient, v| first_page(c.list_filter_values().filter_attribute(v).pages().map_ok(|_| ())))
+            as Caller,
+    )]
 }
 
 async fn check(kind: &str, operations: Vec<(&'static str, Caller)>) {

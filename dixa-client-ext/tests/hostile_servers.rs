@@ -139,7 +139,7 @@ async fn bulk_with_fewer_outcomes_than_items_keeps_what_came_back() {
     for body in [one_outcome, json!({"data": []})] {
         let server = Server::start(vec![Reply::ok_json(body.clone())]).await;
         let c = client(&server.base_url());
-        let run = c.assign_members().queue_id("q-1").send_chunked(vec![agent(1), agent(2)]).await;
+        let run = c.assign_members().queue_id(agent(9)).send_chunked(vec![agent(1), agent(2)]).await;
         let stopped = run.expect_err("outcomes missing");
         match stopped.error {
             Error::BulkOutcomeMismatch { sent, received } => {
@@ -155,6 +155,7 @@ async fn bulk_with_fewer_outcomes_than_items_keeps_what_came_back() {
     // `{}`: no `data` at all is a decode error.
     let server = Server::start(vec![Reply::ok_json(json!({}))]).await;
     let c = client(&server.base_url());
-    let stopped = c.assign_members().queue_id("q-1").send_chunked(vec![agent(1), agent(2)]).await.expect_err("no data");
+    let stopped =
+        c.assign_members().queue_id(agent(9)).send_chunked(vec![agent(1), agent(2)]).await.expect_err("no data");
     assert!(matches!(stopped.error, Error::Decode { .. }), "{:?}", stopped.error);
 }

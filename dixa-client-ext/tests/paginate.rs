@@ -430,10 +430,10 @@ async fn a_missing_required_parameter_is_refused_before_sending() {
     }
     assert!(items.next().await.is_none());
     // A path parameter that would change the path: refused, naming it.
-    let mut items = c.teams_list_presence().team_id("..").items();
+    let mut items = c.list_filter_values().filter_attribute("..").items();
     match items.next().await {
         Some(Err(Error::InvalidInput { what: "path parameter", detail })) => {
-            assert!(detail.contains("teamId"), "{detail}")
+            assert!(detail.contains("filterAttribute"), "{detail}")
         }
         other => panic!("expected InvalidInput, got {other:?}"),
     }
@@ -576,16 +576,16 @@ async fn an_undecodable_page_reports_the_json_path() {
 async fn paginated_builders_stream_from_their_own_route() {
     let server = Server::start_fn(|_: &Recorded| Reply::ok_json(json!({"data": [], "meta": {}}))).await;
     let c = client(&server.base_url());
-    let from = "2024-01-01T00:00:00Z";
+    let from: dixa_client_ext::Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
     let _ = c.list_activity_logs().from_datetime(from).pages().try_next().await.unwrap();
     let _ = c.search_conversations().query("refund").exact_match(true).pages().try_next().await.unwrap();
-    let _ = c.teams_list_presence().team_id("t 1/x").pages().try_next().await.unwrap();
-    let _ = c.list_conversations().user_id("u-1").items().try_next().await.unwrap();
+    let _ = c.list_filter_values().filter_attribute("t 1/x").pages().try_next().await.unwrap();
+    let _ = c.list_conversations().user_id(dixa_client_ext::Uuid::nil()).items().try_next().await.unwrap();
     let requests = server.requests();
     assert_eq!(requests[0].target, "/v1/conversations/activitylog?fromDatetime=2024-01-01T00%3A00%3A00Z");
     assert_eq!(requests[1].target, "/v1/search/conversations?query=refund&exactMatch=true");
-    assert_eq!(requests[2].target, "/v1/teams/t%201%2Fx/presence");
-    assert_eq!(requests[3].target, "/v1/endusers/u-1/conversations");
+    assert_eq!(requests[2].target, "/v1/analytics/filter/t%201%2Fx");
+    assert_eq!(requests[3].target, "/v1/endusers/00000000-0000-0000-0000-000000000000/conversations");
     assert!(requests.iter().all(|r| r.method == "GET"));
 }
 

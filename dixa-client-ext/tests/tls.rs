@@ -24,7 +24,7 @@ const KEY: &[u8] = include_bytes!("tls/server.key");
 async fn tls_server() -> (u16, Arc<AtomicUsize>) {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(CERT).map(|c| c.unwrap()).collect();
     let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

@@ -28,7 +28,7 @@ Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so 
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub author: ::std::option::Option<ActivityLogUser>,
         #[serde(rename = "conversationId")]
-        pub conversation_id: i32,
+        pub conversation_id: i64,
         pub id: ::uuid::Uuid,
         #[serde(rename = "_type")]
         pub type_: crate::types::ActivityLogEntryType,
@@ -1002,7 +1002,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ConversationAssignedAttribute {
         #[serde(rename = "agentId")]
-        pub agent_id: ::std::string::String,
+        pub agent_id: ::uuid::Uuid,
         #[serde(
             rename = "agentName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1088,7 +1088,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
             rename = "agentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub agent_id: ::std::option::Option<::std::string::String>,
+        pub agent_id: ::std::option::Option<::uuid::Uuid>,
         #[serde(rename = "conversationChannel")]
         pub conversation_channel: crate::types::Channel,
         pub id: ::std::string::String,
@@ -1110,7 +1110,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub rating_type: crate::types::RatingType,
         pub timestamps: MapString,
         #[serde(rename = "userId")]
-        pub user_id: ::std::string::String,
+        pub user_id: ::uuid::Uuid,
     }
     ///`ConversationRatingOfferedAttribute`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1129,7 +1129,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     pub struct ConversationReservedAttribute {
         pub agent: ActivityLogUser,
         #[serde(rename = "queueId")]
-        pub queue_id: ::std::string::String,
+        pub queue_id: ::uuid::Uuid,
         #[serde(rename = "queueName")]
         pub queue_name: ::std::string::String,
         #[serde(rename = "reservationType")]
@@ -2720,7 +2720,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         )]
         pub from_endpoint: ::std::option::Option<::std::string::String>,
         #[serde(rename = "messageId")]
-        pub message_id: ::std::string::String,
+        pub message_id: ::uuid::Uuid,
     }
     ///`MessengerConversation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -3304,7 +3304,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QueueMember {
         #[serde(rename = "agentId")]
-        pub agent_id: ::std::string::String,
+        pub agent_id: ::uuid::Uuid,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<i32>,
     }
@@ -3317,7 +3317,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct QueueUsages {
         #[serde(rename = "queueId")]
-        pub queue_id: ::std::string::String,
+        pub queue_id: ::uuid::Uuid,
         pub usages: MapConversationChannelSetString,
     }
     ///`Regular`
@@ -3762,7 +3762,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         #[serde(rename = "requestTime")]
         pub request_time: ::std::string::String,
         #[serde(rename = "userId")]
-        pub user_id: ::std::string::String,
+        pub user_id: ::uuid::Uuid,
     }
     ///`UserPresenceOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -16870,8 +16870,8 @@ Made by the client's `list_activity_logs()` method.*/
         __client: &'a C,
         page_limit: ::std::option::Option<i32>,
         page_key: ::std::option::Option<::std::string::String>,
-        from_datetime: ::std::option::Option<::std::string::String>,
-        to_datetime: ::std::option::Option<::std::string::String>,
+        from_datetime: ::std::option::Option<crate::Timestamp>,
+        to_datetime: ::std::option::Option<crate::Timestamp>,
     }
     impl<'a, C> ::std::clone::Clone for ListActivityLogs<'a, C> {
         fn clone(&self) -> Self {
@@ -16927,7 +16927,7 @@ Made by the client's `list_activity_logs()` method.*/
 `fromDatetime` (query parameter).*/
         pub fn from_datetime(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<crate::Timestamp>,
         ) -> Self {
             self.from_datetime = ::std::option::Option::Some(value.into());
             self
@@ -16937,7 +16937,7 @@ Made by the client's `list_activity_logs()` method.*/
 `toDatetime` (query parameter).*/
         pub fn to_datetime(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<crate::Timestamp>,
         ) -> Self {
             self.to_datetime = ::std::option::Option::Some(value.into());
             self
@@ -18232,7 +18232,7 @@ Made by the client's `anonymize_message()` method.*/
     pub struct AnonymizeMessage<'a, C> {
         __client: &'a C,
         conversation_id: ::std::option::Option<i64>,
-        message_id: ::std::option::Option<::std::string::String>,
+        message_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for AnonymizeMessage<'a, C> {
         fn clone(&self) -> Self {
@@ -18272,7 +18272,7 @@ Made by the client's `anonymize_message()` method.*/
 `messageId` (path parameter, required).*/
         pub fn message_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.message_id = ::std::option::Option::Some(value.into());
             self
@@ -19099,7 +19099,7 @@ Made by the client's `tag_conversation()` method.*/
     pub struct TagConversation<'a, C> {
         __client: &'a C,
         conversation_id: ::std::option::Option<i64>,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for TagConversation<'a, C> {
         fn clone(&self) -> Self {
@@ -19133,10 +19133,7 @@ Made by the client's `tag_conversation()` method.*/
             self
         }
         ///`tagId` (path parameter, required).
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -19207,7 +19204,7 @@ Made by the client's `untag_conversation()` method.*/
     pub struct UntagConversation<'a, C> {
         __client: &'a C,
         conversation_id: ::std::option::Option<i64>,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for UntagConversation<'a, C> {
         fn clone(&self) -> Self {
@@ -19241,10 +19238,7 @@ Made by the client's `untag_conversation()` method.*/
             self
         }
         ///`tagId` (path parameter, required).
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -20203,7 +20197,7 @@ Made by the client's `get_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetEndUser<'a, C> {
         fn clone(&self) -> Self {
@@ -20233,7 +20227,7 @@ Made by the client's `get_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20305,7 +20299,7 @@ Made by the client's `update_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct UpdateEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::UpdateEndUserInput>,
     }
     impl<'a, C> ::std::clone::Clone for UpdateEndUser<'a, C> {
@@ -20338,7 +20332,7 @@ Made by the client's `update_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20433,7 +20427,7 @@ Made by the client's `patch_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct PatchEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::PatchEndUserInput>,
     }
     impl<'a, C> ::std::clone::Clone for PatchEndUser<'a, C> {
@@ -20466,7 +20460,7 @@ Made by the client's `patch_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20561,7 +20555,7 @@ Made by the client's `list_conversations()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ListConversations<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         page_limit: ::std::option::Option<i32>,
         page_key: ::std::option::Option<::std::string::String>,
     }
@@ -20597,7 +20591,7 @@ Made by the client's `list_conversations()` method.*/
         ///`userId` (path parameter, required).
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20710,7 +20704,7 @@ Made by the client's `anonymize_end_user()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct AnonymizeEndUser<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         force: ::std::option::Option<bool>,
     }
     impl<'a, C> ::std::clone::Clone for AnonymizeEndUser<'a, C> {
@@ -20744,7 +20738,7 @@ Made by the client's `anonymize_end_user()` method.*/
 `userId` (path parameter, required).*/
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -20828,7 +20822,7 @@ Made by the client's `end_users_patch_custom_attributes()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct EndUsersPatchCustomAttributes<'a, C> {
         __client: &'a C,
-        user_id: ::std::option::Option<::std::string::String>,
+        user_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::MapUuidOptionAttributeValue>,
     }
     impl<'a, C> ::std::clone::Clone for EndUsersPatchCustomAttributes<'a, C> {
@@ -20859,7 +20853,7 @@ Made by the client's `end_users_patch_custom_attributes()` method.*/
         ///`userId` (path parameter, required).
         pub fn user_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.user_id = ::std::option::Option::Some(value.into());
             self
@@ -21142,7 +21136,7 @@ Made by the client's `get_queue()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetQueue<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetQueue<'a, C> {
         fn clone(&self) -> Self {
@@ -21170,7 +21164,7 @@ Made by the client's `get_queue()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -21242,7 +21236,7 @@ Made by the client's `queues_list_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct QueuesListMembers<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for QueuesListMembers<'a, C> {
         fn clone(&self) -> Self {
@@ -21270,7 +21264,7 @@ Made by the client's `queues_list_members()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -21344,7 +21338,7 @@ Made by the client's `remove_members_bulk()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct RemoveMembersBulk<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::BulkQueueEndpointInput>,
     }
     impl<'a, C> ::std::clone::Clone for RemoveMembersBulk<'a, C> {
@@ -21375,7 +21369,7 @@ Made by the client's `remove_members_bulk()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -21511,7 +21505,7 @@ Made by the client's `assign_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct AssignMembers<'a, C> {
         __client: &'a C,
-        queue_id: ::std::option::Option<::std::string::String>,
+        queue_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::BulkQueueEndpointInput>,
     }
     impl<'a, C> ::std::clone::Clone for AssignMembers<'a, C> {
@@ -21542,7 +21536,7 @@ Made by the client's `assign_members()` method.*/
         ///`queueId` (path parameter, required).
         pub fn queue_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.queue_id = ::std::option::Option::Some(value.into());
             self
@@ -22045,7 +22039,7 @@ Made by the client's `get_tag()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetTag<'a, C> {
         __client: &'a C,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetTag<'a, C> {
         fn clone(&self) -> Self {
@@ -22071,10 +22065,7 @@ Made by the client's `get_tag()` method.*/
             }
         }
         ///`tagId` (path parameter, required).
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -22142,7 +22133,7 @@ Made by the client's `activate_tag()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ActivateTag<'a, C> {
         __client: &'a C,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for ActivateTag<'a, C> {
         fn clone(&self) -> Self {
@@ -22170,10 +22161,7 @@ Made by the client's `activate_tag()` method.*/
         /**The tag id
 
 `tagId` (path parameter, required).*/
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -22238,7 +22226,7 @@ Made by the client's `deactivate_tag()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct DeactivateTag<'a, C> {
         __client: &'a C,
-        tag_id: ::std::option::Option<::std::string::String>,
+        tag_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for DeactivateTag<'a, C> {
         fn clone(&self) -> Self {
@@ -22266,10 +22254,7 @@ Made by the client's `deactivate_tag()` method.*/
         /**The tag id
 
 `tagId` (path parameter, required).*/
-        pub fn tag_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn tag_id(mut self, value: impl ::std::convert::Into<::uuid::Uuid>) -> Self {
             self.tag_id = ::std::option::Option::Some(value.into());
             self
         }
@@ -22518,7 +22503,7 @@ Made by the client's `get_team()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetTeam<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetTeam<'a, C> {
         fn clone(&self) -> Self {
@@ -22548,7 +22533,7 @@ Made by the client's `get_team()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22620,7 +22605,7 @@ Made by the client's `remove_team()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct RemoveTeam<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for RemoveTeam<'a, C> {
         fn clone(&self) -> Self {
@@ -22650,7 +22635,7 @@ Made by the client's `remove_team()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22716,7 +22701,7 @@ Made by the client's `teams_list_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct TeamsListMembers<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for TeamsListMembers<'a, C> {
         fn clone(&self) -> Self {
@@ -22746,7 +22731,7 @@ Made by the client's `teams_list_members()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22820,7 +22805,7 @@ Made by the client's `remove_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct RemoveMembers<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::DeleteAgentsFromTeamInput>,
     }
     impl<'a, C> ::std::clone::Clone for RemoveMembers<'a, C> {
@@ -22853,7 +22838,7 @@ Made by the client's `remove_members()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -22988,7 +22973,7 @@ Made by the client's `add_members()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct AddMembers<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::AgentsToTeamInput>,
     }
     impl<'a, C> ::std::clone::Clone for AddMembers<'a, C> {
@@ -23021,7 +23006,7 @@ Made by the client's `add_members()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -23156,7 +23141,7 @@ Made by the client's `teams_list_presence()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct TeamsListPresence<'a, C> {
         __client: &'a C,
-        team_id: ::std::option::Option<::std::string::String>,
+        team_id: ::std::option::Option<::uuid::Uuid>,
         page_limit: ::std::option::Option<i32>,
         page_key: ::std::option::Option<::std::string::String>,
     }
@@ -23194,7 +23179,7 @@ Made by the client's `teams_list_presence()` method.*/
 `teamId` (path parameter, required).*/
         pub fn team_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.team_id = ::std::option::Option::Some(value.into());
             self
@@ -23500,7 +23485,7 @@ Made by the client's `get_subscription()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct GetSubscription<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for GetSubscription<'a, C> {
         fn clone(&self) -> Self {
@@ -23531,7 +23516,7 @@ Made by the client's `get_subscription()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23605,7 +23590,7 @@ Made by the client's `delete_subscription()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct DeleteSubscription<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for DeleteSubscription<'a, C> {
         fn clone(&self) -> Self {
@@ -23636,7 +23621,7 @@ Made by the client's `delete_subscription()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23702,7 +23687,7 @@ Made by the client's `patch_subscription()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct PatchSubscription<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
         body: ::std::option::Option<types::PatchWebhookSubscriptionInput>,
     }
     impl<'a, C> ::std::clone::Clone for PatchSubscription<'a, C> {
@@ -23736,7 +23721,7 @@ Made by the client's `patch_subscription()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23833,7 +23818,7 @@ Made by the client's `list_delivery_statuses()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ListDeliveryStatuses<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
     }
     impl<'a, C> ::std::clone::Clone for ListDeliveryStatuses<'a, C> {
         fn clone(&self) -> Self {
@@ -23864,7 +23849,7 @@ Made by the client's `list_delivery_statuses()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self
@@ -23944,7 +23929,7 @@ Made by the client's `list_event_logs()` method.*/
     #[must_use = "a builder does nothing until `.send().await`"]
     pub struct ListEventLogs<'a, C> {
         __client: &'a C,
-        webhook_subscription_id: ::std::option::Option<::std::string::String>,
+        webhook_subscription_id: ::std::option::Option<::uuid::Uuid>,
         event: ::std::option::Option<::std::string::String>,
     }
     impl<'a, C> ::std::clone::Clone for ListEventLogs<'a, C> {
@@ -23979,7 +23964,7 @@ Made by the client's `list_event_logs()` method.*/
         ///`webhookSubscriptionId` (path parameter, required).
         pub fn webhook_subscription_id(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::uuid::Uuid>,
         ) -> Self {
             self.webhook_subscription_id = ::std::option::Option::Some(value.into());
             self

@@ -65,17 +65,17 @@ fn a_refused_path_parameter_is_a_request_error_naming_it_and_nothing_is_sent() {
     let recorder = Recorder::default();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     for value in ["..", ".", ""] {
-        let err = runtime.block_on(recorder.teams_list_members().team_id(value).send()).unwrap_err();
+        let err = runtime.block_on(recorder.list_filter_values().filter_attribute(value).send()).unwrap_err();
         match err {
             RecorderError::Request(dixa_client::runtime::RequestError::PathParam(e)) => {
-                assert_eq!(e.param(), "teamId", "{e}");
-                assert!(e.to_string().contains("teamId"), "{e}");
+                assert_eq!(e.param(), "filterAttribute", "{e}");
+                assert!(e.to_string().contains("filterAttribute"), "{e}");
             }
             other => panic!("expected a refused path parameter for {value:?}, got {other:?}"),
         }
     }
     assert!(recorder.sent.lock().unwrap().is_empty(), "nothing may reach the runtime");
     // A value that stays one segment reaches the runtime, encoded.
-    let _ = runtime.block_on(recorder.teams_list_members().team_id("a/..").send());
-    assert_eq!(recorder.sent.lock().unwrap()[0].path, "/v1/teams/a%2F../agents");
+    let _ = runtime.block_on(recorder.list_filter_values().filter_attribute("a/..").send());
+    assert_eq!(recorder.sent.lock().unwrap()[0].path, "/v1/analytics/filter/a%2F..");
 }

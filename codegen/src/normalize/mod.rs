@@ -17,6 +17,7 @@
 mod deprecated;
 mod envelopes;
 mod errors;
+mod ids;
 mod names;
 mod open_objects;
 mod operations;
@@ -320,6 +321,7 @@ pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     unions::run(&mut cx)?;
     string_or_tag::run(&mut cx)?;
     value_sets::run(&mut cx)?;
+    ids::run(&mut cx)?;
     timestamps::run(&mut cx)?;
     request_arrays::run(&mut cx)?;
     let request_types = usage::Usage::of(&cx).request.iter().map(|s| rust_type_name(s)).collect();

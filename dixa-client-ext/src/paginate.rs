@@ -313,15 +313,10 @@ pub fn resolve_link(base: &Url, current: &Url, link: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// Decodes a body on serde_json's fast path, and only when that fails
-/// decodes again with path tracking for the error (the JSON path of the
-/// failing field). Tracking the path costs an allocation per member, which
-/// would otherwise be paid on every page of a long export.
+/// Decodes a page: [`decode_json`], the client's one decode path (fast, with
+/// the JSON path tracked only when decoding fails).
 pub(crate) fn decode_page<T: DeserializeOwned>(status: reqwest::StatusCode, body: bytes::Bytes) -> Result<T> {
-    match serde_json::from_slice::<T>(&body) {
-        Ok(value) => Ok(value),
-        Err(_) => decode_json::<T>(status, body),
-    }
+    decode_json::<T>(status, body)
 }
 
 /// The identity of a cursor for loop detection: its `pageKey` when it has

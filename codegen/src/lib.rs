@@ -6,8 +6,12 @@
 //! 2. [`normalize`]: named passes that fix the raw spec's defects (untagged
 //!    `_type` unions, deprecated fields, clash suffixes, ...).
 //! 3. [`generate`]: drive progenitor and emit one prettyplease-formatted file.
+//!
+//! [`tagged_mirror`] derives the decode benchmark's serde baseline from the
+//! generated client.
 
 pub mod calls;
 pub mod generate;
 pub mod normalize;
 pub mod recover;
+pub mod tagged_mirror;

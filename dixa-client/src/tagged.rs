@@ -5,12 +5,19 @@
 //! called directly. [`UnknownVariant`] is what callers see when Dixa sends a
 //! variant this client does not know.
 
+mod captured;
+
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
+use serde::Deserialize;
 use serde_json::{Map, Value};
+
+use captured::{Capture, Node, Replay};
 
 /// A union variant this client does not know: Dixa added it after the client
 /// was generated. Keeps the tag and the whole raw object (including `_type`),
@@ -52,11 +59,17 @@ pub fn serialize<S: Serializer, T: Serialize>(serializer: S, tag: &str, value: &
 
 /// Deserializes a `_type` union by its tag, never by shape.
 ///
-/// Members before `_type` are buffered as JSON values (none when, as Dixa
-/// does, `_type` comes first); the members after it stream straight into the
-/// variant's struct, so nested errors keep their path for
-/// `serde_path_to_error`. An unknown tag collects the whole object into an
-/// [`UnknownVariant`] (open unions) or fails naming the known tags (closed).
+/// When `_type` comes first (as Dixa sends it), the members after it stream
+/// straight into the variant's struct: no buffering, and a nested error
+/// keeps its whole JSON path for `serde_path_to_error`. Members before
+/// `_type` are captured in one flat arena whose strings borrow from the
+/// input (no `serde_json::Value` tree; see the `captured` module) and replayed into
+/// the struct once the tag is known; an error inside one names its path in
+/// the message (`from.email: invalid type ...`), since the document's path
+/// tracker cannot see into the replay. An unknown tag collects the whole
+/// object into an [`UnknownVariant`] (open unions) or fails naming the known
+/// tags (closed). A second `_type` after the first is ignored, like any
+/// member the variant does not declare.
 pub fn deserialize<'de, U: TaggedUnion, D: Deserializer<'de>>(deserializer: D) -> Result<U, D::Error> {
     deserializer.deserialize_map(UnionVisitor(PhantomData))
 }
@@ -71,59 +84,90 @@ impl<'de, U: TaggedUnion> Visitor<'de> for UnionVisitor<U> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
-        let mut before: Vec<(String, Value)> = Vec::new();
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if let Key::Other(name) = key {
-                before.push((name, map.next_value()?));
-                continue;
-            }
-            match map.next_value_seed(TagSeed(U::TAGS))? {
-                Ok(tag) => {
-                    let rest = Chained { before: before.into_iter(), pending: None, rest: map };
-                    return U::from_variant(tag, de::value::MapAccessDeserializer::new(rest));
-                }
-                Err(tag) => {
-                    let mut raw = Map::new();
-                    for (k, v) in before {
-                        raw.insert(k, v);
-                    }
-                    raw.insert("_type".to_string(), Value::String(tag.clone()));
-                    while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                        raw.insert(k, v);
-                    }
-                    return U::from_unknown(UnknownVariant { tag: tag.clone(), raw: Value::Object(raw) })
-                        .ok_or_else(|| de::Error::unknown_variant(&tag, U::TAGS));
-                }
-            }
+        // Members before `_type`, as key, value, key, value, ... nodes; an
+        // arena is taken only when the first member is not `_type`.
+        let mut before: Option<Vec<Node<'de>>> = None;
+        let result = union_from_map::<U, A>(&mut map, &mut before);
+        if let Some(arena) = before {
+            captured::give_back(arena);
         }
-        Err(de::Error::missing_field("_type"))
+        result
     }
 }
 
+/// Reads a union object's members up to `_type` (into the arena `before`,
+/// taken on the first member that is not `_type`) and decodes the variant.
+fn union_from_map<'de, U: TaggedUnion, A: MapAccess<'de>>(
+    map: &mut A,
+    before: &mut Option<Vec<Node<'de>>>,
+) -> Result<U, A::Error> {
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        if let Key::Other(name) = key {
+            let arena = before.get_or_insert_with(captured::take_arena);
+            arena.push(Node::Str(name));
+            map.next_value_seed(Capture(arena))?;
+            continue;
+        }
+        let before: &[Node<'de>] = before.as_deref().unwrap_or(&[]);
+        match map.next_value_seed(TagSeed(U::TAGS))? {
+            Ok(tag) => {
+                let failed = Cell::new(None);
+                let rest = Chained { before, next: 0, pending: None, failed: &failed, rest: map };
+                return U::from_variant(tag, de::value::MapAccessDeserializer::new(rest));
+            }
+            Err(tag) => {
+                let mut raw = Map::new();
+                let failed = Cell::new(None);
+                let mut at = 0;
+                while at < before.len() {
+                    let value = at + 1;
+                    if let Node::Str(name) = &before[at] {
+                        raw.insert(
+                            name.to_string(),
+                            Value::deserialize(Replay::<A::Error>::new(before, value, &failed))?,
+                        );
+                    }
+                    at = captured::end_of(before, value);
+                }
+                raw.insert("_type".to_string(), Value::String(tag.clone()));
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    raw.insert(k, v);
+                }
+                return U::from_unknown(UnknownVariant { tag: tag.clone(), raw: Value::Object(raw) })
+                    .ok_or_else(|| de::Error::unknown_variant(&tag, U::TAGS));
+            }
+        }
+    }
+    Err(de::Error::missing_field("_type"))
+}
+
 /// A member name of a union object: `_type`, or another one (kept, since it
-/// must be buffered when it comes before `_type`). Matching `_type` on the
-/// borrowed string avoids allocating in the common case where it is first.
-enum Key {
+/// must be captured when it comes before `_type`; borrowed from the input
+/// when the deserializer lends it).
+enum Key<'de> {
     Type,
-    Other(String),
+    Other(Cow<'de, str>),
 }
 
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+    type Value = Key<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl Visitor<'_> for KeySeed {
-    type Value = Key;
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(if v == "_type" { Key::Type } else { Key::Other(v.to_string()) })
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(if v == "_type" { Key::Type } else { Key::Other(Cow::Borrowed(v)) })
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(if v == "_type" { Key::Type } else { Key::Other(Cow::Owned(v.to_string())) })
     }
 }
 
@@ -148,42 +192,51 @@ impl Visitor<'_> for TagSeed {
     }
 }
 
-/// The members buffered before `_type`, then the rest of the live map.
-struct Chained<I, A> {
-    before: I,
-    /// The buffered member whose key was just handed out, and its value.
-    pending: Option<(String, Value)>,
+/// The members captured before `_type`, replayed, then the rest of the live
+/// map.
+struct Chained<'a, 'de, A> {
+    before: &'a [Node<'de>],
+    /// The index of the next captured key.
+    next: usize,
+    /// The captured member whose key was just handed out: (key, value index).
+    pending: Option<(&'a str, usize)>,
+    /// Where in `before` a replay failed (see [`captured::path_within`]).
+    failed: &'a Cell<Option<usize>>,
     rest: A,
 }
 
-impl<'de, I: Iterator<Item = (String, Value)>, A: MapAccess<'de>> MapAccess<'de> for Chained<I, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Chained<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        if let Some((key, value)) = self.before.next() {
-            let out = seed.deserialize(IntoDeserializer::<A::Error>::into_deserializer(key.as_str())).map(Some);
-            self.pending = Some((key, value));
-            return out;
+        if self.next < self.before.len() {
+            let key = self.next;
+            let value = key + 1;
+            self.next = captured::end_of(self.before, value);
+            let name = match &self.before[key] {
+                Node::Str(name) => name.as_ref(),
+                _ => "",
+            };
+            self.pending = Some((name, value));
+            return seed.deserialize(Replay::<A::Error>::new(self.before, key, self.failed)).map(Some);
         }
         self.rest.next_key_seed(seed)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            // A buffered member is decoded from a `Value`, out of sight of a
-            // path-tracking deserializer wrapped around the whole document:
-            // its path ends at this object. Track the path inside the member
-            // here and put it in the message (`from.email: invalid type ...`).
+            // A captured member is replayed out of sight of a path-tracking
+            // deserializer wrapped around the whole document: its path ends
+            // at this object. The replay remembers where it failed; put the
+            // rest of the path in the message (`from.email: invalid type ...`).
             Some((key, value)) => {
-                let mut track = serde_path_to_error::Track::new();
-                seed.deserialize(serde_path_to_error::Deserializer::new(value, &mut track)).map_err(|e| {
-                    let inner = track.path().to_string();
-                    let at = if inner == "." {
-                        key
-                    } else if inner.starts_with('[') {
-                        format!("{key}{inner}")
-                    } else {
-                        format!("{key}.{inner}")
+                self.failed.set(None);
+                seed.deserialize(Replay::<A::Error>::new(self.before, value, self.failed)).map_err(|e| {
+                    let inner = self.failed.get().map(|at| captured::path_within(self.before, value, at));
+                    let at = match inner.as_deref() {
+                        None | Some("") => key.to_string(),
+                        Some(inner) if inner.starts_with('[') => format!("{key}{inner}"),
+                        Some(inner) => format!("{key}.{inner}"),
                     };
                     de::Error::custom(format_args!("{at}: {e}"))
                 })

@@ -121,9 +121,9 @@ fn a_union_serializes_type_as_its_first_member() {
 
 #[test]
 fn a_nested_failure_before_the_tag_keeps_its_json_path() {
-    // `_type` last: the members before it are buffered and decoded from
-    // values, out of sight of the document's path tracker, so the path ends
-    // at the union object and the message carries the rest of it.
+    // `_type` last: the members before it are captured and replayed out of
+    // sight of the document's path tracker, so the path ends at the union
+    // object and the message carries the rest of it.
     let bad = json!({ "data": [ { "id": "not a number", "channel": "Email", "_type": "EmailConversation" } ] });
     let err = serde_path_to_error::deserialize::<_, types::ListEndUserConversationsOutput>(bad).unwrap_err();
     assert_eq!(err.path().to_string(), "data[0]", "{err}");

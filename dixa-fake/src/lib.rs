@@ -275,6 +275,20 @@ impl FakeDixaBuilder {
     }
 }
 
+/// Conversation `i` and its messages exactly as a fake with the default seed
+/// (25 agents, 250 end users, 3 queues) and `conversations` conversations
+/// serves them, without a server: for benchmarks that decode the fake's
+/// shapes in memory.
+pub fn sample_conversation(i: u64, conversations: usize) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let ctx = model::ConvCtx {
+        agents: 25,
+        queues: model::SEED_QUEUES.len() as u64,
+        pool: model::requester_pool(conversations, 250),
+        unknown: None,
+    };
+    (model::conversation(i, &ctx), model::messages(i, &ctx))
+}
+
 /// A running fake Dixa. Dropping it (or [`FakeDixa::shutdown`]) stops it.
 pub struct FakeDixa {
     app: Arc<App>,

@@ -2,13 +2,15 @@
 //!
 //! generate: read `spec/dixa-v1.json`, normalize it, run the generator, and
 //! write the normalized spec, `dixa-client/src/generated.rs` and
-//! `dixa-client/OPERATIONS.md`, printing which files changed and the time.
+//! `dixa-client/OPERATIONS.md` (and the decode benchmark's serde baseline,
+//! derived from the generated client), printing which files changed and the time.
 //! check: the same in memory; any difference is an error with a unified diff
 //! per file and the command that fixes it.
 use std::path::Path;
 use std::time::Instant;
 
 use dixa_codegen::generate::{generate, REGENERATE_COMMAND};
+use dixa_codegen::tagged_mirror::MIRROR_PATH;
 
 /// The raw spec, relative to the workspace root (also named in the header).
 const SPEC: &str = "spec/dixa-v1.json";
@@ -26,9 +28,14 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let raw = std::fs::read(root.join(SPEC))
         .map_err(|e| format!("cannot read {SPEC}: {e} (run `cargo xtask recover` first)"))?;
     let generated = generate(&raw, SPEC).map_err(|e| format!("generate: {e}"))?;
+    let mirror = dixa_codegen::tagged_mirror::render(&generated.client).map_err(|e| format!("tagged mirror: {e}"))?;
     let elapsed = started.elapsed();
-    let outputs =
-        [(NORMALIZED, &generated.normalized_spec), (CLIENT, &generated.client), (OPERATIONS, &generated.operations_md)];
+    let outputs = [
+        (NORMALIZED, &generated.normalized_spec),
+        (CLIENT, &generated.client),
+        (OPERATIONS, &generated.operations_md),
+        (MIRROR_PATH, &mirror),
+    ];
     let custom = &generated.normalized.custom;
     let summary = format!(
         "{} operations, {} unions, {} open enums, {} generated lines, in {:.2?}",
@@ -48,7 +55,7 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
             }
         }
         if problems.is_empty() {
-            println!("generate: {NORMALIZED}, {CLIENT} and {OPERATIONS} are up to date ({summary})");
+            println!("generate: {NORMALIZED}, {CLIENT}, {OPERATIONS} and {MIRROR_PATH} are up to date ({summary})");
             return Ok(());
         }
         return Err(format!("{}\nfix: {REGENERATE_COMMAND}", problems.join("\n")));

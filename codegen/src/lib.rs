@@ -6,7 +6,11 @@
 //! 2. [`normalize`]: named passes that fix the raw spec's defects (untagged
 //!    `_type` unions, deprecated fields, clash suffixes, ...).
 //! 3. [`generate`]: drive progenitor and emit one prettyplease-formatted file.
+//!
+//! [`wire`] derives the wire document (`spec/dixa-v1.wire.json`) from the
+//! normalized spec: the Dixa spec as the wire really is, for other tools.
 
 pub mod generate;
 pub mod normalize;
 pub mod recover;
+pub mod wire;

@@ -1,7 +1,7 @@
 //! `cargo xtask generate` and the generation half of `cargo xtask check`.
 //!
 //! generate: read `spec/dixa-v1.json`, normalize it, run the generator, and
-//! write the normalized spec, `dixa-client/src/generated.rs` and
+//! write the normalized spec, the wire document, `dixa-client/src/generated.rs` and
 //! `dixa-client/OPERATIONS.md`, printing which files changed and the time.
 //! check: the same in memory; any difference is an error with a unified diff
 //! per file and the command that fixes it.
@@ -13,6 +13,7 @@ use dixa_codegen::generate::{generate, REGENERATE_COMMAND};
 /// The raw spec, relative to the workspace root (also named in the header).
 const SPEC: &str = "spec/dixa-v1.json";
 const NORMALIZED: &str = "spec/dixa-v1.normalized.json";
+const WIRE: &str = dixa_codegen::wire::WIRE_SPEC_FILE;
 const CLIENT: &str = "dixa-client/src/generated.rs";
 const OPERATIONS: &str = "dixa-client/OPERATIONS.md";
 
@@ -27,8 +28,12 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot read {SPEC}: {e} (run `cargo xtask recover` first)"))?;
     let generated = generate(&raw, SPEC).map_err(|e| format!("generate: {e}"))?;
     let elapsed = started.elapsed();
-    let outputs =
-        [(NORMALIZED, &generated.normalized_spec), (CLIENT, &generated.client), (OPERATIONS, &generated.operations_md)];
+    let outputs = [
+        (NORMALIZED, &generated.normalized_spec),
+        (WIRE, &generated.wire_spec),
+        (CLIENT, &generated.client),
+        (OPERATIONS, &generated.operations_md),
+    ];
     let custom = &generated.normalized.custom;
     let summary = format!(
         "{} operations, {} unions, {} open enums, {} generated lines, in {:.2?}",
@@ -48,7 +53,7 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
             }
         }
         if problems.is_empty() {
-            println!("generate: {NORMALIZED}, {CLIENT} and {OPERATIONS} are up to date ({summary})");
+            println!("generate: {NORMALIZED}, {WIRE}, {CLIENT} and {OPERATIONS} are up to date ({summary})");
             return Ok(());
         }
         return Err(format!("{}\nfix: {REGENERATE_COMMAND}", problems.join("\n")));

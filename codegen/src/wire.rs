@@ -16,6 +16,12 @@
 //! - `nullable` is only meaningful beside a `type` in OpenAPI 3.0: an
 //!   untyped `nullable` schema (a `oneOf` of typed shapes, or a `$ref`)
 //!   becomes an `anyOf` whose members carry the `nullable` themselves;
+//! - statuses as the wire answers them: every secured operation documents
+//!   401 (a missing or wrong key) and 429 (over the rate limit), and every
+//!   operation with a path parameter documents 404 (an id that names
+//!   nothing); a create (a 201 answer) documents 409 for a duplicate (Dixa's
+//!   components define `Conflict`, yet no operation lists it); each with
+//!   Dixa's `{"message": ...}` body;
 //! - routes as the wire uses them: a list whose `meta.next` link Dixa writes
 //!   with a trailing slash (WIRE-FACTS: `/v1/search/conversations/?pageKey=`)
 //!   also has that path, taking the `pageKey` (and `pageLimit`) only.
@@ -61,6 +67,7 @@ pub fn wire_spec(normalized: &Normalized) -> Result<Value, WireError> {
     let mut doc = normalized.spec.clone();
     declare_tags(&mut doc, normalized)?;
     type_nullables(&mut doc);
+    document_error_statuses(&mut doc);
     add_trailing_slash_routes(&mut doc)?;
     let info = doc.get_mut("info").and_then(Value::as_object_mut).ok_or_else(|| shape("info", "missing"))?;
     info.insert(
@@ -193,6 +200,54 @@ fn type_nullables(v: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(type_nullables),
         _ => {}
+    }
+}
+
+/// Error statuses every Dixa operation can answer that the published spec
+/// leaves out (WIRE-FACTS: auth, rate limit; error bodies are `{"message"}`).
+fn document_error_statuses(doc: &mut Value) {
+    let secured_by_default = doc.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{}", normalize::API_ERROR) } } }
+        })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let shared_path_param =
+            item.get("parameters").and_then(Value::as_array).is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, op) in item.iter_mut() {
+            if !normalize::METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let secured = match op.get("security").and_then(Value::as_array) {
+                Some(s) => !s.is_empty(),
+                None => secured_by_default,
+            };
+            let path_param = shared_path_param
+                || op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let mut add = |code: &str, description: &str| {
+                if !responses.contains_key(code) {
+                    responses.insert(code.to_string(), error(description));
+                }
+            };
+            if secured {
+                add("401", "The API key is missing or not valid");
+                add("429", "Too many requests: over the rate limit of the API key");
+            }
+            if path_param {
+                add("404", "No entity has the id in the path");
+            }
+            if responses.contains_key("201") && !responses.contains_key("409") {
+                responses.insert("409".into(), error("Conflict: the entity would duplicate an existing one"));
+            }
+        }
     }
 }
 

@@ -119,6 +119,30 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultKind, Faults};
+
+/// The wire spec the fake serves (`spec/dixa-v1.wire.json`, embedded), for
+/// contract tests of a client: every operation with its parameters and
+/// schemas, and schema-valid sample values (`_type` tags included) to build
+/// requests from.
+pub mod wire {
+    pub use crate::spec::{Location, Param, SpecOperation};
+
+    /// Every operation of the wire spec, in document order.
+    pub fn operations() -> &'static [SpecOperation] {
+        &crate::spec::Spec::get().operations
+    }
+
+    /// The whole wire document (schemas are `$ref`s into it).
+    pub fn document() -> &'static serde_json::Value {
+        &crate::spec::Spec::get().doc
+    }
+
+    /// A schema-valid sample of `schema`; `name` is the property or
+    /// parameter it is for (it picks realistic strings).
+    pub fn sample(schema: &serde_json::Value, name: &str) -> serde_json::Value {
+        crate::sample::sample(document(), schema, name)
+    }
+}
 pub use http::Method;
 pub use stats::{RouteStats, Stats};
 

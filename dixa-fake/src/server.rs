@@ -197,8 +197,13 @@ pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Ne
     let path = req.uri().path().to_owned();
     let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
     let Some(operation) = crate::routes::spec_driven::operation_of(&method, matched.as_deref()) else {
-        // A path of the spec, but not with this method.
-        return method_not_allowed(State(app), method, req.uri().clone()).await;
+        // A path of the spec, but not with this method: say which it has.
+        let allowed = crate::spec::Spec::get().methods_of(matched.as_deref().unwrap_or_default()).join(", ");
+        let mut resp = method_not_allowed(State(app), method, req.uri().clone()).await;
+        if let Ok(v) = HeaderValue::from_str(&allowed) {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
+        return resp;
     };
     let template = template_of(&req);
     app.counters.received(&method, template.as_deref(), &path);

@@ -18,31 +18,39 @@ const WIRE_SPEC: &str = include_str!("../../spec/dixa-v1.wire.json");
 
 /// Where a parameter is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Location {
+pub enum Location {
+    /// A segment of the path template (`{agentId}`).
     Path,
+    /// The query string.
     Query,
 }
 
 /// One parameter of an operation.
 #[derive(Debug, Clone)]
-pub(crate) struct Param {
-    pub(crate) name: String,
-    pub(crate) location: Location,
-    pub(crate) required: bool,
-    pub(crate) schema: Value,
+pub struct Param {
+    /// The parameter name.
+    pub name: String,
+    /// Where it is sent.
+    pub location: Location,
+    /// Whether a request must carry it.
+    pub required: bool,
+    /// Its schema (may be a `$ref` into the document).
+    pub schema: Value,
 }
 
 /// One operation of the spec.
 #[derive(Debug, Clone)]
-pub(crate) struct SpecOperation {
-    pub(crate) method: Method,
+pub struct SpecOperation {
+    /// The HTTP method.
+    pub method: Method,
     /// The path template, e.g. `/v1/agents/{agentId}`.
-    pub(crate) template: String,
-    pub(crate) params: Vec<Param>,
+    pub template: String,
+    /// Path-item and operation parameters.
+    pub params: Vec<Param>,
     /// The JSON request body schema and whether a body is required.
-    pub(crate) body: Option<(bool, Value)>,
+    pub body: Option<(bool, Value)>,
     /// The success status and its JSON body schema (`None`: no body).
-    pub(crate) success: (u16, Option<Value>),
+    pub success: (u16, Option<Value>),
 }
 
 /// The parsed wire document and its operations.
@@ -122,6 +130,11 @@ impl Spec {
     /// The operation for `method` on the path template `template`.
     pub(crate) fn operation(&self, method: &Method, template: &str) -> Option<&SpecOperation> {
         self.by_route.get(&(method.as_str().to_owned(), template.to_owned())).map(|&i| &self.operations[i])
+    }
+
+    /// The methods the spec has on `template`, upper case.
+    pub(crate) fn methods_of(&self, template: &str) -> Vec<&str> {
+        self.operations.iter().filter(|op| op.template == template).map(|op| op.method.as_str()).collect()
     }
 
     /// The distinct path templates, in document order.

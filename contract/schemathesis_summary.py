@@ -29,14 +29,14 @@ def main(path: str) -> int:
             cases.get("with_failures", 0),
             schema_violations,
             server_errors,
-            len(errors),
+            sum(e.get("count", 1) for e in errors),
             report.get("running_time", 0),
         )
     )
     for name, count in sorted(by_code.items()):
         print(f"  failure {name}: {count}")
     for e in errors:
-        print(f"  error: {json.dumps(e)[:300]}")
+        print(f"  error (in the tool or the run, see the log): {json.dumps(e)[:300]}")
     clean = not failures and not errors and ops.get("tested", 0) == ops.get("total", -1) > 0
     return 0 if clean else 1
 

@@ -324,7 +324,8 @@ pub(crate) fn request(
         }
     }
     if let Some((required, schema)) = &op.body {
-        if body.iter().all(u8::is_ascii_whitespace) {
+        // Only no bytes at all is "no body": whitespace is malformed JSON.
+        if body.is_empty() {
             if *required {
                 return Err("Invalid value for: body (a JSON body is required)".to_owned());
             }

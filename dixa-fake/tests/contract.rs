@@ -34,6 +34,12 @@ async fn a_missing_required_field_is_refused_by_name() {
     // A required body that is absent.
     let r = call(&fake, reqwest::Method::POST, "/v1/tags", None).await;
     assert_names(r, "body");
+    // An optional body may be absent, but what is sent must be JSON.
+    let close = format!("{}/v1/conversations/{}/close", fake.base_url(), fake.conversation_id(0));
+    let c = reqwest::Client::new();
+    assert_eq!(c.put(&close).send().await.expect("send").status(), 204);
+    let r = c.put(&close).header("content-type", "application/json").body("\n").send().await.expect("send");
+    assert_eq!(r.status(), 400);
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@
 //! - statuses as the wire answers them: every secured operation documents
 //!   401 (a missing or wrong key) and 429 (over the rate limit), and every
 //!   operation with a path parameter documents 404 (an id that names
-//!   nothing); a create (a 201 answer) documents 409 for a duplicate (Dixa's
+//!   nothing); a POST (a create) documents 409 for a duplicate (Dixa's
 //!   components define `Conflict`, yet no operation lists it); each with
 //!   Dixa's `{"message": ...}` body;
 //! - routes as the wire uses them: a list whose `meta.next` link Dixa writes
@@ -244,7 +244,7 @@ fn document_error_statuses(doc: &mut Value) {
             if path_param {
                 add("404", "No entity has the id in the path");
             }
-            if responses.contains_key("201") && !responses.contains_key("409") {
+            if method == "post" && !responses.contains_key("409") {
                 responses.insert("409".into(), error("Conflict: the entity would duplicate an existing one"));
             }
         }

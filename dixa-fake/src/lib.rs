@@ -125,7 +125,7 @@ pub use faults::{Fault, FaultKind, Faults};
 /// schemas, and schema-valid sample values (`_type` tags included) to build
 /// requests from.
 pub mod wire {
-    pub use crate::spec::{Location, Param, SpecOperation};
+    pub use crate::spec::{Location, Param, RequestBody, SpecOperation};
 
     /// Every operation of the wire spec, in document order.
     pub fn operations() -> &'static [SpecOperation] {

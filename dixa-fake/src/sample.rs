@@ -54,19 +54,32 @@ fn build(doc: &Value, schema: &Value, name: &str, depth: usize) -> Value {
     }
     let format = s.get("format").and_then(Value::as_str);
     match s.get("type").and_then(Value::as_str) {
-        Some("string") => json!(string_for(name, format)),
-        Some("integer") => json!(integer_for(name)),
-        Some("number") => json!(12.5),
+        Some("string") => {
+            let mut text = string_for(name, format);
+            let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+            while text.chars().count() < min {
+                text.push('x');
+            }
+            if let Some(max) = s.get("maxLength").and_then(Value::as_u64) {
+                text = text.chars().take(max as usize).collect();
+            }
+            json!(text)
+        }
+        Some("integer") => json!(within(s, integer_for(name) as f64) as i64),
+        Some("number") => json!(within(s, 12.5)),
         Some("boolean") => json!(true),
         Some("array") => {
-            if depth >= FULL_DEPTH {
+            let min = s.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let count = if depth >= FULL_DEPTH { min } else { min.max(1) };
+            if count == 0 {
                 return json!([]);
             }
             let item = s.get("items").map(|i| build(doc, i, &singular(name), depth + 1)).unwrap_or(Value::Null);
             if item.is_null() {
                 json!([])
             } else {
-                json!([item])
+                // Distinct items when there must be several (`uniqueItems`).
+                Value::Array((0..count).map(|i| distinct(&item, i)).collect())
             }
         }
         Some("object") | None => {
@@ -93,6 +106,31 @@ fn build(doc: &Value, schema: &Value, name: &str, depth: usize) -> Value {
             Value::Object(out)
         }
         Some(_) => Value::Null,
+    }
+}
+
+/// `n` moved into the schema's `minimum` / `maximum`.
+fn within(s: &Value, n: f64) -> f64 {
+    let mut n = n;
+    if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+        if n < min || (s.get("exclusiveMinimum") == Some(&Value::Bool(true)) && n <= min) {
+            n = min.floor() + 1.0;
+        }
+    }
+    if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+        if n > max || (s.get("exclusiveMaximum") == Some(&Value::Bool(true)) && n >= max) {
+            n = max.ceil() - 1.0;
+        }
+    }
+    n
+}
+
+/// The `i`-th copy of a sample item: strings and integers made distinct.
+fn distinct(item: &Value, i: usize) -> Value {
+    match item {
+        Value::String(s) if i > 0 => json!(format!("{s}{i}")),
+        Value::Number(n) if i > 0 => n.as_i64().map(|n| json!(n + i as i64)).unwrap_or_else(|| item.clone()),
+        _ => item.clone(),
     }
 }
 

@@ -38,6 +38,25 @@ pub struct Param {
     pub schema: Value,
 }
 
+/// The request body of an operation.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// Whether a request must carry one.
+    pub required: bool,
+    /// Its media type: `application/json`, or another one (an upload),
+    /// whose content is only checked for presence.
+    pub media_type: String,
+    /// Its schema (for JSON bodies; `{}` otherwise).
+    pub schema: Value,
+}
+
+impl RequestBody {
+    /// Whether the body is JSON (checked against [`Self::schema`]).
+    pub fn is_json(&self) -> bool {
+        self.media_type == "application/json"
+    }
+}
+
 /// One operation of the spec.
 #[derive(Debug, Clone)]
 pub struct SpecOperation {
@@ -47,8 +66,8 @@ pub struct SpecOperation {
     pub template: String,
     /// Path-item and operation parameters.
     pub params: Vec<Param>,
-    /// The JSON request body schema and whether a body is required.
-    pub body: Option<(bool, Value)>,
+    /// The request body, if the operation takes one.
+    pub body: Option<RequestBody>,
     /// The success status and its JSON body schema (`None`: no body).
     pub success: (u16, Option<Value>),
 }
@@ -106,8 +125,14 @@ impl Spec {
                         })
                         .collect();
                     let body = op.get("requestBody").and_then(|b| resolve(&doc, b)).and_then(|b| {
-                        let schema = b.pointer("/content/application~1json/schema")?.clone();
-                        Some((b.get("required").and_then(Value::as_bool).unwrap_or(false), schema))
+                        let content = b.get("content").and_then(Value::as_object)?;
+                        let (media_type, media) =
+                            content.get_key_value("application/json").or_else(|| content.iter().next())?;
+                        Some(RequestBody {
+                            required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
+                            media_type: media_type.clone(),
+                            schema: media.get("schema").cloned().unwrap_or(Value::Object(Default::default())),
+                        })
                     });
                     operations.push(SpecOperation {
                         method,

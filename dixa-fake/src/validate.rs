@@ -154,6 +154,16 @@ fn check_type(
     match t {
         "string" => {
             let text = value.as_str().ok_or_else(wrong)?;
+            let chars = text.chars().count() as u64;
+            if s.get("minLength").and_then(Value::as_u64).is_some_and(|min| chars < min) {
+                return Err(Violation::new(
+                    at,
+                    format!("{} is shorter than minLength {}", show(value), s["minLength"]),
+                ));
+            }
+            if s.get("maxLength").and_then(Value::as_u64).is_some_and(|max| chars > max) {
+                return Err(Violation::new(at, format!("{} is longer than maxLength {}", show(value), s["maxLength"])));
+            }
             match format {
                 Some("uuid") if !is_uuid(text) => {
                     Err(Violation::new(at, format!("expected a UUID, got {}", show(value))))
@@ -165,16 +175,26 @@ fn check_type(
             }
         }
         "integer" => {
-            let n = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX)).ok_or_else(wrong)?;
+            if value.is_u64() && value.as_i64().is_none() {
+                return Err(Violation::new(at, format!("{} is out of the int64 range", show(value))));
+            }
+            let n = value.as_i64().ok_or_else(wrong)?;
             if format == Some("int32") && i32::try_from(n).is_err() {
                 return Err(Violation::new(at, format!("{n} is out of the int32 range")));
             }
-            Ok(())
+            check_bounds(s, n as f64, value, at)
         }
-        "number" => value.as_f64().map(|_| ()).ok_or_else(wrong),
+        "number" => check_bounds(s, value.as_f64().ok_or_else(wrong)?, value, at),
         "boolean" => value.as_bool().map(|_| ()).ok_or_else(wrong),
         "array" => {
             let items = value.as_array().ok_or_else(wrong)?;
+            let n = items.len() as u64;
+            if s.get("minItems").and_then(Value::as_u64).is_some_and(|min| n < min) {
+                return Err(Violation::new(at, format!("{n} items, fewer than minItems {}", s["minItems"])));
+            }
+            if s.get("maxItems").and_then(Value::as_u64).is_some_and(|max| n > max) {
+                return Err(Violation::new(at, format!("{n} items, more than maxItems {}", s["maxItems"])));
+            }
             if let Some(item_schema) = s.get("items") {
                 for (i, item) in items.iter().enumerate() {
                     check(doc, item_schema, item, &format!("{at}[{i}]"))?;
@@ -212,6 +232,22 @@ fn check_type(
         }
         _ => Ok(()),
     }
+}
+
+/// `minimum` / `maximum` (with OpenAPI 3.0's boolean `exclusive*` flags).
+fn check_bounds(s: &serde_json::Map<String, Value>, n: f64, value: &Value, at: &str) -> Result<(), Violation> {
+    let flag = |k: &str| s.get(k).and_then(Value::as_bool).unwrap_or(false);
+    if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+        if n < min || (flag("exclusiveMinimum") && n == min) {
+            return Err(Violation::new(at, format!("{} is below the minimum {min}", show(value))));
+        }
+    }
+    if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+        if n > max || (flag("exclusiveMaximum") && n == max) {
+            return Err(Violation::new(at, format!("{} is above the maximum {max}", show(value))));
+        }
+    }
+    Ok(())
 }
 
 fn article(t: &str) -> String {
@@ -323,14 +359,18 @@ pub(crate) fn request(
             }
         }
     }
-    if let Some((required, schema)) = &op.body {
+    if let Some(expected) = &op.body {
         // Only no bytes at all is "no body": whitespace is malformed JSON.
         if body.is_empty() {
-            if *required {
-                return Err("Invalid value for: body (a JSON body is required)".to_owned());
+            if expected.required {
+                return Err(format!("Invalid value for: body (a {} body is required)", expected.media_type));
             }
             return Ok(());
         }
+        if !expected.is_json() {
+            return Ok(());
+        }
+        let schema = &expected.schema;
         let value: Value =
             serde_json::from_slice(body).map_err(|e| format!("Invalid value for: body (malformed JSON: {e})"))?;
         check(doc, schema, &value, "body").map_err(|v| format!("Invalid value for: {} ({})", v.at, v.problem))?;

@@ -2,8 +2,20 @@
 //! violation as Dixa does: 400 `{"message": ...}` naming the field. And it
 //! answers operations it keeps no state for, with the right route.
 
-use dixa_fake::FakeDixa;
+use dixa_fake::{wire, FakeDixa};
 use serde_json::{json, Value};
+
+/// A schema-valid body for an operation of the spec (the fake's sampler),
+/// and the operation's success status: a test then breaks one field, so it
+/// keeps testing that field when the spec adds others.
+fn valid_body(method: &str, template: &str) -> (Value, u16) {
+    let op = wire::operations()
+        .iter()
+        .find(|op| op.method.as_str() == method && op.template == template)
+        .unwrap_or_else(|| panic!("{method} {template} is an operation of the spec"));
+    let body = op.body.as_ref().expect("the operation takes a body");
+    (wire::sample(&body.schema, "body"), op.success.0)
+}
 
 /// Sends `method path` with an optional JSON body; status and message.
 async fn call(fake: &FakeDixa, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, String) {
@@ -67,7 +79,8 @@ async fn an_unknown_request_enum_value_is_refused_by_name() {
     let fake = FakeDixa::builder().spawn().await;
     let r = call(&fake, reqwest::Method::GET, "/v1/conversations/flows?channel=CarrierPigeon", None).await;
     assert_names(r, "query parameter channel");
-    let body = json!({ "name": "n", "url": "https://x", "authorization": { "_type": "NoAuth" }, "events": ["ConversationCreated", "NoSuchEvent"] });
+    let (mut body, _) = valid_body("POST", "/v1/webhooks");
+    body["events"] = json!(["ConversationCreated", "NoSuchEvent"]);
     let r = call(&fake, reqwest::Method::POST, "/v1/webhooks", Some(body)).await;
     assert_names(r, "body.events[1]");
 }
@@ -76,18 +89,21 @@ async fn an_unknown_request_enum_value_is_refused_by_name() {
 async fn a_wrong_type_tag_is_refused_by_name() {
     let fake = FakeDixa::builder().spawn().await;
     let messages = format!("/v1/conversations/{}/messages", fake.conversation_id(0));
-    let content = json!({ "_type": "Text", "value": "hello" });
-    let r =
-        call(&fake, reqwest::Method::POST, &messages, Some(json!({ "_type": "Sideways", "content": content }))).await;
-    assert_names(r, "body._type (unknown tag \"Sideways\"");
+    let (valid, success) = valid_body("POST", "/v1/conversations/{conversationId}/messages");
+    assert!(valid["_type"].is_string() && valid["content"]["_type"].is_string(), "a tagged sample: {valid}");
+    let mut bad = valid.clone();
+    bad["_type"] = json!("NoSuchMessage");
+    let r = call(&fake, reqwest::Method::POST, &messages, Some(bad)).await;
+    assert_names(r, "body._type (unknown tag \"NoSuchMessage\"");
     // The tag decides the variant, so a nested one is checked by its own schema.
-    let bad = json!({ "_type": "Inbound", "content": { "_type": "Markdown", "value": "hello" } });
+    let mut bad = valid.clone();
+    bad["content"]["_type"] = json!("NoSuchContent");
     assert_names(call(&fake, reqwest::Method::POST, &messages, Some(bad)).await, "body.content._type");
-    let untagged = json!({ "content": content });
+    let mut untagged = valid.clone();
+    untagged.as_object_mut().expect("an object").remove("_type");
     assert_names(call(&fake, reqwest::Method::POST, &messages, Some(untagged)).await, "body._type (missing");
-    // The right tag passes the check.
-    let ok = json!({ "_type": "Inbound", "content": content });
-    assert_eq!(call(&fake, reqwest::Method::POST, &messages, Some(ok)).await.0, 201);
+    // The right tags pass the check.
+    assert_eq!(call(&fake, reqwest::Method::POST, &messages, Some(valid)).await.0, success);
 }
 
 #[tokio::test]

@@ -87,8 +87,11 @@ async fn exercise_one(
     if let Some(key) = auth {
         req = req.header("Authorization", key);
     }
-    if let Some((_, schema)) = &op.body {
-        req = req.json(&wire::sample(schema, "body"));
+    match &op.body {
+        Some(b) if b.is_json() => req = req.json(&wire::sample(&b.schema, "body")),
+        // An upload: any bytes of its media type.
+        Some(b) => req = req.header("Content-Type", b.media_type.as_str()).body("sample upload"),
+        None => {}
     }
     let resp = match req.send().await {
         Ok(r) => r,

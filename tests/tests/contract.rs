@@ -31,7 +31,11 @@ async fn every_answer_of_the_fake_decodes_into_the_generated_types() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    // Stateful handlers may refuse a sample (a rule of their own, or a
-    // required page key the sample cannot know); nearly all succeed.
-    assert!(successes + 6 >= outcomes.len(), "{successes} of {} succeeded: {outcomes:#?}", outcomes.len());
+    // Stateful handlers may refuse a sample (an id they do not hold, a rule
+    // of their own, a page key the sample cannot know): at most one in ten.
+    assert!(
+        (outcomes.len() - successes) * 10 <= outcomes.len(),
+        "{successes} of {} succeeded: {outcomes:#?}",
+        outcomes.len()
+    );
 }

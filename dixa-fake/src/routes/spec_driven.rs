@@ -155,8 +155,10 @@ mod tests {
                 url = first_next_link(&fake, &client, path.trim_end_matches('/')).await;
             }
             let mut req = client.request(op.method.clone(), url).query(&query);
-            if let Some((_, schema)) = &op.body {
-                req = req.json(&sample(&spec.doc, schema, "body"));
+            match &op.body {
+                Some(b) if b.is_json() => req = req.json(&sample(&spec.doc, &b.schema, "body")),
+                Some(b) => req = req.header("content-type", b.media_type.as_str()).body("sample upload"),
+                None => {}
             }
             let what = format!("{} {}", op.method, op.template);
             let resp = req.send().await.expect("send");
@@ -179,9 +181,9 @@ mod tests {
                 refused.push(format!("{what}: {status} {text}"));
             }
         }
-        // Stateful handlers may refuse a sample (an unknown id, a rule of
-        // their own), but not most of them.
-        assert!(refused.len() <= 4, "{} refused:\n{}", refused.len(), refused.join("\n"));
+        // Stateful handlers may refuse a sample (an id they do not hold, a
+        // rule of their own), but at most one operation in ten.
+        assert!(refused.len() * 10 <= spec.operations.len(), "{} refused:\n{}", refused.len(), refused.join("\n"));
         assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
         assert_eq!(answered, spec.operations.len());
         assert!(answered >= 84, "83 operations and the search next-page route: {answered}");

@@ -36,6 +36,8 @@ pub const REGENERATE_COMMAND: &str = "cargo xtask generate";
 pub struct Generated {
     /// The normalized spec (`spec/dixa-v1.normalized.json`), pretty JSON + newline.
     pub normalized_spec: String,
+    /// The wire document (`spec/dixa-v1.wire.json`), see [`crate::wire`].
+    pub wire_spec: String,
     /// `dixa-client/src/generated.rs`.
     pub client: String,
     /// `dixa-client/OPERATIONS.md`, the operation table of the crate docs.
@@ -62,6 +64,9 @@ pub enum GenerateError {
     /// A normalization pass rejected the spec.
     #[error(transparent)]
     Normalize(#[from] normalize::NormalizeError),
+    /// The wire document could not be derived from the normalized spec.
+    #[error(transparent)]
+    Wire(#[from] crate::wire::WireError),
     /// The normalized spec is not an OpenAPI 3.0 document openapiv3 can read.
     #[error("the normalized spec is not a readable OpenAPI document: {0}")]
     OpenApi(serde_json::Error),
@@ -95,6 +100,7 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
     let normalized = normalize::normalize(&raw)?;
     let mut normalized_spec = serde_json::to_string_pretty(&normalized.spec).map_err(GenerateError::OpenApi)?;
     normalized_spec.push('\n');
+    let wire_spec = crate::wire::wire_spec_text(&normalized)?;
 
     let tokens = run_progenitor(&normalized)?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax(e.to_string()))?;
@@ -125,7 +131,15 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
     // real ones, so they are shown as text instead.
     let client = format!("{header}{}", prettyplease::unparse(&file).replace("```ignore", "```text"));
     let operations_md = operations_markdown(&normalized.operations, &calls, spec_file);
-    Ok(Generated { normalized_spec, client, operations_md, report: normalized.report.clone(), normalized, calls })
+    Ok(Generated {
+        normalized_spec,
+        wire_spec,
+        client,
+        operations_md,
+        report: normalized.report.clone(),
+        normalized,
+        calls,
+    })
 }
 
 /// The progenitor settings; see `dixa-client/src/lib.rs` for why each is chosen.

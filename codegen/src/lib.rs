@@ -9,9 +9,12 @@
 //!
 //! [`tagged_mirror`] derives the decode benchmark's serde baseline from the
 //! generated client.
+//! [`wire`] derives the wire document (`spec/dixa-v1.wire.json`) from the
+//! normalized spec: the Dixa spec as the wire really is, for other tools.
 
 pub mod calls;
 pub mod generate;
 pub mod normalize;
 pub mod recover;
 pub mod tagged_mirror;
+pub mod wire;

@@ -39,7 +39,16 @@
 //! client never re-sends its first query. The last page has no `meta.next`.
 //!
 //! # Endpoints
-//! Paths and parameter names are the spec's (they key [`Stats`]):
+//! Every operation of the wire spec (`spec/dixa-v1.wire.json`, embedded):
+//! the routing table is derived from it, so an operation is answered the
+//! day the spec has it, and a method the spec lacks on a known path is a
+//! 405. Every request is first checked against the operation (path and
+//! query parameters, body shape, types, required fields, enums, `_type`
+//! tags); a violation is a 400 `{"message": "Invalid value for: body.agentIds[0] (...)"}`
+//! naming the field.
+//!
+//! Stateful handlers serve what tests and the tour need (paths and
+//! parameter names are the spec's; they key [`Stats`]):
 //! - agents: `GET|POST|PUT|PATCH /v1/agents` (list paginated, filters `email`
 //!   / `phone`; PUT and PATCH are bulk), `POST /v1/agents/bulk`,
 //!   `GET /v1/agents/presence` (a bare array),
@@ -57,7 +66,7 @@
 //! - `GET|POST /v1/tags`, `GET /v1/tags/{tagId}`,
 //!   `PATCH /v1/tags/{tagId}/activate|deactivate`
 //! - `GET /v1/queues`, `GET /v1/queues/{queueId}`,
-//!   `GET|PATCH|POST|DELETE /v1/queues/{queueId}/members` (at most 10 ids a
+//!   `GET|PATCH|DELETE /v1/queues/{queueId}/members` (at most 10 ids a
 //!   call, DELETE with a JSON body)
 //! - `GET|POST /v1/teams`, `GET|DELETE /v1/teams/{teamId}`,
 //!   `GET|PATCH|DELETE /v1/teams/{teamId}/agents` (DELETE with a JSON body),
@@ -67,7 +76,10 @@
 //!   (paginated by re-posting the same body with `?pageKey=`; another body
 //!   with that key is a 400)
 //!
-//! Together these cover every paginated operation of the spec.
+//! Together these cover every paginated operation of the spec. Every other
+//! operation answers its success status with a schema-valid body built from
+//! the spec's schemas and examples (`_type` tags included; the path's id
+//! echoed where the answer has an `id` of that shape).
 //!
 //! Bulk endpoints answer one `BulkActionSuccess` / `BulkActionFailure` per
 //! item; failures carry an `error` tagged `NotFound` (unknown id),
@@ -92,9 +104,12 @@ mod faults;
 mod model;
 mod pagination;
 mod routes;
+mod sample;
 mod server;
+mod spec;
 mod state;
 mod stats;
+mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +119,30 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultKind, Faults};
+
+/// The wire spec the fake serves (`spec/dixa-v1.wire.json`, embedded), for
+/// contract tests of a client: every operation with its parameters and
+/// schemas, and schema-valid sample values (`_type` tags included) to build
+/// requests from.
+pub mod wire {
+    pub use crate::spec::{Location, Param, RequestBody, SpecOperation};
+
+    /// Every operation of the wire spec, in document order.
+    pub fn operations() -> &'static [SpecOperation] {
+        &crate::spec::Spec::get().operations
+    }
+
+    /// The whole wire document (schemas are `$ref`s into it).
+    pub fn document() -> &'static serde_json::Value {
+        &crate::spec::Spec::get().doc
+    }
+
+    /// A schema-valid sample of `schema`; `name` is the property or
+    /// parameter it is for (it picks realistic strings).
+    pub fn sample(schema: &serde_json::Value, name: &str) -> serde_json::Value {
+        crate::sample::sample(document(), schema, name)
+    }
+}
 pub use http::Method;
 pub use stats::{RouteStats, Stats};
 
@@ -268,7 +307,7 @@ impl FakeDixaBuilder {
 
     fn assemble(self, port: u16) -> (Arc<App>, axum::Router) {
         let routes = routes::routes();
-        let templates = routes::templates(&routes);
+        let templates = routes::templates();
         let app = Arc::new(App::new(self.config, port, &templates));
         let router = routes::router(app.clone(), routes);
         (app, router)

@@ -195,11 +195,21 @@ fn template_of(req: &Request) -> Option<String> {
 pub(crate) async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let Some(operation) = crate::routes::spec_driven::operation_of(&method, matched.as_deref()) else {
+        // A path of the spec, but not with this method: say which it has.
+        let allowed = crate::spec::Spec::get().methods_of(matched.as_deref().unwrap_or_default()).join(", ");
+        let mut resp = method_not_allowed(State(app), method, req.uri().clone()).await;
+        if let Ok(v) = HeaderValue::from_str(&allowed) {
+            resp.headers_mut().insert(header::ALLOW, v);
+        }
+        return resp;
+    };
     let template = template_of(&req);
     app.counters.received(&method, template.as_deref(), &path);
     let conn = req.extensions().get::<ConnCtl>().cloned();
 
-    let origin = Origin { method: &method, template: template.as_deref() };
+    let origin = Origin { method: &method, template: template.as_deref(), operation };
     let resp = match app.faults.take(&method, &path) {
         None => handle(&app, &origin, req, next).await,
         Some(fault) => apply_fault(&app, &origin, fault, conn, req, next).await,
@@ -232,13 +242,14 @@ async fn json_rejection(resp: Response) -> Response {
 struct Origin<'a> {
     method: &'a Method,
     template: Option<&'a str>,
+    operation: &'static crate::spec::SpecOperation,
 }
 
 /// Runs the guarded handler and counts its side effect as soon as it has
 /// happened, so that a fault replacing the answer afterwards (even a
 /// connection reset) cannot hide it.
 async fn handle(app: &App, origin: &Origin<'_>, req: Request, next: Next) -> Response {
-    let resp = guarded(app, req, next).await;
+    let resp = guarded(app, origin.operation, req, next).await;
     if resp.extensions().get::<SideEffect>().is_some() && resp.status().is_success() {
         if let Some(t) = origin.template {
             app.counters.side_effect(origin.method, t);
@@ -247,8 +258,9 @@ async fn handle(app: &App, origin: &Origin<'_>, req: Request, next: Next) -> Res
     resp
 }
 
-/// Authentication, rate limiting, then the handler.
-async fn guarded(app: &App, req: Request, next: Next) -> Response {
+/// Authentication, rate limiting, the request check against the spec, then
+/// the handler.
+async fn guarded(app: &App, operation: &crate::spec::SpecOperation, req: Request, next: Next) -> Response {
     let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(|v| strip_bearer(v.trim()));
     if let Some(expected) = &app.config.api_key {
         if auth != Some(expected.as_str()) {
@@ -269,7 +281,10 @@ async fn guarded(app: &App, req: Request, next: Next) -> Response {
             return too_many_requests(header.as_deref());
         }
     }
-    next.run(req).await
+    match crate::routes::spec_driven::admit(operation, req).await {
+        Ok(req) => next.run(req).await,
+        Err(refused) => refused,
+    }
 }
 
 fn strip_bearer(v: &str) -> &str {

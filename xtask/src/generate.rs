@@ -1,8 +1,8 @@
 //! `cargo xtask generate` and the generation half of `cargo xtask check`.
 //!
 //! generate: read `spec/dixa-v1.json`, normalize it, run the generator, and
-//! write the normalized spec, `dixa-client/src/generated.rs` and
-//! `dixa-client/OPERATIONS.md` (and the decode benchmark's serde baseline,
+//! write the normalized spec, the wire document, `dixa-client/src/generated.rs`
+//! and `dixa-client/OPERATIONS.md` (and the decode benchmark's serde baseline,
 //! derived from the generated client), printing which files changed and the time.
 //! check: the same in memory; any difference is an error with a unified diff
 //! per file and the command that fixes it.
@@ -15,6 +15,7 @@ use dixa_codegen::tagged_mirror::MIRROR_PATH;
 /// The raw spec, relative to the workspace root (also named in the header).
 const SPEC: &str = "spec/dixa-v1.json";
 const NORMALIZED: &str = "spec/dixa-v1.normalized.json";
+const WIRE: &str = dixa_codegen::wire::WIRE_SPEC_FILE;
 const CLIENT: &str = "dixa-client/src/generated.rs";
 const OPERATIONS: &str = "dixa-client/OPERATIONS.md";
 
@@ -32,6 +33,8 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let elapsed = started.elapsed();
     let outputs = [
         (NORMALIZED, &generated.normalized_spec),
+        (NORMALIZED, &generated.normalized_spec),
+        (WIRE, &generated.wire_spec),
         (CLIENT, &generated.client),
         (OPERATIONS, &generated.operations_md),
         (MIRROR_PATH, &mirror),
@@ -55,7 +58,9 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
             }
         }
         if problems.is_empty() {
-            println!("generate: {NORMALIZED}, {CLIENT}, {OPERATIONS} and {MIRROR_PATH} are up to date ({summary})");
+            println!(
+                "generate: {NORMALIZED}, {WIRE}, {CLIENT}, {OPERATIONS} and {MIRROR_PATH} are up to date ({summary})"
+            );
             return Ok(());
         }
         return Err(format!("{}\nfix: {REGENERATE_COMMAND}", problems.join("\n")));

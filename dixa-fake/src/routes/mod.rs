@@ -1,4 +1,5 @@
-//! The endpoints, with the spec's path templates and parameter names.
+//! The endpoints: the wire spec's routing table, with stateful handlers where
+//! tests and the tour need state and spec-driven answers everywhere else.
 
 mod activity;
 mod agents;
@@ -6,6 +7,7 @@ mod analytics;
 mod conversations;
 mod endusers;
 mod org;
+pub(crate) mod spec_driven;
 
 use std::sync::Arc;
 
@@ -17,11 +19,14 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 use crate::server::{self, App};
+use crate::spec::Spec;
 
 type Routes = Vec<(&'static str, MethodRouter<Arc<App>>)>;
 
-/// Every route the fake serves. Path templates are the spec's, so
-/// [`crate::Stats`] is keyed by them.
+/// The routes with stateful handlers. Path templates are the spec's, so
+/// [`crate::Stats`] is keyed by them; every (method, template) here must be
+/// an operation of the spec (a test checks), and every other operation of
+/// the spec is answered by [`spec_driven::answer`].
 pub(crate) fn routes() -> Routes {
     use axum::routing::{patch, post, put};
     vec![
@@ -58,10 +63,7 @@ pub(crate) fn routes() -> Routes {
         ("/v1/queues/{queueId}", get(org::get_queue)),
         (
             "/v1/queues/{queueId}/members",
-            get(org::queue_members)
-                .patch(org::add_queue_members)
-                .post(org::add_queue_members)
-                .delete(org::remove_queue_members),
+            get(org::queue_members).patch(org::add_queue_members).delete(org::remove_queue_members),
         ),
         ("/v1/teams", get(org::list_teams).post(org::create_team)),
         ("/v1/teams/{teamId}", get(org::get_team).delete(org::delete_team)),
@@ -76,19 +78,27 @@ pub(crate) fn routes() -> Routes {
     ]
 }
 
-/// The canonical path templates of [`routes`] (trailing-slash aliases folded).
-pub(crate) fn templates(routes: &Routes) -> Vec<&'static str> {
-    let mut t: Vec<&'static str> =
-        routes.iter().map(|(p, _)| p.strip_suffix('/').filter(|s| !s.is_empty()).unwrap_or(p)).collect();
-    t.dedup();
+/// The canonical path templates of the spec (trailing-slash aliases folded).
+pub(crate) fn templates() -> Vec<&'static str> {
+    let mut t: Vec<&'static str> = Vec::new();
+    for p in Spec::get().templates() {
+        let p = p.strip_suffix('/').filter(|s| !s.is_empty()).unwrap_or(p);
+        if !t.contains(&p) {
+            t.push(p);
+        }
+    }
     t
 }
 
-/// The router: every route behind the pipeline, a JSON 404 for the rest.
+/// The router: every path of the spec behind the pipeline (its stateful
+/// handlers, [`spec_driven::answer`] for the other methods), a JSON 404 for
+/// the rest.
 pub(crate) fn router(app: Arc<App>, routes: Routes) -> Router {
+    let mut stateful: std::collections::HashMap<&str, MethodRouter<Arc<App>>> = routes.into_iter().collect();
     let mut r = Router::new();
-    for (path, method_router) in routes {
-        r = r.route(path, method_router);
+    for template in Spec::get().templates() {
+        let methods = stateful.remove(template).unwrap_or_default();
+        r = r.route(template, methods.fallback(spec_driven::answer));
     }
     r.route_layer(axum::middleware::from_fn_with_state(app.clone(), server::pipeline))
         .fallback(server::unknown_route)

@@ -39,10 +39,10 @@
 //! the typed per-item outcomes merged in input order.
 //!
 //! ```no_run
-//! # async fn run(client: dixa_client_ext::DixaClient, ids: Vec<uuid::Uuid>) {
+//! # async fn run(client: dixa_client_ext::DixaClient, queue_id: uuid::Uuid, ids: Vec<uuid::Uuid>) {
 //! use dixa_client_ext::prelude::*;
 //!
-//! match client.assign_members().queue_id("queue-id").send_chunked(ids).await {
+//! match client.assign_members().queue_id(queue_id).send_chunked(ids).await {
 //!     Ok(outcomes) => match outcomes.into_result() {
 //!         Ok(added) => println!("added {}", added.len()),
 //!         Err(failed) => eprintln!("{failed}"), // "2 of 25 bulk items failed (NotFound: 2); ..."

@@ -7,6 +7,7 @@
 //!    `_type` unions, deprecated fields, clash suffixes, ...).
 //! 3. [`generate`]: drive progenitor and emit one prettyplease-formatted file.
 
+pub mod changelog;
 pub mod generate;
 pub mod normalize;
 pub mod recover;

@@ -25,7 +25,7 @@ mod request_arrays;
 mod string_or_tag;
 mod timestamps;
 mod unions;
-mod usage;
+pub(crate) mod usage;
 mod value_sets;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -57,6 +57,41 @@ fn operations_paginated_by_meta_next_without_page_key() {
     assert!(!n.operations[1].paginated);
 }
 
+// ---- multipart ---------------------------------------------------------
+
+#[test]
+fn multipart_bodies_become_raw_bodies_and_are_listed() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["post"]["requestBody"] = json!({ "required": true, "content": {
+        "multipart/form-data": { "schema": r("CreateInput") } } });
+    let n = run(&spec);
+    let content = &n.spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"];
+    assert_eq!(content.as_object().unwrap().keys().collect::<Vec<_>>(), ["application/octet-stream"]);
+    assert_eq!(content["application/octet-stream"]["schema"]["format"], "binary");
+    assert_eq!(n.multipart_operations, ["create_conversation"]);
+    assert_eq!(
+        lines(&n, "multipart"),
+        ["POST /v1/conversations: multipart/form-data body (the form `CreateInput`) sent as a raw body"]
+    );
+}
+
+#[test]
+fn multipart_beside_json_keeps_json_and_other_media_types_are_an_error() {
+    let mut spec = dixa_like();
+    let body = &mut spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"];
+    body["multipart/form-data"] = json!({ "schema": r("CreateInput") });
+    let n = run(&spec);
+    let content = &n.spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"];
+    assert_eq!(content.as_object().unwrap().keys().collect::<Vec<_>>(), ["application/json"]);
+    assert!(n.multipart_operations.is_empty());
+
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"] = json!({
+        "multipart/form-data": { "schema": r("CreateInput") }, "text/plain": { "schema": { "type": "string" } } });
+    let err = normalize(&spec).unwrap_err();
+    assert!(err.to_string().contains("POST /v1/conversations") && err.to_string().contains("multipart"), "{err}");
+}
+
 // ---- errors --------------------------------------------------------------
 
 #[test]

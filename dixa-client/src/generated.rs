@@ -23924,3 +23924,6 @@ pub const OPERATIONS: &[crate::OperationMeta] = &[
         paginated: false,
     },
 ];
+/// Operations whose body is `multipart/form-data`, sent as a raw body
+/// (see `dixa_client::multipart`).
+pub const MULTIPART_OPERATIONS: &[&str] = &[];

@@ -48,6 +48,7 @@
 #![doc = include_str!("../OPERATIONS.md")]
 
 pub mod hooks;
+pub mod multipart;
 mod operation_meta;
 mod string_or_tag;
 pub mod tagged;
@@ -81,6 +82,9 @@ impl ClientHooks<Hooks> for Client {
     /// reason to reject the request at worst.
     async fn exec(&self, mut request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
         request.headers_mut().remove(API_VERSION_HEADER);
+        if MULTIPART_OPERATIONS.contains(&info.operation_id) {
+            multipart::fix_content_type(&mut request);
+        }
         match self.inner().transport() {
             Some(transport) => transport.execute(self.client(), request, info.operation_id).await,
             None => self.client().execute(request).await,

@@ -278,6 +278,20 @@ fn value_sets_with_a_contested_name_qualify_the_minority() {
     assert!(lines(&n, "value_sets").iter().any(|l| l.starts_with("CreateInputDirection: closed")));
 }
 
+#[test]
+fn value_sets_whose_name_a_schema_holds_still_share_one_type() {
+    // A newer spec adds an object schema `Direction` (a search filter): the
+    // value set shared by both conversations stays one type, `DirectionValue`.
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Direction"] =
+        json!({ "type": "object", "properties": { "operator": { "type": "string" } } });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "EmailConversation")["properties"]["direction"], r("DirectionValue"));
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["direction"], r("DirectionValue"));
+    assert!(n.custom.open_enums.iter().any(|e| e.name == "DirectionValue" && e.used_by.len() == 2));
+    assert_eq!(schema(&n, "Direction")["type"], "object", "the schema that holds the name is untouched");
+}
+
 // ---- string_or_tag -----------------------------------------------------
 
 /// `dixa_like` plus a `Preset` variant in a request union, with an example

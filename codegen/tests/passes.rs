@@ -321,6 +321,25 @@ fn string_or_tag_follows_the_examples_through_unions() {
 }
 
 #[test]
+fn string_or_tag_follows_an_untagged_example_into_the_variants_that_fit_it() {
+    // The body became a union after its example was written (the newer
+    // spec's GetMetricDataInput): the example has no `_type`, and only the
+    // variant declaring all its members is followed.
+    let mut spec = with_preset(json!({ "_type": "ThisWeek" }));
+    let s = &mut spec["components"]["schemas"];
+    s["ByPeriod"] =
+        json!({ "type": "object", "properties": { "id": { "type": "string" }, "period": r("PeriodFilter") } });
+    s["ByCsid"] =
+        json!({ "type": "object", "properties": { "id": { "type": "string" }, "csid": { "type": "integer" } } });
+    s["MetricInput"] = json!({ "oneOf": [ r("ByCsid"), r("ByPeriod") ] });
+    let post = &mut spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"]["application/json"];
+    post["schema"] = r("MetricInput");
+    post["example"] = json!({ "id": "m", "period": { "_type": "Preset", "value": { "_type": "ThisWeek" } } });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "Preset")["properties"]["value"], r("PresetValueStringOrTag"));
+}
+
+#[test]
 fn string_or_tag_leaves_strings_the_examples_send_as_strings() {
     let n = run(&with_preset(json!("ThisWeek")));
     assert!(lines(&n, "string_or_tag").is_empty());

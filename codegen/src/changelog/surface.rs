@@ -67,7 +67,7 @@ impl Surface {
                     .fields
                     .iter()
                     .filter(|f| matches!(f.vis, syn::Visibility::Public(_)))
-                    .map(|f| (json_name(f), tokens(&f.ty)))
+                    .map(|f| (json_name(f), pretty(&f.ty)))
                     .collect();
                 self.types.insert(st.ident.to_string(), Shape::Struct { fields });
             }
@@ -78,7 +78,7 @@ impl Surface {
                 self.types.insert(e.ident.to_string(), Shape::Enum { variants, non_exhaustive });
             }
             syn::Item::Type(t) => {
-                self.types.insert(t.ident.to_string(), Shape::Alias(tokens(&t.ty)));
+                self.types.insert(t.ident.to_string(), Shape::Alias(pretty(&t.ty)));
             }
             syn::Item::Mod(m) if m.ident == "builder" => {
                 for i in m.content.iter().flat_map(|c| &c.1) {
@@ -94,6 +94,18 @@ impl Surface {
 
 fn tokens(t: &impl ToTokens) -> String {
     t.to_token_stream().to_string()
+}
+
+/// A type as a reader writes it: `Option<Vec<ChannelValue>>`, not the token
+/// stream's `:: std :: option :: Option < ...`.
+fn pretty(ty: &syn::Type) -> String {
+    let mut s = tokens(ty).replace(' ', "").replace(',', ", ").replace(", >", ">");
+    for prefix in
+        ["::std::option::", "::std::vec::", "::std::string::", "::std::collections::", "crate::types::", "crate::"]
+    {
+        s = s.replace(prefix, "");
+    }
+    s
 }
 
 /// The JSON name of a field: its `#[serde(rename = "...")]`, else the ident.

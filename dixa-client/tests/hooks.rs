@@ -84,7 +84,7 @@ async fn requests_go_through_the_installed_transport_with_the_operation_id() {
 
 #[test]
 fn operations_table_is_complete_and_consistent() {
-    assert_eq!(OPERATIONS.len(), 83);
+    assert_eq!(OPERATIONS.len(), 123);
     let mut ids: Vec<&str> = OPERATIONS.iter().map(|o| o.operation_id).collect();
     ids.sort();
     ids.dedup();

@@ -17,6 +17,7 @@ impl From<types::BulkError> for BulkFailure {
             E::ErrorResponse(e) => BulkFailure::new(BulkErrorKind::ErrorResponse, None, Some(e.message)),
             E::Infrastructure(e) => BulkFailure::new(BulkErrorKind::Infrastructure, Some(e.id), Some(e.message)),
             E::Integrity(e) => BulkFailure::new(BulkErrorKind::Integrity, Some(e.id), Some(e.message)),
+            E::InvalidArgument(e) => BulkFailure::new(BulkErrorKind::InvalidArgument, None, Some(e.message)),
             E::NotFound(e) => BulkFailure::new(BulkErrorKind::NotFound, Some(e.id), Some(e.message)),
             E::Validation(e) => BulkFailure::new(BulkErrorKind::Validation, e.id, Some(e.message)),
             // A kind added after generation: read what we can from the raw

@@ -15,7 +15,7 @@
 //! | `GET /v1/conversations/activitylog` | [`ListActivityLog`] | `ActivityLogEntry` |
 //! | `GET /v1/endusers` | [`ListEndUsers`] | `EndUser` |
 //! | `GET /v1/endusers/{userId}/conversations` | [`ListEndUserConversations`] | `Conversation` |
-//! | `GET /v1/search/conversations` | [`SearchConversations`] | `SearchHit` |
+//! | `GET /v1/search/conversations` | [`SearchConversations`] | `ConversationSearchHit` |
 //! | `GET /v1/teams/{teamId}/presence` | [`ListTeamPresence`] | `UserPresence` |
 //!
 //! [`PAGINATED_OPERATIONS`] lists them for tooling; a test checks it against
@@ -59,7 +59,7 @@ mod pages {
         ListActivityLogPage = ListActivityLogOutput => types::ActivityLogEntry,
         ListEndUsersPage = ListEndUsersOutput => types::EndUser,
         ListEndUserConversationsPage = ListEndUserConversationsOutput => types::Conversation,
-        SearchConversationsPage = SearchOutput => types::SearchHit,
+        SearchConversationsPage = SearchOutput => types::ConversationSearchHit,
         ListTeamPresencePage = ListPresenceOutput => types::UserPresence,
     }
 }

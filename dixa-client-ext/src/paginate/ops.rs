@@ -17,11 +17,19 @@
 //! | `GET /v1/endusers/{userId}/conversations` | [`ListEndUserConversations`] | `Conversation` |
 //! | `GET /v1/search/conversations` | [`SearchConversations`] | `ConversationSearchHit` |
 //! | `GET /v1/teams/{teamId}/presence` | [`ListTeamPresence`] | `UserPresence` |
+//! | `POST /v1/search/conversations` | [`SearchConversationsWithFilters`] | `ConversationSearchWithFiltersHit` |
+//! | `GET /v1/knowledge/collections` | [`ListKnowledgeCollections`] | `Collection` |
+//! | `GET /v1/templates` | [`ListTemplates`] | `Template` |
+//!
+//! The last three are TEMPORARY hand-written forms for operations of Dixa's
+//! newer spec, until the generated pagination forms (issue 6) replace this
+//! whole module.
 //!
 //! [`PAGINATED_OPERATIONS`] lists them for tooling; a test checks it against
 //! the generated client's operation table so that a paginated operation added
 //! to the spec cannot go without a stream.
 
+use dixa_client::types;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
@@ -61,6 +69,20 @@ mod pages {
         ListEndUserConversationsPage = ListEndUserConversationsOutput => types::Conversation,
         SearchConversationsPage = SearchOutput => types::ConversationSearchHit,
         ListTeamPresencePage = ListPresenceOutput => types::UserPresence,
+        SearchConversationsWithFiltersPage = SearchConversationsWithFiltersOutput => types::ConversationSearchWithFiltersHit,
+        ListTemplatesPage = ListTemplatesOutput => types::Template,
+    }
+
+    /// Page body of `GET /v1/knowledge/collections`. The spec declares a
+    /// `pageKey` parameter but no `meta` in the response, so there is no
+    /// next link to follow: the stream ends after the first page.
+    pub type ListKnowledgeCollectionsPage = types::ListKnowledgeCollectionsOutput;
+
+    impl PageEnvelope for types::ListKnowledgeCollectionsOutput {
+        type Item = types::Collection;
+        fn into_parts(self) -> (Vec<types::Collection>, Option<String>) {
+            (self.data, None)
+        }
     }
 }
 
@@ -113,6 +135,9 @@ paginated_ops! {
     ListEndUserConversations => ("GET", "/v1/endusers/{userId}/conversations"),
     SearchConversations => ("GET", "/v1/search/conversations"),
     ListTeamPresence => ("GET", "/v1/teams/{teamId}/presence"),
+    SearchConversationsWithFilters => ("POST", "/v1/search/conversations"),
+    ListKnowledgeCollections => ("GET", "/v1/knowledge/collections"),
+    ListTemplates => ("GET", "/v1/templates"),
 }
 
 /// The generated client's operation id for `method` and `path`, looked up
@@ -543,5 +568,103 @@ impl PaginatedRequest for ListTeamPresence {
     fn first_request(&self) -> Result<FirstRequest> {
         let team = path_param("teamId", &self.team_id)?;
         first(Method::GET, &["v1", "teams", team, "presence"], vec![page_limit_pair(self.page_limit)?], None)
+    }
+}
+
+// ---- TEMPORARY until the generated pagination forms land (issue 6) ----
+
+/// `POST /v1/search/conversations`: conversations matching structured
+/// filters. Paged like the analytics records: the same body is re-posted
+/// with `?pageKey=` from `meta.next`.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SearchConversationsWithFilters {
+    body: std::result::Result<Value, String>,
+    page_limit: Option<u32>,
+}
+
+impl SearchConversationsWithFilters {
+    /// Conversations matching `body` (the spec's `SearchParametersInput`).
+    pub fn new(body: &impl Serialize) -> Self {
+        Self { body: serde_json::to_value(body).map_err(|e| e.to_string()), page_limit: None }
+    }
+    /// Items per page (`pageLimit`, at least 1).
+    pub fn page_limit(mut self, n: u32) -> Self {
+        self.page_limit = Some(n);
+        self
+    }
+}
+
+impl PaginatedRequest for SearchConversationsWithFilters {
+    type Page = SearchConversationsWithFiltersPage;
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
+    fn first_request(&self) -> Result<FirstRequest> {
+        let body = self.body.clone().map_err(|detail| Error::InvalidInput { what: "search filters body", detail })?;
+        first(Method::POST, &["v1", "search", "conversations"], vec![page_limit_pair(self.page_limit)?], Some(body))
+    }
+}
+
+/// `GET /v1/knowledge/collections`: the knowledge base's collections.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ListKnowledgeCollections {
+    page_limit: Option<u32>,
+}
+
+impl ListKnowledgeCollections {
+    /// All collections.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Items per page (`pageLimit`, at least 1).
+    pub fn page_limit(mut self, n: u32) -> Self {
+        self.page_limit = Some(n);
+        self
+    }
+}
+
+impl PaginatedRequest for ListKnowledgeCollections {
+    type Page = ListKnowledgeCollectionsPage;
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
+    fn first_request(&self) -> Result<FirstRequest> {
+        first(Method::GET, &["v1", "knowledge", "collections"], vec![page_limit_pair(self.page_limit)?], None)
+    }
+}
+
+/// `GET /v1/templates`: message templates, optionally of one type.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ListTemplates {
+    page_limit: Option<u32>,
+    kind: Option<types::ListTemplatesType>,
+}
+
+impl ListTemplates {
+    /// All templates.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Items per page (`pageLimit`, at least 1).
+    pub fn page_limit(mut self, n: u32) -> Self {
+        self.page_limit = Some(n);
+        self
+    }
+    /// Only templates of this type (`type`).
+    pub fn kind(mut self, kind: types::ListTemplatesType) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+}
+
+impl PaginatedRequest for ListTemplates {
+    type Page = ListTemplatesPage;
+    const OPERATION_ID: &'static str = operation_id(Self::METHOD, Self::PATH);
+    fn first_request(&self) -> Result<FirstRequest> {
+        first(
+            Method::GET,
+            &["v1", "templates"],
+            vec![page_limit_pair(self.page_limit)?, self.kind.as_ref().map(|k| ("type", k.to_string()))],
+            None,
+        )
     }
 }

@@ -18,7 +18,9 @@
 //! - paginated operations (the normalizer's rule: `pageKey` or `meta.next`)
 //!   implement `runtime::Paginated`, and their page body `runtime::PageBody`;
 //! - bulk operations implement `runtime::Bulk`. Rule: the request body is a
-//!   list, or an object whose only member is a list; per-item outcomes come
+//!   list, or an object whose only member is a list, and the answer is
+//!   per-item outcomes or nothing (a list body answered with anything else is
+//!   a plain operation); per-item outcomes come
 //!   from the answer's `data` list of `BulkActionSuccess`/`BulkActionFailure`
 //!   unions, and an operation answering without a body (204) counts every
 //!   item of a successful call as succeeded. The per-call limit is data in
@@ -292,9 +294,31 @@ fn documented_limit(description: &str) -> Option<usize> {
     lower[at + 6..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
-/// For a bulk operation: (body schema name, the list member's name or None
-/// for a bare list, the item schema).
+/// Whether an operation answers per-item outcomes or nothing: its success
+/// answer has no body, or its `data` is a list of a union tagged
+/// `BulkActionSuccess`/`BulkActionFailure`. A list body answered with
+/// anything else (e.g. the list of what was stored) is a plain operation.
+fn answers_outcomes(spec: &Value, op_json: &Value) -> bool {
+    let Some(responses) = op_json["responses"].as_object() else { return false };
+    let Some((_, success)) = responses.iter().find(|(code, _)| code.starts_with('2')) else { return true };
+    let schema = &success["content"]["application/json"]["schema"];
+    if schema.is_null() {
+        return true;
+    }
+    let body = resolve(spec, schema);
+    let data = resolve(spec, &body["properties"]["data"]);
+    let items = resolve(spec, &data["items"]);
+    let tags = items["discriminator"]["mapping"].as_object();
+    tags.is_some_and(|t| t.contains_key("BulkActionSuccess") && t.contains_key("BulkActionFailure"))
+}
+
+/// For a bulk operation (a list body, answered with per-item outcomes or
+/// nothing): (body schema name, the list member's name or None for a bare
+/// list, the item schema).
 fn bulk_body(spec: &Value, op_json: &Value) -> Option<(String, Option<String>, Value)> {
+    if !answers_outcomes(spec, op_json) {
+        return None;
+    }
     let schema_ref = &op_json["requestBody"]["content"]["application/json"]["schema"];
     let name = normalize::ref_name(schema_ref)?.to_string();
     let schema = resolve(spec, schema_ref);
@@ -340,6 +364,10 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
             None if body_schema.is_null() => None,
             None => return Err(syntax(&op.operation_id, "an inline request body schema is not supported")),
         };
+        // A raw body (`application/octet-stream`, e.g. a multipart form the
+        // normalizer turned into bytes): the caller's bytes, sent as they are.
+        let raw_body = body.is_none() && op_json["requestBody"]["content"]["application/octet-stream"].is_object();
+        let raw_required = op_json["requestBody"]["required"] == true;
 
         // Success answer.
         let success = op_json["responses"]
@@ -450,8 +478,36 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
                     },
                 )
             }
+            None if raw_body => {
+                let missing = if raw_required {
+                    quote! { ::std::option::Option::None => return ::std::result::Result::Err(crate::runtime::RequestError::Missing("body")), }
+                } else {
+                    quote! { ::std::option::Option::None => ::std::option::Option::None, }
+                };
+                (
+                    quote! { body: ::std::option::Option<::std::vec::Vec<u8>>, },
+                    quote! { body: ::std::option::Option::None, },
+                    quote! { body: self.body.clone(), },
+                    quote! {
+                        /// The request body, as raw bytes (for a multipart form, the
+                        /// bytes of `dixa_client::multipart::Form::into_bytes`).
+                        pub fn body(mut self, value: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> Self {
+                            self.body = ::std::option::Option::Some(value.into());
+                            self
+                        }
+                    },
+                    quote! {
+                        let __raw = match &self.body {
+                            ::std::option::Option::Some(body) => ::std::option::Option::Some(crate::runtime::RawBody::new(body.clone())),
+                            #missing
+                        };
+                        let __body = ::std::option::Option::None;
+                    },
+                )
+            }
             None => (quote!(), quote!(), quote!(), quote!(), quote! { let __body = ::std::option::Option::None; }),
         };
+        let with_raw = if raw_body { quote!(.with_raw_body(__raw)) } else { quote!() };
 
         let summary = op_json["summary"].as_str().unwrap_or_default().trim();
         let description = op_json["description"].as_str().unwrap_or_default().trim();
@@ -484,11 +540,8 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
                 .ok_or_else(|| syntax(&op.operation_id, "paginated, but answers without a body"))?;
             let data = fields.iter().find(|(f, _)| f == "data").map(|(_, t)| t);
             let meta = fields.iter().find(|(f, _)| f == "meta").map(|(_, t)| t);
-            let (Some(data), Some(meta)) = (data, meta) else {
-                return Err(syntax(
-                    &op.operation_id,
-                    format!("paginated, but {out_name} is not a `data` + `meta` page"),
-                ));
+            let Some(data) = data else {
+                return Err(syntax(&op.operation_id, format!("paginated, but {out_name} has no `data` list")));
             };
             let (item, items_expr) =
                 match (inner_of(data, "Vec"), inner_of(data, "Option").and_then(|t| inner_of(t, "Vec"))) {
@@ -496,10 +549,13 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
                     (None, Some(item)) => (item, quote!(self.data.unwrap_or_default())),
                     _ => return Err(syntax(&op.operation_id, format!("paginated, but {out_name}.data is not a list"))),
                 };
-            let next_expr = if inner_of(meta, "Option").is_some() {
-                quote!(self.meta.and_then(|meta| meta.next))
-            } else {
-                quote!(self.meta.next)
+            // A page schema without `meta` (an operation that takes a
+            // `pageKey` but whose answer, per the spec, carries no links)
+            // streams its one page: there is no typed link to follow.
+            let next_expr = match meta {
+                Some(meta) if inner_of(meta, "Option").is_some() => quote!(self.meta.and_then(|meta| meta.next)),
+                Some(_) => quote!(self.meta.next),
+                None => quote!(::std::option::Option::None),
             };
             let item = types.qualify(item);
             let out_ty = types.qualify(&syn::parse_str::<syn::Type>(out_name).map_err(|e| syntax(out_name, e))?);
@@ -708,7 +764,7 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
                     let mut __query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::with_capacity(#query_len);
                     #( #query_pushes )*
                     #body_select
-                    ::std::result::Result::Ok(crate::runtime::Request::new(&crate::OPERATIONS[#index], __path, __query, __body))
+                    ::std::result::Result::Ok(crate::runtime::Request::new(&crate::OPERATIONS[#index], __path, __query, __body)#with_raw)
                 }
 
                 #[doc = #send_doc]

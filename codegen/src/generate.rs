@@ -117,6 +117,12 @@ pub fn generate(raw_spec: &[u8], spec_file: &str) -> Result<Generated, GenerateE
     file.items.extend(parse_items(emitted, "the call builders")?);
     let operations = operations_table(&normalized.operations, &calls);
     file.items.push(syn::parse2(operations).map_err(|e| GenerateError::Syntax(e.to_string()))?);
+    let multipart = &normalized.multipart_operations;
+    file.items.push(syn::parse_quote! {
+        /// Operations whose body is `multipart/form-data`, sent as a raw body
+        /// (see `dixa_client::multipart`).
+        pub const MULTIPART_OPERATIONS: &[&str] = &[#(#multipart),*];
+    });
 
     let sha = Sha256::digest(raw_spec);
     let sha_hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();

@@ -13,6 +13,7 @@
 //! normalized spec: the Dixa spec as the wire really is, for other tools.
 
 pub mod calls;
+pub mod changelog;
 pub mod generate;
 pub mod normalize;
 pub mod recover;

@@ -57,6 +57,41 @@ fn operations_paginated_by_meta_next_without_page_key() {
     assert!(!n.operations[1].paginated);
 }
 
+// ---- multipart ---------------------------------------------------------
+
+#[test]
+fn multipart_bodies_become_raw_bodies_and_are_listed() {
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["post"]["requestBody"] = json!({ "required": true, "content": {
+        "multipart/form-data": { "schema": r("CreateInput") } } });
+    let n = run(&spec);
+    let content = &n.spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"];
+    assert_eq!(content.as_object().unwrap().keys().collect::<Vec<_>>(), ["application/octet-stream"]);
+    assert_eq!(content["application/octet-stream"]["schema"]["format"], "binary");
+    assert_eq!(n.multipart_operations, ["create_conversation"]);
+    assert_eq!(
+        lines(&n, "multipart"),
+        ["POST /v1/conversations: multipart/form-data body (the form `CreateInput`) sent as a raw body"]
+    );
+}
+
+#[test]
+fn multipart_beside_json_keeps_json_and_other_media_types_are_an_error() {
+    let mut spec = dixa_like();
+    let body = &mut spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"];
+    body["multipart/form-data"] = json!({ "schema": r("CreateInput") });
+    let n = run(&spec);
+    let content = &n.spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"];
+    assert_eq!(content.as_object().unwrap().keys().collect::<Vec<_>>(), ["application/json"]);
+    assert!(n.multipart_operations.is_empty());
+
+    let mut spec = dixa_like();
+    spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"] = json!({
+        "multipart/form-data": { "schema": r("CreateInput") }, "text/plain": { "schema": { "type": "string" } } });
+    let err = normalize(&spec).unwrap_err();
+    assert!(err.to_string().contains("POST /v1/conversations") && err.to_string().contains("multipart"), "{err}");
+}
+
 // ---- errors --------------------------------------------------------------
 
 #[test]
@@ -245,6 +280,20 @@ fn value_sets_with_a_contested_name_qualify_the_minority() {
     assert!(lines(&n, "value_sets").iter().any(|l| l.starts_with("CreateInputDirection: closed")));
 }
 
+#[test]
+fn value_sets_whose_name_a_schema_holds_still_share_one_type() {
+    // A newer spec adds an object schema `Direction` (a search filter): the
+    // value set shared by both conversations stays one type, `DirectionValue`.
+    let mut spec = dixa_like();
+    spec["components"]["schemas"]["Direction"] =
+        json!({ "type": "object", "properties": { "operator": { "type": "string" } } });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "EmailConversation")["properties"]["direction"], r("DirectionValue"));
+    assert_eq!(schema(&n, "ChatConversation")["properties"]["direction"], r("DirectionValue"));
+    assert!(n.custom.open_enums.iter().any(|e| e.name == "DirectionValue" && e.used_by.len() == 2));
+    assert_eq!(schema(&n, "Direction")["type"], "object", "the schema that holds the name is untouched");
+}
+
 // ---- string_or_tag -----------------------------------------------------
 
 /// `dixa_like` plus a `Preset` variant in a request union, with an example
@@ -271,6 +320,25 @@ fn string_or_tag_follows_the_examples_through_unions() {
         Some("crate::StringOrTag<crate::types::PresetValue>")
     );
     assert!(lines(&n, "string_or_tag")[0].contains("examples of POST /v1/conversations"));
+}
+
+#[test]
+fn string_or_tag_follows_an_untagged_example_into_the_variants_that_fit_it() {
+    // The body became a union after its example was written (the newer
+    // spec's GetMetricDataInput): the example has no `_type`, and only the
+    // variant declaring all its members is followed.
+    let mut spec = with_preset(json!({ "_type": "ThisWeek" }));
+    let s = &mut spec["components"]["schemas"];
+    s["ByPeriod"] =
+        json!({ "type": "object", "properties": { "id": { "type": "string" }, "period": r("PeriodFilter") } });
+    s["ByCsid"] =
+        json!({ "type": "object", "properties": { "id": { "type": "string" }, "csid": { "type": "integer" } } });
+    s["MetricInput"] = json!({ "oneOf": [ r("ByCsid"), r("ByPeriod") ] });
+    let post = &mut spec["paths"]["/v1/conversations"]["post"]["requestBody"]["content"]["application/json"];
+    post["schema"] = r("MetricInput");
+    post["example"] = json!({ "id": "m", "period": { "_type": "Preset", "value": { "_type": "ThisWeek" } } });
+    let n = run(&spec);
+    assert_eq!(schema(&n, "Preset")["properties"]["value"], r("PresetValueStringOrTag"));
 }
 
 #[test]

@@ -493,7 +493,7 @@ async fn real_agents(client: &DixaClient) -> Step {
         .data
         .iter()
         .map(|a| {
-            let roles: Vec<_> = a.roles.iter().map(ToString::to_string).collect();
+            let roles: Vec<_> = a.roles.iter().flatten().map(ToString::to_string).collect();
             vec![a.display_name.clone(), roles.join(", "), a.created_at.to_string()]
         })
         .collect();

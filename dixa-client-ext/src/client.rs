@@ -132,12 +132,28 @@ impl DixaClient {
         json_body: Option<&serde_json::Value>,
         operation_id: &'static str,
     ) -> Result<RawResponse> {
+        self.send_with_body(method, url, json_body, None, operation_id).await
+    }
+
+    /// [`DixaClient::send_raw`] with either body form: JSON, or bytes with
+    /// their content type (a generated operation whose body is bytes).
+    async fn send_with_body(
+        &self,
+        method: Method,
+        url: Url,
+        json_body: Option<&serde_json::Value>,
+        raw_body: Option<&dixa_client::runtime::RawBody>,
+        operation_id: &'static str,
+    ) -> Result<RawResponse> {
         if url.origin() != self.inner.base_url.origin() {
             return Err(Error::ForeignNextLink { url: url.origin().ascii_serialization() });
         }
         let mut builder = self.inner.http.request(method, url);
         if let Some(body) = json_body {
             builder = builder.json(body);
+        }
+        if let Some(raw) = raw_body {
+            builder = builder.header(reqwest::header::CONTENT_TYPE, raw.content_type.as_str()).body(raw.bytes.clone());
         }
         let request = builder
             .build()
@@ -200,7 +216,15 @@ impl Runtime for DixaClient {
             let url = self.request_url(&request)?;
             let method = Method::from_bytes(request.operation.method.as_bytes())
                 .map_err(|e| Error::InvalidInput { what: "request method", detail: e.to_string() })?;
-            let raw = self.send_raw(method, url, request.body.as_ref(), request.operation.operation_id).await?;
+            let raw = self
+                .send_with_body(
+                    method,
+                    url,
+                    request.body.as_ref(),
+                    request.raw_body.as_ref(),
+                    request.operation.operation_id,
+                )
+                .await?;
             let value = decode_body::<T>(raw.status, raw.body)?;
             Ok(Response::new(raw.status, raw.headers, value))
         }

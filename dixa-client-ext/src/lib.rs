@@ -66,6 +66,9 @@ pub use transport::Stats;
 
 /// One builder per operation (made by the client's methods).
 pub use dixa_client::builder;
+/// `multipart/form-data` bodies for the operations that upload files
+/// (`client.upload_attachments().body(Form::new().file(...).into_bytes())`).
+pub use dixa_client::multipart;
 /// The whole answer of `send_with_response()`: status, headers, decoded body.
 pub use dixa_client::runtime::Response;
 /// The generated types of the API (requests, responses, `_type` unions).

@@ -356,7 +356,7 @@ async fn generated_get_hitting_503_twice_then_200_succeeds() {
 async fn generated_post_hitting_503_runs_once() {
     let server = Server::start(vec![
         Reply::json(503, r#"{"message":"down"}"#),
-        Reply::json(201, &format!(r#"{{"data":{TAG}}}"#)),
+        Reply::json(200, &format!(r#"{{"data":{TAG}}}"#)),
     ])
     .await;
     let clock = ManualClock::new();
@@ -378,7 +378,7 @@ async fn generated_post_hitting_503_runs_once() {
 async fn generated_post_hitting_429_waits_retry_after_and_succeeds() {
     let server = Server::start(vec![
         Reply::status(429).header("retry-after", "7"),
-        Reply::json(201, &format!(r#"{{"data":{TAG}}}"#)),
+        Reply::json(200, &format!(r#"{{"data":{TAG}}}"#)),
     ])
     .await;
     let clock = ManualClock::new();

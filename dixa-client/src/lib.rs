@@ -39,6 +39,7 @@
 //!
 #![doc = include_str!("../OPERATIONS.md")]
 
+pub mod multipart;
 mod operation_meta;
 pub mod path;
 pub mod runtime;

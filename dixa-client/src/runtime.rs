@@ -35,6 +35,37 @@ pub struct Request {
     pub query: Vec<(&'static str, String)>,
     /// The JSON body, if the operation has one and it was set.
     pub body: Option<serde_json::Value>,
+    /// A raw body instead of JSON (operations whose body is bytes, e.g. a
+    /// multipart form), with its content type.
+    pub raw_body: Option<RawBody>,
+}
+
+/// A request body sent as bytes, not JSON.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawBody {
+    /// The `Content-Type` to send: `multipart/form-data; boundary=...` when
+    /// the bytes are a [`crate::multipart::Form`], else
+    /// `application/octet-stream`.
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl RawBody {
+    /// `bytes` with the content type read from them (see [`RawBody::content_type`]).
+    pub fn new(bytes: Vec<u8>) -> Self {
+        let content_type =
+            crate::multipart::content_type_of(&bytes).unwrap_or_else(|| "application/octet-stream".to_owned());
+        Self { content_type, bytes }
+    }
+}
+
+impl std::fmt::Debug for RawBody {
+    /// The content type and the length: bodies may be large or personal.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawBody").field("content_type", &self.content_type).field("len", &self.bytes.len()).finish()
+    }
 }
 
 impl Request {
@@ -45,7 +76,14 @@ impl Request {
         query: Vec<(&'static str, String)>,
         body: Option<serde_json::Value>,
     ) -> Self {
-        Self { operation, path, query, body }
+        Self { operation, path, query, body, raw_body: None }
+    }
+
+    /// The same request with `raw` as its body (used by the generated
+    /// builders of operations whose body is bytes).
+    pub fn with_raw_body(mut self, raw: Option<RawBody>) -> Self {
+        self.raw_body = raw;
+        self
     }
 }
 

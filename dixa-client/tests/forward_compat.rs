@@ -49,7 +49,7 @@ fn a_conversation_page_with_unknowns_at_three_depths_decodes_fully() {
     match &page.data[7] {
         Conversation::EmailConversation(e) => {
             assert_eq!(e.state, Some(types::State::Unknown("Snoozed".into())));
-            assert_eq!(e.direction, Some(types::Direction::Unknown("Sideways".into())));
+            assert_eq!(e.direction, Some(types::DirectionValue::Unknown("Sideways".into())));
             match &e.link {
                 Some(ConversationLink::Unknown(u)) => {
                     assert_eq!(u.tag, "MergedInto");
@@ -88,7 +88,7 @@ fn a_message_page_with_unknown_attributes_and_unknown_nested_content_decodes_ful
     };
     let mut data: Vec<Value> = (0..100).map(|i| message(i, email(json!({ "_type": "Text", "value": "hi" })))).collect();
     data[3] = message(3, json!({ "_type": "VideoAttributes", "durationSeconds": 12 }));
-    data[4] = message(4, email(json!({ "_type": "Markdown", "value": "*hi*" })));
+    data[4] = message(4, email(json!({ "_type": "RichText", "value": "{\\rtf1 hi}" })));
     data[5] = message(
         5,
         json!({ "_type": "EmailAttributes", "from": { "email": "a@example.com" }, "isAutoReply": false,
@@ -105,7 +105,7 @@ fn a_message_page_with_unknown_attributes_and_unknown_nested_content_decodes_ful
         other => panic!("message {i}: {other:?}"),
     };
     assert!(
-        matches!(content_of(4), Some(EmailContent::Regular(r)) if matches!(&r.content, types::Content::Unknown(u) if u.tag == "Markdown"))
+        matches!(content_of(4), Some(EmailContent::Regular(r)) if matches!(&r.content, types::Content::Unknown(u) if u.tag == "RichText"))
     );
     assert!(matches!(content_of(5), Some(EmailContent::Unknown(u)) if u.tag == "Truncated"));
     assert!(matches!(content_of(0), Some(EmailContent::Regular(r)) if matches!(&r.content, types::Content::Text(_))));

@@ -145,6 +145,16 @@ fn every_variant_of_every_union_round_trips_with_its_wire_tag() {
             open = true
         ),
         check_union!(&spec, "BulkError", types::BulkError, open = true),
+        check_union!(&spec, "BusinessHourExceptionType", types::BusinessHourExceptionType, open = true),
+        check_union!(&spec, "BusinessHourRegularType", types::BusinessHourRegularType, open = true),
+        check_union!(&spec, "BusinessHourStatus", types::BusinessHourStatus, open = true),
+        check_union!(&spec, "BusinessHourStatus1", types::BusinessHourStatus1, open = true),
+        check_union!(&spec, "BusinessHourType", types::BusinessHourType, open = true),
+        check_union!(&spec, "ChannelAvailability", types::ChannelAvailability, open = true),
+        check_union!(&spec, "ChannelAvailabilityError", types::ChannelAvailabilityError, open = true),
+        check_union!(&spec, "ChannelAvailabilityOutcome", types::ChannelAvailabilityOutcome, open = true),
+        check_union!(&spec, "ChannelOperator", types::ChannelOperator, open = false),
+        check_union!(&spec, "Condition1", types::Condition1, open = true),
         check_union!(&spec, "ContactEndpoint", types::ContactEndpoint, open = true),
         check_union!(&spec, "Content", types::Content, open = true),
         check_union!(&spec, "Conversation", types::Conversation, open = true),
@@ -152,12 +162,38 @@ fn every_variant_of_every_union_round_trips_with_its_wire_tag() {
         check_union!(&spec, "CreateConversationInput", types::CreateConversationInput, open = false),
         check_union!(&spec, "CreateMessageInput", types::CreateMessageInput, open = false),
         check_union!(&spec, "CustomAttributeInputDefinition", types::CustomAttributeInputDefinition, open = true),
+        check_union!(&spec, "CustomAttributeOperator", types::CustomAttributeOperator, open = false),
         check_union!(&spec, "DeliveryStatus", types::DeliveryStatus, open = true),
+        check_union!(&spec, "DirectionOperator", types::DirectionOperator, open = false),
+        check_union!(&spec, "DurationOperator", types::DurationOperator, open = false),
         check_union!(&spec, "EmailContent", types::EmailContent, open = true),
+        check_union!(
+            &spec,
+            "FieldCanHaveMultipleValuesOrBeEmptyOperator",
+            types::FieldCanHaveMultipleValuesOrBeEmptyOperator,
+            open = false
+        ),
+        check_union!(
+            &spec,
+            "FieldCanHaveSingleValueOrBeEmptyOperator",
+            types::FieldCanHaveSingleValueOrBeEmptyOperator,
+            open = false
+        ),
+        check_union!(&spec, "FieldHasSingleValueOperator", types::FieldHasSingleValueOperator, open = false),
         check_union!(&spec, "FieldType", types::FieldType, open = true),
+        check_union!(&spec, "Filters1", types::Filters1, open = true),
+        check_union!(&spec, "FormAttributeValue", types::FormAttributeValue, open = true),
+        check_union!(&spec, "GetMetricDataInput", types::GetMetricDataInput, open = false),
+        check_union!(&spec, "GetMetricRecordsDataInput", types::GetMetricRecordsDataInput, open = false),
+        check_union!(&spec, "ImportMessageInput", types::ImportMessageInput, open = false),
+        check_union!(&spec, "MimeType", types::MimeType, open = true),
         check_union!(&spec, "PeriodFilter", types::PeriodFilter, open = false),
         check_union!(&spec, "PrimitiveField", types::PrimitiveField, open = true),
-        check_union!(&spec, "SearchHit", types::SearchHit, open = true),
+        check_union!(&spec, "SearchField", types::SearchField, open = false),
+        check_union!(&spec, "StatusOperator", types::StatusOperator, open = false),
+        check_union!(&spec, "SubmittedRatingResult", types::SubmittedRatingResult, open = true),
+        check_union!(&spec, "Template", types::Template, open = true),
+        check_union!(&spec, "TimestampOperator", types::TimestampOperator, open = false),
         check_union!(&spec, "WebhookAuthorization", types::WebhookAuthorization, open = false),
     ];
     let mut in_spec: Vec<String> = spec["components"]["schemas"]
@@ -250,7 +286,7 @@ fn all_wire_tags_from_wire_facts_are_produced() {
 }
 
 #[test]
-fn each_union_decodes_exactly_the_wire_tags_wire_facts_lists_for_it() {
+fn each_union_decodes_every_wire_tag_wire_facts_lists_for_it() {
     // WIRE-FACTS.md, "Known wire tags", union by union, against the tags the
     // generated Rust enums dispatch on (not only the normalized spec).
     use dixa_client::tagged::TaggedUnion;
@@ -331,7 +367,12 @@ fn each_union_decodes_exactly_the_wire_tags_wire_facts_lists_for_it() {
         ("PeriodFilter", tags::<types::PeriodFilter>(), sorted(&["Interval", "Preset"])),
         ("AggregateValue", tags::<types::AggregateValue>(), sorted(&["DoubleAggregateValue", "LongAggregateValue"])),
     ];
+    // WIRE-FACTS lists the tags public clients have seen; Dixa's newer spec
+    // adds variants to some of these unions (Content: Markdown, BulkError:
+    // InvalidArgument, ...), so each listed tag must be generated, not
+    // every generated one listed.
     for (union, generated, wire) in cases {
-        assert_eq!(generated, wire, "{union}: generated tags vs WIRE-FACTS");
+        let missing: Vec<&&str> = wire.iter().filter(|t| !generated.contains(t)).collect();
+        assert!(missing.is_empty(), "{union}: WIRE-FACTS tags {missing:?} are not generated ({generated:?})");
     }
 }

@@ -78,11 +78,11 @@ fn preset_value_reads_both_forms_and_sends_the_object_form() {
 
 #[test]
 fn unknown_enum_values_decode_as_unknown_and_are_sent_back() {
-    let d: types::Direction = serde_json::from_value(json!("Sideways")).unwrap();
-    assert_eq!(d, types::Direction::Unknown("Sideways".into()));
+    let d: types::DirectionValue = serde_json::from_value(json!("Sideways")).unwrap();
+    assert_eq!(d, types::DirectionValue::Unknown("Sideways".into()));
     assert_eq!(serde_json::to_value(&d).unwrap(), json!("Sideways"));
-    let known: types::Channel = serde_json::from_value(json!("WidgetChat")).unwrap();
-    assert_eq!(known, types::Channel::WidgetChat);
+    let known: types::ChannelValue = serde_json::from_value(json!("WidgetChat")).unwrap();
+    assert_eq!(known, types::ChannelValue::WidgetChat);
     assert_eq!(known.to_string(), "WidgetChat");
 }
 
@@ -126,7 +126,9 @@ fn an_unknown_channel_inside_a_known_conversation_is_kept() {
     c["channel"] = json!("CarrierPigeon");
     let decoded: Conversation = serde_json::from_value(c.clone()).unwrap();
     match &decoded {
-        Conversation::EmailConversation(e) => assert_eq!(e.channel, types::Channel::Unknown("CarrierPigeon".into())),
+        Conversation::EmailConversation(e) => {
+            assert_eq!(e.channel, types::ChannelValue::Unknown("CarrierPigeon".into()))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(serde_json::to_value(&decoded).unwrap(), c);
@@ -243,10 +245,10 @@ fn nested_failures_inside_unions_keep_their_json_path() {
 fn unions_decode_from_text_with_type_anywhere_and_fail_clearly_without_it() {
     let late = r#"{"value":"hi","_type":"Text"}"#;
     assert!(matches!(serde_json::from_str::<Content>(late).unwrap(), Content::Text(t) if t.value == "hi"));
-    let unknown = r#"{"a":1,"_type":"Markdown","b":[true]}"#;
+    let unknown = r#"{"a":1,"_type":"RichText","b":[true]}"#;
     match serde_json::from_str::<Content>(unknown).unwrap() {
         Content::Unknown(u) => {
-            assert_eq!(u.tag, "Markdown");
+            assert_eq!(u.tag, "RichText");
             assert_eq!(serde_json::to_string(&u.raw).unwrap(), unknown, "raw keeps member order");
         }
         other => panic!("{other:?}"),

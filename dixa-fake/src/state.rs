@@ -54,6 +54,8 @@ pub(crate) struct OrgState {
     pub(crate) queues: Vec<QueueRec>,
     pub(crate) teams: Vec<TeamRec>,
     pub(crate) conv_ctx: ConvCtx,
+    /// Knowledge base articles: the seed ones, then created ones.
+    pub(crate) articles: Vec<crate::routes::knowledge::ArticleRec>,
 }
 
 impl OrgState {
@@ -104,6 +106,7 @@ impl OrgState {
             conversations: config.conversations as u64,
             queues,
             teams,
+            articles: crate::routes::knowledge::seed_articles(),
             conv_ctx: ConvCtx {
                 agents,
                 queues: model::SEED_QUEUES.len() as u64,

@@ -1,9 +1,11 @@
 //! `cargo xtask generate` and the generation half of `cargo xtask check`.
 //!
-//! generate: read `spec/dixa-v1.json`, normalize it, run the generator, and
-//! write the normalized spec, the wire document, `dixa-client/src/generated.rs`
-//! and `dixa-client/OPERATIONS.md` (and the decode benchmark's serde baseline,
-//! derived from the generated client), printing which files changed and the time.
+//! generate: read the current raw spec (`spec/dixa-v1.current.json`, or the
+//! seed `spec/dixa-v1.json` before the first `cargo xtask update`), normalize
+//! it, run the generator, and write the normalized spec, the wire document,
+//! `dixa-client/src/generated.rs` and `dixa-client/OPERATIONS.md` (and the
+//! decode benchmark's serde baseline, derived from the generated client),
+//! printing which files changed and the time.
 //! check: the same in memory; any difference is an error with a unified diff
 //! per file and the command that fixes it.
 use std::path::Path;
@@ -12,12 +14,10 @@ use std::time::Instant;
 use dixa_codegen::generate::{generate, REGENERATE_COMMAND};
 use dixa_codegen::tagged_mirror::MIRROR_PATH;
 
-/// The raw spec, relative to the workspace root (also named in the header).
-const SPEC: &str = "spec/dixa-v1.json";
-const NORMALIZED: &str = "spec/dixa-v1.normalized.json";
-const WIRE: &str = dixa_codegen::wire::WIRE_SPEC_FILE;
-const CLIENT: &str = "dixa-client/src/generated.rs";
-const OPERATIONS: &str = "dixa-client/OPERATIONS.md";
+pub(crate) const NORMALIZED: &str = "spec/dixa-v1.normalized.json";
+pub(crate) const WIRE: &str = dixa_codegen::wire::WIRE_SPEC_FILE;
+pub(crate) const CLIENT: &str = "dixa-client/src/generated.rs";
+pub(crate) const OPERATIONS: &str = "dixa-client/OPERATIONS.md";
 
 /// How many diff lines a check failure prints per file; a regenerated
 /// client can differ in thousands of lines, and the first hunks say enough.
@@ -26,13 +26,14 @@ const MAX_DIFF_LINES: usize = 60;
 /// Regenerates the normalized spec and `dixa-client`; with `check`, fails on drift.
 pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let started = Instant::now();
-    let raw = std::fs::read(root.join(SPEC))
-        .map_err(|e| format!("cannot read {SPEC}: {e} (run `cargo xtask recover` first)"))?;
-    let generated = generate(&raw, SPEC).map_err(|e| format!("generate: {e}"))?;
+    // The raw spec, relative to the workspace root (also named in the header).
+    let spec = crate::update::current_spec(root);
+    let raw = std::fs::read(root.join(spec))
+        .map_err(|e| format!("cannot read {spec}: {e} (run `cargo xtask recover` first)"))?;
+    let generated = generate(&raw, spec).map_err(|e| format!("generate: {e}"))?;
     let mirror = dixa_codegen::tagged_mirror::render(&generated.client).map_err(|e| format!("tagged mirror: {e}"))?;
     let elapsed = started.elapsed();
     let outputs = [
-        (NORMALIZED, &generated.normalized_spec),
         (NORMALIZED, &generated.normalized_spec),
         (WIRE, &generated.wire_spec),
         (CLIENT, &generated.client),

@@ -18,6 +18,7 @@ mod deprecated;
 mod envelopes;
 mod errors;
 mod ids;
+mod multipart;
 mod names;
 mod open_objects;
 mod operations;
@@ -27,7 +28,7 @@ mod request_arrays;
 mod string_or_tag;
 mod timestamps;
 mod unions;
-mod usage;
+pub(crate) mod usage;
 mod value_sets;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +60,9 @@ pub struct Normalized {
     /// Rust type names of the schemas reachable from a request (parameters
     /// and bodies): the types callers construct.
     pub request_types: BTreeSet<String>,
+    /// Normalized operationIds whose request body is `multipart/form-data`
+    /// (sent as a raw body; see the `multipart` pass).
+    pub multipart_operations: Vec<String>,
 }
 
 /// Types that codegen emits itself (see the `unions` and `value_sets` passes).
@@ -303,7 +307,8 @@ pub(crate) fn schema_ref(name: &str) -> Value {
 
 /// Runs every pass, in order, over `raw`.
 ///
-/// Order matters: operation names first (later report lines use them), error
+/// Order matters: operation names first (later report lines use them and
+/// `multipart` records the normalized ids), error
 /// responses before usage analysis (so error schemas do not count as
 /// payloads), deprecated fields before unions (their empty-object `oneOf`s
 /// are not `_type` unions), `string_or_tag` after unions (it walks examples
@@ -313,6 +318,7 @@ pub(crate) fn schema_ref(name: &str) -> Value {
 pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     let mut cx = Context::new(raw)?;
     operations::run(&mut cx)?;
+    let multipart_operations = multipart::run(&mut cx)?;
     errors::run(&mut cx)?;
     deprecated::run(&mut cx)?;
     optional_values::run(&mut cx)?;
@@ -327,6 +333,7 @@ pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     let request_types = usage::Usage::of(&cx).request.iter().map(|s| rust_type_name(s)).collect();
     Ok(Normalized {
         request_types,
+        multipart_operations,
         spec: cx.spec,
         custom: cx.custom,
         operations: cx.operations,

@@ -8,7 +8,8 @@
 //! the server accepts, and a client reading stored filters meets both.
 //!
 //! Rule: walk every request example alongside its schema (following `$ref`s,
-//! picking union variants by their `_type`); wherever the schema says "a
+//! picking union variants by their `_type`, or, for an example without one,
+//! every variant that declares all of its members); wherever the schema says "a
 //! string with a value set" and the example holds an object whose `_type` is
 //! a string, that property (`Schema.property`) gets both forms: its value set
 //! becomes schema `{Schema}{Property}` (made open or closed by the
@@ -112,7 +113,21 @@ fn walk(
     if let Some(name) = ref_name(schema) {
         let Some(target) = cx.schemas().get(name) else { return };
         if let Some(u) = cx.custom.unions.iter().find(|u| u.schema == name) {
-            let Some(tag) = example.get("_type").and_then(Value::as_str) else { return };
+            let Some(tag) = example.get("_type").and_then(Value::as_str) else {
+                // An example written before the schema became a union (no
+                // `_type`): follow every variant that declares all of the
+                // example's members. Examples are documentation, not wire
+                // data, so matching them by shape cannot misdecode anything.
+                let keys: Vec<&String> = example.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+                for v in &u.variants {
+                    let props =
+                        cx.schemas().get(&v.schema).and_then(|s| s.get("properties")).and_then(Value::as_object);
+                    if !keys.is_empty() && props.is_some_and(|p| keys.iter().all(|k| p.contains_key(*k))) {
+                        walk(cx, &schema_ref(&v.schema), None, example, depth + 1, hits);
+                    }
+                }
+                return;
+            };
             if let Some(v) =
                 u.variants.iter().find(|v| v.tag == tag || wire_tag(&v.schema, &cx.raw_schema_names) == tag)
             {

@@ -11,7 +11,9 @@
 //! identical value sets share one type, named after the property in
 //! PascalCase (array items singular: `roles` -> `Role`; names too generic to
 //! stand alone, like `_type` or `value`, get the schema name in front:
-//! `ActivityLogEntryType`). When two different value sets want the same name,
+//! `ActivityLogEntryType`). When a component schema already has that name,
+//! the set is named `{Name}Value` (`ChannelValue`), still one shared type.
+//! When two different value sets want the same name,
 //! the one used most keeps it and each use of the others is named
 //! `{Schema}{Property}` (`CallbackDirection`). A value set reachable from a
 //! response is emitted by the generator as an OPEN enum (`Unknown(String)`
@@ -176,6 +178,10 @@ pub(crate) fn run(cx: &mut Context) -> Result<(), NormalizeError> {
     };
     for (name, mut gs) in by_name {
         gs.sort_by_key(|g| std::cmp::Reverse(g.len()));
+        // A component schema may already hold the name (a newer spec added
+        // an object `Channel`): the set is still ONE type, `{Name}Value`,
+        // not one `{Schema}{Property}` type per use.
+        let name = if existing.contains(&name) { format!("{name}Value") } else { name };
         let keeper = !existing.contains(&name) && (gs.len() == 1 || gs[0].len() > gs[1].len());
         let mut rest = gs.into_iter();
         if keeper {

@@ -44,6 +44,24 @@ pub enum ActivityLogAttribute {
     TagAddedAttribute(TagAddedAttribute),
     #[serde(rename = "TagRemovedAttribute")]
     TagRemovedAttribute(TagRemovedAttribute),
+    #[serde(rename = "ConversationChannelChangedAttribute")]
+    ConversationChannelChangedAttribute(ConversationChannelChangedAttribute),
+    #[serde(rename = "ConversationCustomAttributesUpdatedAttribute")]
+    ConversationCustomAttributesUpdatedAttribute(
+        ConversationCustomAttributesUpdatedAttribute,
+    ),
+    #[serde(rename = "ConversationLinkedAttribute")]
+    ConversationLinkedAttribute(ConversationLinkedAttribute),
+    #[serde(rename = "ConversationRatingNotOfferedAttribute")]
+    ConversationRatingNotOfferedAttribute(ConversationRatingNotOfferedAttribute),
+    #[serde(rename = "ConversationResolvedStateToggledAttribute")]
+    ConversationResolvedStateToggledAttribute(ConversationResolvedStateToggledAttribute),
+    #[serde(rename = "ConversationSubjectUpdatedAttribute")]
+    ConversationSubjectUpdatedAttribute(ConversationSubjectUpdatedAttribute),
+    #[serde(rename = "ConversationTranscriptionEndedAttribute")]
+    ConversationTranscriptionEndedAttribute(ConversationTranscriptionEndedAttribute),
+    #[serde(rename = "MessageRedactedAttribute")]
+    MessageRedactedAttribute(MessageRedactedAttribute),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -52,6 +70,8 @@ pub enum AggregateValue {
     DoubleAggregateValue(DoubleAggregateValue),
     #[serde(rename = "LongAggregateValue")]
     LongAggregateValue(LongAggregateValue),
+    #[serde(rename = "AgentPresenceDurationValue")]
+    AgentPresenceDurationValue(AgentPresenceDurationValue),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -76,6 +96,10 @@ pub enum Attributes {
     TwitterAttributes(TwitterAttributes),
     #[serde(rename = "WhatsAppAttributes")]
     WhatsAppAttributes(WhatsAppAttributes),
+    #[serde(rename = "MessengerFormAttributes")]
+    MessengerFormAttributes(MessengerFormAttributes),
+    #[serde(rename = "TranscriptAttributes")]
+    TranscriptAttributes(TranscriptAttributes),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -124,6 +148,84 @@ pub enum BulkError {
     NotFound(NotFound1),
     #[serde(rename = "Validation")]
     Validation(Validation),
+    #[serde(rename = "InvalidArgument")]
+    InvalidArgument(InvalidArgument),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum BusinessHourExceptionType {
+    #[serde(rename = "Exception")]
+    Exception(Exception),
+    #[serde(rename = "Holiday")]
+    Holiday(Holiday),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum BusinessHourRegularType {
+    #[serde(rename = "Regular")]
+    Regular(Regular1),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum BusinessHourStatus {
+    #[serde(rename = "Closed")]
+    Closed(Closed),
+    #[serde(rename = "Open")]
+    Open(Open),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum BusinessHourStatus1 {
+    #[serde(rename = "Closed")]
+    Closed(Closed1),
+    #[serde(rename = "Open")]
+    Open(Open1),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum BusinessHourType {
+    #[serde(rename = "Exception")]
+    Exception(Exception1),
+    #[serde(rename = "Holiday")]
+    Holiday(Holiday1),
+    #[serde(rename = "Regular")]
+    Regular(Regular2),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum ChannelAvailability {
+    #[serde(rename = "GenericChannel")]
+    GenericChannel(GenericChannel),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum ChannelAvailabilityError {
+    #[serde(rename = "UnexpectedError")]
+    UnexpectedError(UnexpectedError),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum ChannelAvailabilityOutcome {
+    #[serde(rename = "Failure")]
+    Failure(Failure),
+    #[serde(rename = "Success")]
+    Success(Success),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum ChannelOperator {
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf1),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf1),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum Condition1 {
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf5),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf5),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -140,6 +242,8 @@ pub enum Content {
     Html(Html),
     #[serde(rename = "Text")]
     Text(Text),
+    #[serde(rename = "Markdown")]
+    Markdown(Markdown),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -209,6 +313,18 @@ pub enum CustomAttributeInputDefinition {
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
+pub enum CustomAttributeOperator {
+    #[serde(rename = "IsEmpty")]
+    IsEmpty(IsEmpty),
+    #[serde(rename = "IsNotEmpty")]
+    IsNotEmpty(IsNotEmpty),
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf2),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf2),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
 pub enum DeliveryStatus {
     #[serde(rename = "DeliveryDetail")]
     DeliveryDetail(DeliveryDetail),
@@ -217,11 +333,65 @@ pub enum DeliveryStatus {
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
+pub enum DirectionOperator {
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf3),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf3),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum DurationOperator {
+    #[serde(rename = "Between")]
+    Between(Between1),
+    #[serde(rename = "LongerThanOrEqualTo")]
+    LongerThanOrEqualTo(LongerThanOrEqualTo),
+    #[serde(rename = "ShorterThanOrEqualTo")]
+    ShorterThanOrEqualTo(ShorterThanOrEqualTo),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
 pub enum EmailContent {
     #[serde(rename = "Regular")]
     Regular(Regular),
     #[serde(rename = "TooLarge")]
     TooLarge(TooLarge),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum FieldCanHaveMultipleValuesOrBeEmptyOperator {
+    #[serde(rename = "ExcludesAll")]
+    ExcludesAll(ExcludesAll),
+    #[serde(rename = "ExcludesOne")]
+    ExcludesOne(ExcludesOne),
+    #[serde(rename = "IncludesAll")]
+    IncludesAll(IncludesAll),
+    #[serde(rename = "IncludesOne")]
+    IncludesOne(IncludesOne),
+    #[serde(rename = "IsEmpty")]
+    IsEmpty(IsEmpty),
+    #[serde(rename = "IsNotEmpty")]
+    IsNotEmpty(IsNotEmpty),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum FieldCanHaveSingleValueOrBeEmptyOperator {
+    #[serde(rename = "IsEmpty")]
+    IsEmpty(IsEmpty),
+    #[serde(rename = "IsNotEmpty")]
+    IsNotEmpty(IsNotEmpty),
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum FieldHasSingleValueOperator {
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -244,6 +414,52 @@ pub enum FieldType {
     TimestampField(TimestampField),
     #[serde(rename = "UUIDField")]
     UuidField(UuidField),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum Filters1 {
+    #[serde(rename = "CombinedFilters")]
+    CombinedFilters(CombinedFilters),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum FormAttributeValue {
+    #[serde(rename = "Attachments")]
+    Attachments(Attachments),
+    #[serde(rename = "Select")]
+    Select(Select2),
+    #[serde(rename = "Text")]
+    Text(Text3),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum GetMetricDataInput {
+    #[serde(rename = "GetMetricDataInputCsidFilter")]
+    GetMetricDataInputCsidFilter(GetMetricDataInputCsidFilter),
+    #[serde(rename = "GetMetricDataInputPeriodFilter")]
+    GetMetricDataInputPeriodFilter(GetMetricDataInputPeriodFilter),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum GetMetricRecordsDataInput {
+    #[serde(rename = "GetMetricRecordsDataInputCsidFilter")]
+    GetMetricRecordsDataInputCsidFilter(GetMetricRecordsDataInputCsidFilter),
+    #[serde(rename = "GetMetricRecordsDataInputPeriodFilter")]
+    GetMetricRecordsDataInputPeriodFilter(GetMetricRecordsDataInputPeriodFilter),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum ImportMessageInput {
+    #[serde(rename = "InboundImport")]
+    InboundImport(InboundImport),
+    #[serde(rename = "OutboundImport")]
+    OutboundImport(OutboundImport),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum MimeType {
+    #[serde(rename = "MimeTypeImpl")]
+    MimeTypeImpl(MimeTypeImpl),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -273,9 +489,73 @@ pub enum PrimitiveField {
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
-pub enum SearchHit {
-    #[serde(rename = "ConversationSearchHit")]
-    ConversationSearchHit(ConversationSearchHit),
+pub enum SearchField {
+    #[serde(rename = "AgentId")]
+    AgentId(AgentId),
+    #[serde(rename = "AssignedDate")]
+    AssignedDate(AssignedDate),
+    #[serde(rename = "Channel")]
+    Channel(Channel),
+    #[serde(rename = "ClosedDate")]
+    ClosedDate(ClosedDate),
+    #[serde(rename = "ContactId")]
+    ContactId(ContactId),
+    #[serde(rename = "ConversationId")]
+    ConversationId(ConversationId),
+    #[serde(rename = "CreationDate")]
+    CreationDate(CreationDate),
+    #[serde(rename = "CustomAttribute")]
+    CustomAttribute(CustomAttribute1),
+    #[serde(rename = "Direction")]
+    Direction(Direction),
+    #[serde(rename = "Duration")]
+    Duration(Duration),
+    #[serde(rename = "LastActivity")]
+    LastActivity(LastActivity),
+    #[serde(rename = "LastMessage")]
+    LastMessage(LastMessage),
+    #[serde(rename = "QueueId")]
+    QueueId(QueueId),
+    #[serde(rename = "Status")]
+    Status(Status1),
+    #[serde(rename = "TagId")]
+    TagId(TagId),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum StatusOperator {
+    #[serde(rename = "IsNotOneOf")]
+    IsNotOneOf(IsNotOneOf4),
+    #[serde(rename = "IsOneOf")]
+    IsOneOf(IsOneOf4),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum SubmittedRatingResult {
+    #[serde(rename = "Csat")]
+    Csat(Csat),
+    #[serde(rename = "Nps")]
+    Nps(Nps),
+    #[serde(rename = "ThumbsUpOrDown")]
+    ThumbsUpOrDown(ThumbsUpOrDown),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum Template {
+    #[serde(rename = "EmailAutoReply")]
+    EmailAutoReply(EmailAutoReply),
+    #[serde(rename = "QuickResponse")]
+    QuickResponse(QuickResponse),
+}
+#[derive(::serde::Deserialize)]
+#[serde(tag = "_type")]
+pub enum TimestampOperator {
+    #[serde(rename = "Between")]
+    Between(Between),
+    #[serde(rename = "Since")]
+    Since(Since),
+    #[serde(rename = "Until")]
+    Until(Until),
 }
 #[derive(::serde::Deserialize)]
 #[serde(tag = "_type")]
@@ -307,10 +587,14 @@ pub struct ActivityLogEntry {
     pub type_: ActivityLogEntryType,
 }
 #[derive(::serde::Deserialize)]
+pub struct AgentId {
+    pub operator: FieldCanHaveSingleValueOrBeEmptyOperator,
+}
+#[derive(::serde::Deserialize)]
 pub struct AnonymizedConversation {
     #[serde(rename = "anonymizedAt")]
     pub anonymized_at: ::dixa_client::Timestamp,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -320,7 +604,7 @@ pub struct AnonymizedConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     pub id: i64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub link: ::std::option::Option<ConversationLink>,
@@ -333,6 +617,20 @@ pub struct AnonymizedConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct AssignedDate {
+    pub operator: TimestampOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct Attachments {
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub value: ::std::vec::Vec<FileMeta>,
 }
 #[derive(::serde::Deserialize)]
 pub struct BulkActionFailureBulkErrorAgent {
@@ -367,6 +665,87 @@ pub struct BulkUpdateEndUsersOutput {
     pub data: ::std::vec::Vec<BulkActionOutcomeBulkErrorEndUser>,
 }
 #[derive(::serde::Deserialize)]
+pub struct BusinessHour {
+    #[serde(rename = "businessHourType")]
+    pub business_hour_type: BusinessHourType,
+    #[serde(
+        rename = "dayOfWeek",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub day_of_week: ::std::option::Option<i32>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub intervals: ::std::vec::Vec<TimeInterval1>,
+    pub name: ::std::string::String,
+    #[serde(rename = "nextDate", skip_serializing_if = "::std::option::Option::is_none")]
+    pub next_date: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub recurring: ::std::option::Option<Recurring1>,
+    #[serde(rename = "startDate")]
+    pub start_date: ::std::string::String,
+    pub status: BusinessHourStatus1,
+}
+#[derive(::serde::Deserialize)]
+pub struct BusinessHourException {
+    #[serde(rename = "businessHourType")]
+    pub business_hour_type: BusinessHourExceptionType,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub intervals: ::std::vec::Vec<TimeInterval>,
+    pub name: ::std::string::String,
+    #[serde(rename = "nextDate", skip_serializing_if = "::std::option::Option::is_none")]
+    pub next_date: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub recurring: ::std::option::Option<Recurring>,
+    #[serde(rename = "startDate")]
+    pub start_date: ::std::string::String,
+    pub status: BusinessHourStatus,
+}
+#[derive(::serde::Deserialize)]
+pub struct BusinessHourRegular {
+    #[serde(rename = "businessHourType")]
+    pub business_hour_type: BusinessHourRegularType,
+    #[serde(
+        rename = "dayOfWeek",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub day_of_week: ::std::option::Option<i32>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub intervals: ::std::vec::Vec<TimeInterval>,
+    pub name: ::std::string::String,
+    #[serde(rename = "startDate")]
+    pub start_date: ::std::string::String,
+    pub status: BusinessHourStatus,
+}
+#[derive(::serde::Deserialize)]
+pub struct BusinessHoursScheduleDefinition {
+    #[serde(
+        rename = "businessHours",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub business_hours: ::std::vec::Vec<BusinessHourRegular>,
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub exceptions: ::std::vec::Vec<BusinessHourException>,
+    pub id: ::std::string::String,
+    pub name: ::std::string::String,
+    pub timezone: ::std::string::String,
+}
+#[derive(::serde::Deserialize)]
+pub struct BusinessHoursUpcomingSchedule {
+    #[serde(
+        rename = "businessHours",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub business_hours: ::std::vec::Vec<BusinessHour>,
+    pub id: ::std::string::String,
+    pub name: ::std::string::String,
+    pub timezone: ::std::string::String,
+}
+#[derive(::serde::Deserialize)]
+pub struct Channel {
+    pub operator: ChannelOperator,
+}
+#[derive(::serde::Deserialize)]
 pub struct Chat {
     #[serde(
         rename = "browserInfo",
@@ -388,7 +767,7 @@ pub struct ChatAttributes {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<Content>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(rename = "isAutomated")]
     pub is_automated: bool,
 }
@@ -401,7 +780,7 @@ pub struct ChatConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub browser_info: ::std::option::Option<BrowserInfo>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -411,7 +790,7 @@ pub struct ChatConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     pub id: i64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<::std::string::String>,
@@ -428,6 +807,24 @@ pub struct ChatConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct ClosedDate {
+    pub operator: TimestampOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct CombinedFilters {
+    pub conditions: ::std::vec::Vec<Condition1>,
+    pub strategy: Strategy,
+}
+#[derive(::serde::Deserialize)]
+pub struct Condition {
+    pub field: SearchField,
 }
 #[derive(::serde::Deserialize)]
 pub struct ContactForm {
@@ -454,7 +851,7 @@ pub struct ContactFormAttributes {
     )]
     pub delivery_failure_reason: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(
         rename = "emailContent",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -488,7 +885,7 @@ pub struct ContactFormAttributes {
 pub struct ContactFormConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -498,7 +895,7 @@ pub struct ContactFormConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(rename = "fromEmail")]
     pub from_email: ::std::string::String,
     pub id: i64,
@@ -526,6 +923,19 @@ pub struct ContactFormConversation {
     pub subject: ::std::option::Option<::std::string::String>,
     #[serde(rename = "toEmail", skip_serializing_if = "::std::option::Option::is_none")]
     pub to_email: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct ContactId {
+    pub operator: FieldHasSingleValueOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct ConversationId {
+    pub operator: FieldHasSingleValueOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct CreateAgentsOutput {
@@ -549,7 +959,7 @@ pub struct CreateMessageOutputData {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub created_at: ::std::option::Option<::std::string::String>,
-    pub direction: Direction,
+    pub direction: DirectionValue,
     #[serde(
         rename = "externalId",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -562,14 +972,50 @@ pub struct CreateMessageOutputData {
     pub message_id: ::std::option::Option<::uuid::Uuid>,
 }
 #[derive(::serde::Deserialize)]
+pub struct CreateRatingResultInput {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "ratingResult")]
+    pub rating_result: SubmittedRatingResult,
+    #[serde(
+        rename = "submittedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub submitted_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(rename = "userId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_id: ::std::option::Option<::uuid::Uuid>,
+}
+#[derive(::serde::Deserialize)]
+pub struct CreateRatingResultOutput {
+    pub data: RatingResult,
+}
+#[derive(::serde::Deserialize)]
 pub struct CreateWebhookSubscriptionInput {
     pub authorization: WebhookAuthorization,
+    #[serde(rename = "customHeaders")]
+    pub custom_headers: MapString,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enabled: ::std::option::Option<bool>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub events: ::std::option::Option<::std::vec::Vec<Event>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub filters: ::std::option::Option<MapWebhookEventTypeFilters>,
     pub name: ::std::string::String,
     pub url: ::std::string::String,
+}
+#[derive(::serde::Deserialize)]
+pub struct CreateWebhookSubscriptionOutput {
+    pub data: WebhookSubscription,
+}
+#[derive(::serde::Deserialize)]
+pub struct CreationDate {
+    pub operator: TimestampOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct CustomAttribute1 {
+    #[serde(rename = "attributeId")]
+    pub attribute_id: ::std::string::String,
+    pub operator: CustomAttributeOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct CustomAttributeDefinition {
@@ -597,6 +1043,14 @@ pub struct CustomAttributeDefinition {
     pub updated_at: ::std::option::Option<::dixa_client::Timestamp>,
 }
 #[derive(::serde::Deserialize)]
+pub struct Direction {
+    pub operator: DirectionOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct Duration {
+    pub operator: DurationOperator,
+}
+#[derive(::serde::Deserialize)]
 pub struct Email {
     #[serde(rename = "emailIntegrationId")]
     pub email_integration_id: ::std::string::String,
@@ -621,7 +1075,7 @@ pub struct EmailAttributes {
     )]
     pub delivery_failure_reason: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(
         rename = "emailContent",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -648,7 +1102,7 @@ pub struct EmailAttributes {
 pub struct EmailConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -658,7 +1112,7 @@ pub struct EmailConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(rename = "fromEmail")]
     pub from_email: ::std::string::String,
     pub id: i64,
@@ -683,6 +1137,11 @@ pub struct EmailConversation {
     pub subject: ::std::option::Option<::std::string::String>,
     #[serde(rename = "toEmail")]
     pub to_email: ::std::string::String,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
 }
 #[derive(::serde::Deserialize)]
 pub struct EventDeliveryStatus {
@@ -697,13 +1156,13 @@ pub struct FacebookMessengerAttributes {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<Content>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
 }
 #[derive(::serde::Deserialize)]
 pub struct FacebookMessengerConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -713,7 +1172,7 @@ pub struct FacebookMessengerConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     pub id: i64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub link: ::std::option::Option<ConversationLink>,
@@ -728,6 +1187,15 @@ pub struct FacebookMessengerConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct Failure {
+    pub error: ChannelAvailabilityError,
 }
 #[derive(::serde::Deserialize)]
 pub struct Field {
@@ -736,19 +1204,39 @@ pub struct Field {
     pub name: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
+pub struct FileMeta {
+    #[serde(rename = "bytesLength")]
+    pub bytes_length: i64,
+    pub checksum: Checksum,
+    #[serde(rename = "mediaType")]
+    pub media_type: MimeType,
+    pub name: ::std::string::String,
+    pub url: ::std::string::String,
+}
+#[derive(::serde::Deserialize)]
+pub struct Filters {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub conditions: ::std::option::Option<::std::vec::Vec<Condition>>,
+    pub strategy: Strategy,
+}
+#[derive(::serde::Deserialize)]
+pub struct FormSubmission {
+    pub values: MapFormAttributeValue,
+}
+#[derive(::serde::Deserialize)]
 pub struct GenericAttributes {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub attachments: ::std::vec::Vec<File>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<Content>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
 }
 #[derive(::serde::Deserialize)]
 pub struct GenericConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -758,7 +1246,7 @@ pub struct GenericConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(
         rename = "fromContactPointId",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -783,10 +1271,51 @@ pub struct GenericConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub to_contact_point_id: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct GenericConversationImport {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub assignment: ::std::option::Option<Assignment>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attributes: ::std::option::Option<::serde_json::Value>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub closing: ::std::option::Option<Closing>,
+    #[serde(rename = "createdAt")]
+    pub created_at: ::dixa_client::Timestamp,
+    pub direction: GenericConversationImportDirection,
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "genericChannelName")]
+    pub generic_channel_name: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub messages: ::std::option::Option<::std::vec::Vec<ImportMessageInput>>,
+    #[serde(
+        rename = "requesterConnectionStatus",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requester_connection_status: ::std::option::Option<RequesterConnectionStatus>,
+    #[serde(rename = "requesterId")]
+    pub requester_id: ::uuid::Uuid,
 }
 #[derive(::serde::Deserialize)]
 pub struct GetActivityLogOutput {
     pub data: ::std::vec::Vec<ActivityLogEntry>,
+}
+#[derive(::serde::Deserialize)]
+pub struct GetBusinessHoursScheduleDefinitionOutput {
+    pub data: GetBusinessHoursScheduleDefinitionResult,
+}
+#[derive(::serde::Deserialize)]
+pub struct GetBusinessHoursScheduleDefinitionResult {
+    pub schedule: BusinessHoursScheduleDefinition,
 }
 #[derive(::serde::Deserialize)]
 pub struct GetContactPointByIdOutput {
@@ -797,7 +1326,11 @@ pub struct GetConversationOutput {
     pub data: Conversation,
 }
 #[derive(::serde::Deserialize)]
-pub struct GetMetricDataInput {
+pub struct GetCustomAttributesDefinitionsOutput {
+    pub data: CustomAttributeDefinition,
+}
+#[derive(::serde::Deserialize)]
+pub struct GetMetricDataInputPeriodFilter {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub aggregations: ::std::option::Option<::std::vec::Vec<Aggregation>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -812,7 +1345,7 @@ pub struct GetMetricDataOutput {
     pub data: MetricData,
 }
 #[derive(::serde::Deserialize)]
-pub struct GetMetricRecordsDataInput {
+pub struct GetMetricRecordsDataInputPeriodFilter {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
     pub id: ::std::string::String,
@@ -827,8 +1360,20 @@ pub struct GetMetricRecordsDataOutput {
     pub meta: ::std::option::Option<PaginationLinks>,
 }
 #[derive(::serde::Deserialize)]
+pub struct GetUpcomingBusinessHoursScheduleOutput {
+    pub data: GetUpcomingBusinessHoursScheduleResult,
+}
+#[derive(::serde::Deserialize)]
+pub struct GetUpcomingBusinessHoursScheduleResult {
+    pub schedule: BusinessHoursUpcomingSchedule,
+}
+#[derive(::serde::Deserialize)]
 pub struct GetWebhookLastDeliveryStatusOutput {
     pub data: ::std::vec::Vec<EventDeliveryStatus>,
+}
+#[derive(::serde::Deserialize)]
+pub struct GetWebhookSubscriptionOutput {
+    pub data: WebhookSubscription,
 }
 #[derive(::serde::Deserialize)]
 pub struct Inbound {
@@ -845,6 +1390,29 @@ pub struct Inbound {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub integration_email: ::std::option::Option<::std::string::String>,
+}
+#[derive(::serde::Deserialize)]
+pub struct InboundImport {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attributes: ::std::option::Option<::serde_json::Value>,
+    pub content: Content,
+    #[serde(rename = "createdAt")]
+    pub created_at: ::dixa_client::Timestamp,
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+}
+#[derive(::serde::Deserialize)]
+pub struct LastActivity {
+    pub operator: TimestampOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct LastMessage {
+    pub operator: TimestampOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct ListActivityLogOutput {
@@ -880,6 +1448,26 @@ pub struct ListMessagesOutput {
     pub data: ::std::vec::Vec<Message>,
 }
 #[derive(::serde::Deserialize)]
+pub struct ListTemplatesOutput {
+    pub data: ::std::vec::Vec<Template>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub meta: ::std::option::Option<PaginationLinks>,
+}
+#[derive(::serde::Deserialize)]
+pub struct ListWebhookSubscriptionsEndpointOutput {
+    pub data: ::std::vec::Vec<WebhookSubscription>,
+}
+#[derive(::serde::Deserialize)]
+#[serde(transparent)]
+pub struct MapFormAttributeValue(
+    pub ::std::collections::HashMap<::std::string::String, FormAttributeValue>,
+);
+#[derive(::serde::Deserialize)]
+#[serde(transparent)]
+pub struct MapWebhookEventTypeFilters(
+    pub ::std::collections::HashMap<::std::string::String, Filters1>,
+);
+#[derive(::serde::Deserialize)]
 pub struct Message {
     pub attributes: Attributes,
     #[serde(rename = "authorId")]
@@ -897,7 +1485,12 @@ pub struct Message {
 pub struct MessengerConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    #[serde(
+        rename = "browserInfo",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub browser_info: ::std::option::Option<BrowserInfo>,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -907,7 +1500,7 @@ pub struct MessengerConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     pub id: i64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub language: ::std::option::Option<::std::string::String>,
@@ -924,6 +1517,20 @@ pub struct MessengerConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct MessengerFormAttributes {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub content: ::std::option::Option<Content>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub direction: ::std::option::Option<DirectionValue>,
+    #[serde(rename = "formSubmission")]
+    pub form_submission: FormSubmission,
 }
 #[derive(::serde::Deserialize)]
 pub struct MetricData {
@@ -963,23 +1570,51 @@ pub struct Outbound {
     pub integration_email: ::std::option::Option<::std::string::String>,
 }
 #[derive(::serde::Deserialize)]
+pub struct OutboundImport {
+    #[serde(rename = "agentId")]
+    pub agent_id: ::uuid::Uuid,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attributes: ::std::option::Option<::serde_json::Value>,
+    pub content: Content,
+    #[serde(rename = "createdAt")]
+    pub created_at: ::dixa_client::Timestamp,
+    #[serde(
+        rename = "externalId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub external_id: ::std::option::Option<::std::string::String>,
+}
+#[derive(::serde::Deserialize)]
 pub struct PatchWebhookSubscriptionInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub authorization: ::std::option::Option<WebhookAuthorization>,
+    #[serde(
+        rename = "customHeaders",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub custom_headers: ::std::option::Option<MapString>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub enabled: ::std::option::Option<bool>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub events: ::std::option::Option<::std::vec::Vec<Event>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub filters: ::std::option::Option<MapWebhookEventTypeFilters>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
 #[derive(::serde::Deserialize)]
+pub struct PatchWebhookSubscriptionOutput {
+    pub data: WebhookSubscription,
+}
+#[derive(::serde::Deserialize)]
 pub struct PstnPhoneConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -989,7 +1624,7 @@ pub struct PstnPhoneConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     pub id: i64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub link: ::std::option::Option<ConversationLink>,
@@ -1004,16 +1639,46 @@ pub struct PstnPhoneConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct QueueAvailabilityOutput {
+    pub data: ::std::vec::Vec<ChannelAvailabilityOutcome>,
+}
+#[derive(::serde::Deserialize)]
+pub struct QueueId {
+    pub operator: FieldCanHaveSingleValueOrBeEmptyOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct RatingResult {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(rename = "ratingId")]
+    pub rating_id: ::std::string::String,
+    #[serde(rename = "ratingResult")]
+    pub rating_result: SubmittedRatingResult,
+    #[serde(
+        rename = "submittedAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub submitted_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(rename = "userId", skip_serializing_if = "::std::option::Option::is_none")]
+    pub user_id: ::std::option::Option<::uuid::Uuid>,
 }
 #[derive(::serde::Deserialize)]
 pub struct Regular {
     pub content: Content,
 }
 #[derive(::serde::Deserialize)]
-pub struct SearchOutput {
-    pub data: ::std::vec::Vec<SearchHit>,
+pub struct SearchParametersInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub meta: ::std::option::Option<PaginationLinks>,
+    pub filters: ::std::option::Option<Filters>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub query: ::std::option::Option<Query>,
 }
 #[derive(::serde::Deserialize)]
 pub struct Sms {
@@ -1030,13 +1695,13 @@ pub struct SmsAttributes {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<Content>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
 }
 #[derive(::serde::Deserialize)]
 pub struct SmsConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -1046,7 +1711,7 @@ pub struct SmsConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(
         rename = "fromNumber",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1068,6 +1733,33 @@ pub struct SmsConversation {
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
     #[serde(rename = "toNumber", skip_serializing_if = "::std::option::Option::is_none")]
     pub to_number: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct Status1 {
+    pub operator: StatusOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct Success {
+    #[serde(rename = "channelAvailability")]
+    pub channel_availability: ChannelAvailability,
+}
+#[derive(::serde::Deserialize)]
+pub struct TagId {
+    pub operator: FieldCanHaveMultipleValuesOrBeEmptyOperator,
+}
+#[derive(::serde::Deserialize)]
+pub struct TranscriptAttributes {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub content: ::std::option::Option<Content>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub utterance_end_ms: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub utterance_start_ms: ::std::option::Option<i64>,
 }
 #[derive(::serde::Deserialize)]
 pub struct TwitterAttributes {
@@ -1076,13 +1768,13 @@ pub struct TwitterAttributes {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<Content>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
 }
 #[derive(::serde::Deserialize)]
 pub struct TwitterConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(
         rename = "contactPointTwitterId",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1099,7 +1791,7 @@ pub struct TwitterConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     #[serde(
         rename = "endUserTwitterId",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1119,6 +1811,36 @@ pub struct TwitterConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
+}
+#[derive(::serde::Deserialize)]
+pub struct WebhookSubscription {
+    #[serde(rename = "createdAt")]
+    pub created_at: ::dixa_client::Timestamp,
+    #[serde(rename = "createdBy")]
+    pub created_by: ::uuid::Uuid,
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub filters: ::std::option::Option<MapWebhookEventTypeFilters>,
+    pub headers: WebhookHeadersMapStringString,
+    pub id: ::uuid::Uuid,
+    pub name: ::std::string::String,
+    #[serde(rename = "secretKey")]
+    pub secret_key: ::std::string::String,
+    #[serde(
+        rename = "subscribedEvents",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subscribed_events: ::std::option::Option<::std::vec::Vec<Event>>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: ::dixa_client::Timestamp,
+    #[serde(rename = "updatedBy")]
+    pub updated_by: ::uuid::Uuid,
+    pub url: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
 pub struct WhatsAppAttributes {
@@ -1127,13 +1849,13 @@ pub struct WhatsAppAttributes {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<Content>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
 }
 #[derive(::serde::Deserialize)]
 pub struct WhatsAppConversation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub assignment: ::std::option::Option<Assignment>,
-    pub channel: Channel,
+    pub channel: ChannelValue,
     #[serde(rename = "createdAt")]
     pub created_at: ::dixa_client::Timestamp,
     #[serde(
@@ -1143,7 +1865,7 @@ pub struct WhatsAppConversation {
     )]
     pub custom_attributes: ::std::vec::Vec<CustomAttribute>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub direction: ::std::option::Option<Direction>,
+    pub direction: ::std::option::Option<DirectionValue>,
     pub id: i64,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub link: ::std::option::Option<ConversationLink>,
@@ -1158,4 +1880,9 @@ pub struct WhatsAppConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub state_updated_at: ::std::option::Option<::dixa_client::Timestamp>,
+    #[serde(
+        rename = "transportExpiresAt",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
 }

@@ -19,6 +19,8 @@ pub enum BulkErrorKind {
     Infrastructure,
     /// `Integrity`: the item conflicts with existing data (e.g. a duplicate).
     Integrity,
+    /// `InvalidArgument`: the request for this item was malformed (only a message).
+    InvalidArgument,
     /// `NotFound`: the entity the item refers to does not exist.
     NotFound,
     /// `Validation`: the item's data was rejected.
@@ -45,6 +47,7 @@ impl BulkErrorKind {
             "ErrorResponse" => Self::ErrorResponse,
             "Infrastructure" => Self::Infrastructure,
             "Integrity" => Self::Integrity,
+            "InvalidArgument" => Self::InvalidArgument,
             "NotFound" | "NotFound1" => Self::NotFound,
             "Validation" => Self::Validation,
             other => Self::Unknown(other.to_owned()),
@@ -58,6 +61,7 @@ impl BulkErrorKind {
             Self::ErrorResponse => "ErrorResponse",
             Self::Infrastructure => "Infrastructure",
             Self::Integrity => "Integrity",
+            Self::InvalidArgument => "InvalidArgument",
             Self::NotFound => "NotFound",
             Self::Validation => "Validation",
             Self::Unknown(tag) => tag,
@@ -460,6 +464,7 @@ mod tests {
             ("ErrorResponse", BulkErrorKind::ErrorResponse),
             ("Infrastructure", BulkErrorKind::Infrastructure),
             ("Integrity", BulkErrorKind::Integrity),
+            ("InvalidArgument", BulkErrorKind::InvalidArgument),
             ("NotFound", BulkErrorKind::NotFound),
             ("NotFound1", BulkErrorKind::NotFound),
             ("Validation", BulkErrorKind::Validation),

@@ -150,3 +150,67 @@ fn highlight(text: &str, query: &str) -> String {
         _ => text.to_owned(),
     }
 }
+
+/// `POST /v1/conversations/import` (201): a generic-channel conversation
+/// with its history. The required members are checked; a message that
+/// cannot be imported (an unknown `_type`, no content) is skipped and
+/// reported in `partialErrors`, as Dixa does, and the rest is imported.
+pub(crate) async fn import(State(app): AppState, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let input = super::object_body(&body)?;
+    for required in ["createdAt", "direction", "genericChannelName", "requesterId"] {
+        if input.get(required).and_then(Value::as_str).is_none_or(str::is_empty) {
+            return Err(ApiError::bad_request(format!("Invalid value for: body ({required} is required)")));
+        }
+    }
+    if !matches!(input["direction"].as_str(), Some("Inbound" | "Outbound")) {
+        return Err(ApiError::bad_request("Invalid value for: body (direction must be Inbound or Outbound)"));
+    }
+    let mut partial = Vec::new();
+    for (n, m) in input.get("messages").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let known = matches!(m.get("_type").and_then(Value::as_str), Some("InboundImport" | "OutboundImport"));
+        if !known {
+            partial.push(json!({ "message": format!("message {n}: unknown message type, not imported") }));
+        } else if m.get("content").is_none_or(|c| c.get("_type").is_none()) {
+            partial.push(json!({ "message": format!("message {n}: content is required, not imported") }));
+        }
+    }
+    let mut st = app.write();
+    let id = FIRST_CONVERSATION_ID + st.conversations;
+    st.conversations += 1;
+    Ok(crate::server::with_effect(super::data_with_status(201, json!({ "id": id, "partialErrors": partial }))))
+}
+
+/// `POST /v1/conversations/{conversationId}/tags/bulk` (202, no body): tags
+/// by name; a name no tag has yet creates an active tag, as in Dixa's UI.
+pub(crate) async fn tag_bulk(
+    State(app): AppState,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    let items = super::bulk_items(&body)?;
+    let mut names = Vec::new();
+    for item in &items {
+        match item.get("name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => names.push(n.to_owned()),
+            None => return Err(ApiError::bad_request("Invalid value for: body (each tag needs a name)")),
+        }
+    }
+    let mut st = app.write();
+    let i = conversation_index(&st, &id)?;
+    let mut current = st.tags_of(i);
+    for name in names {
+        let t = match st.tags.iter().position(|t| t.name.eq_ignore_ascii_case(&name)) {
+            Some(t) => t,
+            None => {
+                let n = st.tags.len() as u64;
+                st.tags.push(crate::state::TagRec { id: uuid(Kind::Tag, n), name, color: None, active: true });
+                st.tags.len() - 1
+            }
+        };
+        current.insert(t);
+    }
+    st.conversation_tags.insert(i, current);
+    let mut resp = no_content_effect();
+    *resp.status_mut() = http::StatusCode::ACCEPTED;
+    Ok(resp)
+}

@@ -4,8 +4,10 @@
 mod activity;
 mod agents;
 mod analytics;
+mod business_hours;
 mod conversations;
 mod endusers;
+pub(crate) mod knowledge;
 mod org;
 pub(crate) mod spec_driven;
 
@@ -47,6 +49,8 @@ pub(crate) fn routes() -> Routes {
         ("/v1/endusers/{userId}", get(endusers::get_one).patch(endusers::patch_one).put(endusers::update_one)),
         ("/v1/endusers/{userId}/conversations", get(endusers::conversations)),
         ("/v1/conversations/activitylog", get(activity::list)),
+        ("/v1/conversations/import", post(conversations::import)),
+        ("/v1/conversations/{conversationId}/tags/bulk", post(conversations::tag_bulk)),
         ("/v1/conversations/{conversationId}", get(conversations::get_one)),
         ("/v1/conversations/{conversationId}/activitylog", get(activity::of_conversation)),
         ("/v1/conversations/{conversationId}/messages", get(conversations::messages)),
@@ -75,6 +79,12 @@ pub(crate) fn routes() -> Routes {
         ("/v1/analytics/records", get(analytics::list_records).post(analytics::records_data)),
         ("/v1/analytics/metrics", get(analytics::list_metrics)),
         ("/v1/analytics/filter/{filterAttribute}", get(analytics::filter_values)),
+        ("/v1/knowledge/collections", get(knowledge::collections)),
+        ("/v1/knowledge/collections/{collectionId}/catalog", get(knowledge::catalog)),
+        ("/v1/knowledge/articles", post(knowledge::create_article)),
+        ("/v1/knowledge/articles/{articleId}", get(knowledge::get_article)),
+        ("/v1/business-hours/schedules", get(business_hours::schedules)),
+        ("/v1/business-hours/schedules/{scheduleId}/status", get(business_hours::status)),
     ]
 }
 

@@ -33,7 +33,7 @@ pub(crate) async fn list_tags(State(app): AppState) -> Response {
     ok_data(st.tags.iter().map(tag_json).collect::<Vec<_>>())
 }
 
-/// `POST /v1/tags` (201); a duplicate name is a 409.
+/// `POST /v1/tags` (200 since the newer spec; 201 before); a duplicate name is a 409.
 pub(crate) async fn create_tag(State(app): AppState, body: Bytes) -> Result<Response, ApiError> {
     let input = object_body(&body)?;
     let name = required_name(&input)?;
@@ -49,7 +49,7 @@ pub(crate) async fn create_tag(State(app): AppState, body: Bytes) -> Result<Resp
     let rec = TagRec { id: uuid(Kind::Tag, st.tags.len() as u64), name: name.to_owned(), color, active: true };
     let out = tag_json(&rec);
     st.tags.push(rec);
-    Ok(with_effect(data_with_status(201, out)))
+    Ok(with_effect(data_with_status(200, out)))
 }
 
 /// `GET /v1/tags/{tagId}`.
@@ -238,7 +238,8 @@ pub(crate) async fn team_agents(State(app): AppState, Path(id): Path<String>) ->
     Ok(ok_data(members))
 }
 
-/// `PATCH /v1/teams/{teamId}/agents` (204); an unknown agent is a 404.
+/// `PATCH /v1/teams/{teamId}/agents` (200 without a body since the newer
+/// spec; 204 before); an unknown agent is a 404.
 pub(crate) async fn add_team_agents(
     State(app): AppState,
     Path(id): Path<String>,
@@ -252,7 +253,9 @@ pub(crate) async fn add_team_agents(
     }
     let t = st.team_mut(&id).ok_or_else(|| ApiError::not_found("Team", &id))?;
     t.members.extend(indices);
-    Ok(no_content_effect())
+    let mut resp = no_content_effect();
+    *resp.status_mut() = axum::http::StatusCode::OK;
+    Ok(resp)
 }
 
 /// `DELETE /v1/teams/{teamId}/agents` with a JSON body (204).

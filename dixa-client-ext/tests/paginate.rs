@@ -292,6 +292,7 @@ async fn analytics_records_re_post_the_same_body_with_the_page_key() {
     })
     .await;
     let body = json!({
+        "_type": "GetMetricRecordsDataInputPeriodFilter",
         "id": "closed_conversations",
         "timezone": "Europe/Copenhagen",
         "periodFilter": {"_type": "Preset", "value": {"_type": "PreviousWeek"}}
@@ -595,8 +596,12 @@ async fn paginated_builders_stream_from_their_own_route() {
 /// `dixa-client/tests/forms.rs`), and nothing else is.
 #[test]
 fn every_paginated_operation_of_the_spec_is_marked_in_the_table() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dixa-v1.json");
-    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("spec/dixa-v1.json")).unwrap();
+    // The raw spec the client is generated from: the current one once
+    // `cargo xtask update` has stored it, else the recovered seed.
+    let current = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dixa-v1.current.json");
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/dixa-v1.json");
+    let path = if std::path::Path::new(current).exists() { current } else { seed };
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the raw spec")).unwrap();
     let schemas = &spec["components"]["schemas"];
     let deref = |v: &Value| -> Value {
         match v.get("$ref").and_then(Value::as_str) {
@@ -632,7 +637,9 @@ fn every_paginated_operation_of_the_spec_is_marked_in_the_table() {
         .map(|o| (o.method.to_owned(), o.path.to_owned()))
         .collect();
     marked.sort();
-    assert_eq!(paginated.len(), 10, "the snapshot spec has ten paginated operations");
+    // The seed has ten; the newer spec adds three (knowledge collections,
+    // templates, POST search): a count, so a rule that finds none fails here.
+    assert!(paginated.len() >= 10, "at least the seed's ten paginated operations: {paginated:?}");
     assert_eq!(marked, paginated, "paginated operations of the spec vs the generated table");
 }
 
@@ -690,7 +697,8 @@ mod with_fake {
         let fake = FakeDixa::builder().conversations(25).spawn().await;
         let c = client(&fake.base_url());
         let body = json!({
-            "id": "closed_conversations",
+            "_type": "GetMetricRecordsDataInputPeriodFilter",
+        "id": "closed_conversations",
             "timezone": "Europe/Copenhagen",
             "periodFilter": {"_type": "Preset", "value": {"_type": "PreviousWeek"}}
         });

@@ -167,6 +167,7 @@ async fn analytics_records_page_by_reposting_the_same_body() {
     let c = reqwest::Client::new();
     let base = fake.base_url();
     let body = json!({
+        "_type": "GetMetricRecordsDataInputPeriodFilter",
         "id": "closed_conversations",
         "timezone": "Europe/Copenhagen",
         "periodFilter": { "_type": "Preset", "value": { "_type": "PreviousWeek" } },
@@ -187,7 +188,7 @@ async fn analytics_records_page_by_reposting_the_same_body() {
         }
         // The cursor is bound to the body: a different body is refused.
         let other =
-            json!({ "id": "messages", "timezone": "UTC", "periodFilter": { "_type": "Preset", "value": "Today" } });
+            json!({ "_type": "GetMetricRecordsDataInputPeriodFilter", "id": "messages", "timezone": "UTC", "periodFilter": { "_type": "Preset", "value": "Today" } });
         let r = c.post(&url).json(&other).send().await.expect("post");
         assert_eq!(r.status(), 400);
     }

@@ -282,6 +282,22 @@ fn is_date_time(s: &str) -> bool {
     if !digits(17..19) {
         return false;
     }
+    // The fields must name a real instant (RFC 3339 section 5.7), not just
+    // have the right shape: `12:99:00` or `02-30` is no date-time.
+    let num = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).ok().and_then(|t| t.parse::<u32>().ok());
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else { return false };
+    let (Some(hour), Some(minute), Some(second)) = (num(11..13), num(14..16), num(17..19)) else { return false };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days_in_month || hour > 23 || minute > 59 || second > 60 {
+        return false;
+    }
     let mut i = 19;
     if b.get(i) == Some(&b'.') {
         i += 1;
@@ -295,7 +311,11 @@ fn is_date_time(s: &str) -> bool {
     }
     match &b[i..] {
         [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit())
+                && (h1 - b'0') * 10 + (h2 - b'0') <= 23
+                && (m1 - b'0') * 10 + (m2 - b'0') <= 59
+        }
         _ => false,
     }
 }
@@ -394,6 +414,21 @@ mod tests {
         assert!(is_date_time("2021-12-01T12:46:36.581Z[GMT]"));
         assert!(is_date_time("2021-12-01T12:46:36+01:00"));
         assert!(!is_date_time("2021-12-01 12:46:36") && !is_date_time("yesterday"));
+        // The right shape, but no real instant.
+        for bad in [
+            "2024-01-01T12:99:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2024-01-00T00:00:00Z",
+            "2024-01-01T00:00:61Z",
+            "2024-01-01T00:00:00+24:00",
+            "2024-01-01T00:00:00+01:60",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+        assert!(is_date_time("2024-02-29T23:59:60Z") && is_date_time("2024-01-01T00:00:00-09:51"));
     }
 
     #[test]

@@ -187,8 +187,7 @@ async fn analytics_records_page_by_reposting_the_same_body() {
             None => break,
         }
         // The cursor is bound to the body: a different body is refused.
-        let other =
-            json!({ "_type": "GetMetricRecordsDataInputPeriodFilter", "id": "messages", "timezone": "UTC", "periodFilter": { "_type": "Preset", "value": "Today" } });
+        let other = json!({ "_type": "GetMetricRecordsDataInputPeriodFilter", "id": "messages", "timezone": "UTC", "periodFilter": { "_type": "Preset", "value": "Today" } });
         let r = c.post(&url).json(&other).send().await.expect("post");
         assert_eq!(r.status(), 400);
     }

@@ -130,7 +130,7 @@ impl<'a> Types<'a> {
 }
 
 /// The `T` of `Wrapper<T>` when the last path segment is `wrapper`.
-fn inner_of<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+pub(crate) fn inner_of<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != wrapper {

@@ -465,28 +465,13 @@ fn payload_fields(items: &[syn::Item], payload: &str) -> Option<Vec<PayloadField
                 Some(text[at..].split('"').next()?.to_string())
             })
             .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
-        let (base, optional) = match option_inner(&f.ty) {
+        let (base, optional) = match crate::calls::inner_of(&f.ty, "Option") {
             Some(inner) => (inner.clone(), true),
             None => (f.ty.clone(), false),
         };
         out.push(PayloadField { ident, json, base, optional });
     }
     Some(out)
-}
-
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// Type text that compares equal whether or not typify wrote `crate::types::`.

@@ -26,7 +26,7 @@ use dixa_client::runtime::{Request, Response, Runtime};
 
 use crate::config::Config;
 use crate::error::{decode_json, Error, Result};
-use crate::transport::{may_have_been_applied, read_capped, DixaTransport, Stats, ATTEMPTS_HEADER};
+use crate::transport::{may_have_been_applied, read_partial, DixaTransport, Stats, ATTEMPTS_HEADER, BODY_CUT_HEADER};
 
 /// An answer read in full, from [`DixaClient::send_raw`].
 #[derive(Debug, Clone)]
@@ -171,9 +171,11 @@ impl DixaClient {
             let body = resp.bytes().await.map_err(|e| Error::from_reqwest(e, "reading response body"))?;
             return Ok(RawResponse { status, headers, body });
         }
+        let cut = headers.remove(BODY_CUT_HEADER).and_then(|v| v.to_str().ok().and_then(crate::error::BodyCut::parse));
         // The transport has buffered the body already.
-        let body = read_capped(resp, usize::MAX).await.unwrap_or_default();
-        let error = Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall());
+        let (body, _) = read_partial(resp, usize::MAX).await;
+        let error =
+            Error::from_status_at(status, &headers, body, attempts, self.inner.config.clock.wall()).with_body_cut(cut);
         if may_have_been_applied(&method, Ok(status)) {
             return Err(Error::MayHaveBeenApplied { method, source: Box::new(error) });
         }

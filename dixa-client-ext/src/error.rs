@@ -20,6 +20,35 @@ use reqwest::StatusCode;
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Why an error answer's body is incomplete ([`Error::Api::cut`](Error::Api)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyCut {
+    /// The attempt's timeout fired while the body was being read.
+    Timeout,
+    /// The connection closed or failed before the body's end.
+    Connection,
+}
+
+impl BodyCut {
+    /// The token the transport passes this in, between its layers.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BodyCut::Timeout => "timeout",
+            BodyCut::Connection => "connection",
+        }
+    }
+
+    /// The inverse of [`BodyCut::as_str`].
+    pub(crate) fn parse(token: &str) -> Option<BodyCut> {
+        match token {
+            "timeout" => Some(BodyCut::Timeout),
+            "connection" => Some(BodyCut::Connection),
+            _ => None,
+        }
+    }
+}
+
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -94,14 +123,19 @@ pub enum Error {
     },
 
     /// Dixa answered with a non-success status (other than a final 429).
-    #[error("{}", api_message(*status, message.as_deref(), body))]
+    #[error("{}", api_message(*status, message.as_deref(), body, *cut))]
     Api {
         /// The HTTP status.
         status: StatusCode,
         /// Dixa's `message` member, when the body was `{"message": ...}`.
         message: Option<String>,
-        /// The raw body (HTML from a proxy, empty, or Dixa's JSON).
+        /// The raw body (HTML from a proxy, empty, or Dixa's JSON): when
+        /// `cut` is set, only the part that arrived.
         body: Bytes,
+        /// Set when reading the body stopped before its end (the attempt
+        /// timed out or the connection dropped mid-body), so an empty or
+        /// short `body` is not what the server meant to say.
+        cut: Option<BodyCut>,
     },
 
     /// The answer's body could not be decoded into the expected type.
@@ -241,12 +275,14 @@ impl fmt::Debug for Error {
                 .field("status", &status.as_u16())
                 .field("body", &BodyPreview(body))
                 .finish(),
-            Error::Api { status, message, body } => f
-                .debug_struct("Api")
-                .field("status", &status.as_u16())
-                .field("message", message)
-                .field("body", &BodyPreview(body))
-                .finish(),
+            Error::Api { status, message, body, cut } => {
+                let mut d = f.debug_struct("Api");
+                d.field("status", &status.as_u16()).field("message", message).field("body", &BodyPreview(body));
+                if let Some(cut) = cut {
+                    d.field("cut", cut);
+                }
+                d.finish()
+            }
             Error::Decode { status, path, message, body } => f
                 .debug_struct("Decode")
                 .field("status", &status.map(|s| s.as_u16()))
@@ -379,7 +415,17 @@ impl Error {
                 .and_then(|v| crate::retry::parse_retry_after(v, now));
             return Error::RateLimited { attempts, retry_after, status, body };
         }
-        Error::Api { status, message: message_from_body(&body), body }
+        Error::Api { status, message: message_from_body(&body), body, cut: None }
+    }
+
+    /// Marks an [`Error::Api`] whose body stopped arriving before its end.
+    pub(crate) fn with_body_cut(self, why: Option<BodyCut>) -> Error {
+        match (self, why) {
+            (Error::Api { status, message, body, .. }, Some(why)) => {
+                Error::Api { status, message, body, cut: Some(why) }
+            }
+            (other, _) => other,
+        }
     }
 
     /// Maps a reqwest error: timeouts become [`Error::Timeout`] (an attempt
@@ -555,7 +601,7 @@ fn rate_limited_message(attempts: u32, retry_after: Option<Duration>) -> String 
     )
 }
 
-fn api_message(status: StatusCode, message: Option<&str>, body: &Bytes) -> String {
+fn api_message(status: StatusCode, message: Option<&str>, body: &Bytes, cut: Option<BodyCut>) -> String {
     let hint = match status.as_u16() {
         401 => " (check DIXA_API_KEY and the auth scheme: raw token or Bearer)",
         403 => " (the API key is not allowed to do this)",
@@ -566,6 +612,21 @@ fn api_message(status: StatusCode, message: Option<&str>, body: &Bytes) -> Strin
         300..=399 => " (a redirect, not followed: Dixa's API does not redirect, so the base URL is probably wrong, e.g. http instead of https)",
         _ => "",
     };
+    if let Some(cut) = cut {
+        let why = match cut {
+            BodyCut::Timeout => "the attempt timed out while reading it",
+            BodyCut::Connection => "the connection dropped while reading it",
+        };
+        let arrived = match message {
+            Some(m) => format!(": {m}"),
+            None if body.is_empty() => String::new(),
+            None => format!(", `{}`", snippet(body)),
+        };
+        return format!(
+            "Dixa answered {status}{hint}; its body was cut off after {} bytes ({why}){arrived}",
+            body.len()
+        );
+    }
     match message {
         Some(m) => format!("Dixa answered {status}: {m}{hint}"),
         None if body.is_empty() => format!("Dixa answered {status} with an empty body{hint}"),
@@ -758,7 +819,8 @@ mod tests {
         let body = Bytes::from_static(b"<html><body>502 Bad Gateway</body></html>");
         let err = Error::from_status(StatusCode::BAD_GATEWAY, &HeaderMap::new(), body.clone(), 1);
         match &err {
-            Error::Api { status, message, body: b } => {
+            Error::Api { status, message, body: b, cut } => {
+                assert_eq!(*cut, None);
                 assert_eq!(*status, StatusCode::BAD_GATEWAY);
                 assert_eq!(*message, None);
                 assert_eq!(b, &body);

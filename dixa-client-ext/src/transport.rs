@@ -25,7 +25,7 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::{Error, Result, TimeoutKind};
+use crate::error::{BodyCut, Error, Result, TimeoutKind};
 use crate::limit::{RateLimiter, Signal};
 use crate::retry::{self, Decision, GiveUpReason, Outcome, RandomSource, RetryBudget, RetryConfig, RetryInput};
 
@@ -33,6 +33,11 @@ use crate::retry::{self, Decision, GiveUpReason, Outcome, RandomSource, RetryBud
 /// attempts it took. [`Error`]'s conversions read it to fill
 /// [`Error::RateLimited::attempts`](Error::RateLimited).
 pub const ATTEMPTS_HEADER: &str = "x-dixa-rs-attempts";
+
+/// Header the transport adds to an error answer whose body stopped arriving
+/// before its end ([`BodyCut::as_str`]); the client turns it into
+/// [`Error::Api::cut`](Error::Api) and strips it, like [`ATTEMPTS_HEADER`].
+pub(crate) const BODY_CUT_HEADER: &str = "x-dixa-rs-body-cut";
 
 /// Error bodies are buffered (so the connection is reused and the error can
 /// carry them); larger ones are cut here, which no Dixa error body reaches.
@@ -422,7 +427,7 @@ impl DixaTransport {
                     tracing::debug!(attempt, ?reason, wait_ms = after.as_millis() as u64, "retrying");
                     // Drain a small error body so the connection can be reused.
                     if let Ok(resp) = result {
-                        let _ = read_capped(resp, MAX_ERROR_BODY).await;
+                        let _ = read_partial(resp, MAX_ERROR_BODY).await;
                     }
                     add_duration(&self.counters.retry_wait_ns, after);
                     self.clock.sleep(after).await;
@@ -562,7 +567,9 @@ async fn synthetic_body_error(cause: std::io::Error) -> Option<reqwest::Error> {
 }
 
 /// Adds the attempts header, and buffers a non-success body so the error
-/// conversions can read it without awaiting.
+/// conversions can read it without awaiting. A body that stops arriving
+/// (the attempt timeout, a dropped connection) keeps the bytes that came and
+/// says it was cut, so the error never calls a cut body an empty one.
 async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest::Response {
     resp.headers_mut().insert(HeaderName::from_static(ATTEMPTS_HEADER), HeaderValue::from(attempts));
     if resp.status().is_success() {
@@ -570,9 +577,36 @@ async fn finish_response(mut resp: reqwest::Response, attempts: u32) -> reqwest:
     }
     let (status, version, url, mut headers) =
         (resp.status(), resp.version(), resp.url().clone(), resp.headers().clone());
-    let body = read_capped(resp, MAX_ERROR_BODY).await.unwrap_or_default();
+    let (body, cut) = read_partial(resp, MAX_ERROR_BODY).await;
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    // Only this transport says a body was cut, never the server.
+    headers.remove(BODY_CUT_HEADER);
+    if let Some(cut) = cut {
+        headers.insert(HeaderName::from_static(BODY_CUT_HEADER), HeaderValue::from_static(cut.as_str()));
+    }
     rebuild(status, version, url, headers, body)
+}
+
+/// Reads up to `cap` bytes of a body, keeping what arrived when the read
+/// fails, and why it stopped early.
+pub(crate) async fn read_partial(mut resp: reqwest::Response, cap: usize) -> (Bytes, Option<BodyCut>) {
+    let mut buf = BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = cap.saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if buf.len() >= cap {
+                    return (buf.freeze(), None);
+                }
+            }
+            Ok(None) => return (buf.freeze(), None),
+            Err(e) => {
+                let why = if e.is_timeout() { BodyCut::Timeout } else { BodyCut::Connection };
+                return (buf.freeze(), Some(why));
+            }
+        }
+    }
 }
 
 /// A response with the given parts around an already-read body.
@@ -598,19 +632,6 @@ fn rebuild(
             reqwest::Response::from(empty)
         }
     }
-}
-
-/// Reads up to `cap` bytes of a body; a read error ends it early.
-pub(crate) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> std::result::Result<Bytes, reqwest::Error> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await? {
-        let room = cap.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= cap {
-            break;
-        }
-    }
-    Ok(buf.freeze())
 }
 
 /// The path recorded in the span for `operation_id`: the operation's path

@@ -9,7 +9,7 @@ use std::time::Duration;
 use dixa_client_ext::client::DixaClient;
 use dixa_client_ext::clock::ManualClock;
 use dixa_client_ext::config::Config;
-use dixa_client_ext::error::{decode_json, Error, TimeoutKind};
+use dixa_client_ext::error::{decode_json, BodyCut, Error, TimeoutKind};
 use dixa_client_ext::rate_limit::RateLimit;
 use dixa_client_ext::retry::RetryConfig;
 use loopback_server::{Reply, Server};
@@ -44,7 +44,8 @@ fn error_is_send_sync_static() {
 async fn dixa_error_body_gives_message_and_hint() {
     let err = fail_with(Reply::json(404, r#"{"message":"Agent a1 not found"}"#)).await;
     match &err {
-        Error::Api { status, message, body } => {
+        Error::Api { status, message, body, cut } => {
+            assert_eq!(*cut, None, "a whole body is not cut");
             assert_eq!(*status, StatusCode::NOT_FOUND);
             assert_eq!(message.as_deref(), Some("Agent a1 not found"));
             assert_eq!(&body[..], br#"{"message":"Agent a1 not found"}"#);
@@ -68,7 +69,8 @@ async fn html_from_a_proxy_is_an_api_error_with_raw_bytes() {
     let html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
     let err = fail_with(Reply::body(502, "text/html", html)).await;
     match &err {
-        Error::Api { status, message, body } => {
+        Error::Api { status, message, body, cut } => {
+            assert_eq!(*cut, None, "a whole body is not cut");
             assert_eq!(*status, StatusCode::BAD_GATEWAY);
             assert_eq!(*message, None);
             assert_eq!(&body[..], html.as_bytes());
@@ -83,6 +85,63 @@ async fn html_from_a_proxy_is_an_api_error_with_raw_bytes() {
 async fn empty_error_body_says_so() {
     let err = fail_with(Reply::status(500)).await;
     assert!(matches!(&err, Error::Api { message: None, body, .. } if body.is_empty()), "{err:?}");
+    assert!(err.to_string().contains("empty body"), "{err}");
+}
+
+/// A 503 whose body stops arriving: the attempt timeout (a real 300 ms one;
+/// nothing here asserts on time) or a dropped connection.
+async fn cut_503(sent: &[u8], then_close: bool) -> Error {
+    let server =
+        Server::start(vec![Reply::CutBody { status: 503, sent: sent.to_vec(), promised: 4096, then_close }]).await;
+    let c = DixaClient::new(
+        Config::new("k")
+            .base_url(server.base_url())
+            .rate_limit(RateLimit::off())
+            .retry(RetryConfig::disabled())
+            .attempt_timeout(Some(Duration::from_millis(300)))
+            .clock(Arc::new(ManualClock::new())),
+    )
+    .unwrap();
+    c.send_raw(Method::GET, server.url("/v1/agents/a1"), None, "Agents_getAgent").await.unwrap_err()
+}
+
+#[tokio::test]
+async fn a_503_body_cut_by_the_attempt_timeout_is_not_called_empty() {
+    let err = cut_503(b"", false).await;
+    assert!(
+        matches!(&err, Error::Api { status, body, cut: Some(BodyCut::Timeout), .. }
+            if *status == StatusCode::SERVICE_UNAVAILABLE && body.is_empty()),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(!text.contains("empty body"), "{text}");
+    assert!(text.contains("cut off after 0 bytes") && text.contains("timed out"), "{text}");
+    assert!(format!("{err:?}").contains("cut: Timeout"), "{err:?}");
+    assert!(err.is_retryable(), "a 503 stays retryable");
+
+    // What arrived before the cut is kept and shown.
+    let err = cut_503(b"upstream overlo", false).await;
+    assert!(matches!(&err, Error::Api { body, cut: Some(BodyCut::Timeout), .. } if &body[..] == b"upstream overlo"));
+    assert!(err.to_string().contains("after 15 bytes") && err.to_string().contains("upstream overlo"), "{err}");
+}
+
+#[tokio::test]
+async fn a_503_body_cut_by_a_dropped_connection_says_so() {
+    let err = cut_503(b"<html>", true).await;
+    assert!(
+        matches!(&err, Error::Api { body, cut: Some(BodyCut::Connection), .. } if &body[..] == b"<html>"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("connection dropped"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_cannot_claim_its_own_body_was_cut() {
+    // The transport's internal marker, sent by the server: neither believed
+    // nor handed to the caller.
+    let reply = Reply::status(503).header("x-dixa-rs-body-cut", "timeout");
+    let err = fail_with(reply).await;
+    assert!(matches!(&err, Error::Api { cut: None, .. }), "{err:?}");
     assert!(err.to_string().contains("empty body"), "{err}");
 }
 
@@ -232,7 +291,8 @@ async fn generated_op_html_500_keeps_its_status() {
     let c = client(&server.base_url());
     let err = c.tags_list_tags().send().await.unwrap_err();
     match &err {
-        Error::Api { status, message, body } => {
+        Error::Api { status, message, body, cut } => {
+            assert_eq!(*cut, None, "a whole body is not cut");
             assert_eq!(*status, StatusCode::INTERNAL_SERVER_ERROR);
             assert_eq!(*message, None);
             assert_eq!(&body[..], html.as_bytes());

@@ -413,7 +413,8 @@ async fn proxy_pages_on_get_are_retried_then_surface_as_api_errors_with_the_raw_
             };
             assert_eq!(server.count(), 4, "{status} generated={generated}: every attempt used");
             match &err {
-                Error::Api { status: s, message, body: b } => {
+                Error::Api { status: s, message, body: b, cut } => {
+                    assert_eq!(*cut, None, "generated={generated}");
                     assert_eq!(*s, status, "generated={generated}");
                     assert_eq!(message, &None);
                     assert_eq!(b.as_ref(), body.as_bytes(), "generated={generated}");

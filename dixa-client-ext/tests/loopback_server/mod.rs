@@ -26,6 +26,20 @@ pub enum Reply {
         /// The response body bytes.
         body: Vec<u8>,
     },
+    /// Send the status line, headers and the first `sent` bytes of a body
+    /// whose `content-length` promises `promised` bytes, then either close
+    /// the connection (`then_close`) or hold it open without sending more
+    /// (the client's attempt timeout fires mid-body).
+    CutBody {
+        /// The HTTP status code.
+        status: u16,
+        /// The body bytes that are sent.
+        sent: Vec<u8>,
+        /// The length the `content-length` header promises.
+        promised: usize,
+        /// Close after `sent` (true) or stall (false).
+        then_close: bool,
+    },
     /// Close the connection without answering (the client sees a reset/EOF).
     Drop,
     /// Never answer (the client's timeout fires).
@@ -219,6 +233,23 @@ async fn serve(mut stream: TcpStream, responder: Responder, requests: Arc<Mutex<
             bytes.extend_from_slice(&body);
             let _ = stream.write_all(&bytes).await;
             let _ = stream.shutdown().await;
+        }
+        Reply::CutBody { status, sent, promised, then_close } => {
+            let head = format!("HTTP/1.1 {status} X\r\ncontent-length: {promised}\r\ncontent-type: text/plain\r\n\r\n");
+            let mut bytes = head.into_bytes();
+            bytes.extend_from_slice(&sent);
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.flush().await;
+            if then_close {
+                drop(stream);
+            } else {
+                let mut sink = [0u8; 64];
+                while let Ok(n) = stream.read(&mut sink).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
         }
         Reply::Drop => drop(stream),
         Reply::Hang => {

@@ -37,6 +37,18 @@
 //!   least the throttle base) and the rate limiter paces them, so they do not
 //!   add load, and a client briefly over its rate should not lose its
 //!   ability to ride out real server errors.
+//!
+//!   Checked against smithy-rs's source (aws-smithy-runtime,
+//!   `retries/token_bucket.rs` and `retries/strategy/standard.rs`): its
+//!   default bucket holds 500, a retry costs 5 and a timeout (a transient
+//!   error) 10; a successful call drops the permit of its latest retry (the
+//!   cost comes back; permits of earlier retries in the same call are kept),
+//!   and a first-attempt success regenerates 1. All the same here. The one
+//!   difference: aws charges a throttling retry 5, where this charges 0 for
+//!   the reasons above (aws has no client-side limiter in standard mode, so
+//!   there the bucket is what slows a throttled client; here the limiter
+//!   and its adaptive rate do). Its newer "retry behavior 2.1" costs (14,
+//!   14, throttling 5) are opt-in there and not followed.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -42,7 +42,7 @@
 //!   `retries/token_bucket.rs` and `retries/strategy/standard.rs`): its
 //!   default bucket holds 500, a retry costs 5 and a timeout (a transient
 //!   error) 10; a successful call drops the permit of its latest retry (the
-//!   cost comes back; permits of earlier retries in the same call are kept),
+//!   cost comes back; those of earlier retries in the same call stay spent),
 //!   and a first-attempt success regenerates 1. All the same here. The one
 //!   difference: aws charges a throttling retry 5, where this charges 0 for
 //!   the reasons above (aws has no client-side limiter in standard mode, so

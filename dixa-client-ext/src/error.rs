@@ -663,6 +663,8 @@ mod tests {
         r#"{"data":[{"link":{"_type":"FollowUp","parentId":"x"},"_type":"EmailConversation"}]}"#,
         r#"{"data":[{"link":{"parentId":[],"_type":"FollowUp"},"_type":"EmailConversation"}]}"#,
         r#"{"data":[{"customAttributes":[{"id":"x"},{"id":1}],"_type":"EmailConversation"}]}"#,
+        r#"{"data":[{"customAttributes":[{"id":"3385ea26-cf9f-4dcb-b5ea-0ca700000000","name":"n","identifier":"i","value":["a",7]}],"_type":"EmailConversation"}]}"#,
+        r#"{"data":[{"_type":"EmailConversation","customAttributes":[{"id":"3385ea26-cf9f-4dcb-b5ea-0ca700000000","name":"n","identifier":"i","value":7}]}]}"#,
         r#"{"data":[{"id":1,"channel":"Email"}]}"#,
         r#"{"data":[{"_type":7,"id":1}]}"#,
         r#"{"data":[{"_type":null}]}"#,

@@ -255,6 +255,7 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
         mark_deprecated(content, field)?;
     }
     prune_struct_builders(content, &normalized.request_types);
+    untagged_by_kind(content)?;
     for u in &normalized.custom.unions {
         let accessors = union_accessors(u, content);
         content.extend(parse_items(union_tokens(u), &u.schema)?);
@@ -298,6 +299,161 @@ fn prune_struct_builders(items: &mut Vec<syn::Item>, keep: &std::collections::BT
         }
     }
     items.retain(|i| !matches!(i, syn::Item::Impl(imp) if imp.trait_.is_none() && imp.items.is_empty()));
+}
+
+/// The JSON kind one variant of an untagged enum accepts, when its type
+/// accepts exactly one: a string, an array, a boolean.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JsonKind {
+    Str,
+    Seq,
+    Bool,
+}
+
+fn json_kind(ty: &syn::Type) -> Option<JsonKind> {
+    let text = quote!(#ty).to_string().replace(' ', "");
+    match text.as_str() {
+        "::std::string::String" | "String" => Some(JsonKind::Str),
+        "bool" => Some(JsonKind::Bool),
+        _ if crate::calls::inner_of(ty, "Vec").is_some() => Some(JsonKind::Seq),
+        _ => None,
+    }
+}
+
+/// Decodes typify's `#[serde(untagged)]` enums by the kind of JSON value
+/// when their variants take different kinds (e.g. `CustomAttributeValue`:
+/// an array of strings or a string).
+///
+/// serde's untagged derive buffers the value into its `Content` tree, then
+/// tries each variant in turn: a custom attribute whose value is a string
+/// first fails as `Vec<String>`, and that failure builds and drops a
+/// `serde_json::Error` (two allocations and a formatted message) for every
+/// custom attribute of every conversation. Looking at the kind picks the
+/// variant at once and decodes it straight from the input. The rule: every
+/// variant is a newtype of `String`, `Vec<_>` or `bool`, no two of the same
+/// kind; anything else keeps the derive. Serialization is unchanged (the
+/// derive and `#[serde(untagged)]` stay for it). A value of another kind
+/// fails with the derive's message ("data did not match any variant of
+/// untagged enum X"); an array with a bad element now names the element
+/// (`value[1]: invalid type: integer ...`) where the derive could only say
+/// that no variant matched.
+fn untagged_by_kind(items: &mut Vec<syn::Item>) -> Result<(), GenerateError> {
+    let mut impls = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Enum(e) = item else { continue };
+        let untagged = e
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("serde") && quote!(#a).to_string().replace(' ', "").contains("(untagged)"));
+        if !untagged {
+            continue;
+        }
+        let mut variants = Vec::new();
+        for v in &e.variants {
+            let kind = match &v.fields {
+                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => json_kind(&f.unnamed[0].ty),
+                _ => None,
+            };
+            match kind {
+                Some(kind) if !variants.iter().any(|(_, _, k)| *k == kind) => {
+                    variants.push((v.ident.clone(), v.fields.iter().next().map(|f| f.ty.clone()), kind))
+                }
+                _ => {
+                    variants.clear();
+                    break;
+                }
+            }
+        }
+        if variants.is_empty() {
+            continue;
+        }
+        let mut derived = false;
+        for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+            let paths = attr
+                .parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                .map_err(|err| GenerateError::Syntax(format!("derive of {}: {err}", e.ident)))?;
+            let kept: Vec<&syn::Path> =
+                paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize")).collect();
+            derived |= kept.len() != paths.len();
+            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+        }
+        if !derived {
+            continue;
+        }
+        let name = &e.ident;
+        let message = format!("data did not match any variant of untagged enum {name}");
+        let expecting = format!(
+            "{} ({name})",
+            variants
+                .iter()
+                .map(|(_, _, k)| match k {
+                    JsonKind::Str => "a string",
+                    JsonKind::Seq => "an array",
+                    JsonKind::Bool => "a boolean",
+                })
+                .collect::<Vec<_>>()
+                .join(" or ")
+        );
+        let methods = variants.iter().map(|(v, ty, kind)| match kind {
+            JsonKind::Str => quote! {
+                fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name, E> {
+                    ::std::result::Result::Ok(#name::#v(value.to_owned()))
+                }
+                fn visit_string<E: ::serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<#name, E> {
+                    ::std::result::Result::Ok(#name::#v(value))
+                }
+            },
+            JsonKind::Seq => quote! {
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(self, seq: A) -> ::std::result::Result<#name, A::Error> {
+                    <#ty as ::serde::Deserialize>::deserialize(::serde::de::value::SeqAccessDeserializer::new(seq)).map(#name::#v)
+                }
+            },
+            JsonKind::Bool => quote! {
+                fn visit_bool<E: ::serde::de::Error>(self, value: bool) -> ::std::result::Result<#name, E> {
+                    ::std::result::Result::Ok(#name::#v(value))
+                }
+            },
+        });
+        let others = [
+            quote! { fn visit_i64<E: ::serde::de::Error>(self, _: i64) -> ::std::result::Result<#name, E> { ::std::result::Result::Err(E::custom(#message)) } },
+            quote! { fn visit_u64<E: ::serde::de::Error>(self, _: u64) -> ::std::result::Result<#name, E> { ::std::result::Result::Err(E::custom(#message)) } },
+            quote! { fn visit_f64<E: ::serde::de::Error>(self, _: f64) -> ::std::result::Result<#name, E> { ::std::result::Result::Err(E::custom(#message)) } },
+            quote! { fn visit_unit<E: ::serde::de::Error>(self) -> ::std::result::Result<#name, E> { ::std::result::Result::Err(E::custom(#message)) } },
+            quote! { fn visit_map<A: ::serde::de::MapAccess<'de>>(self, _: A) -> ::std::result::Result<#name, A::Error> { ::std::result::Result::Err(<A::Error as ::serde::de::Error>::custom(#message)) } },
+        ];
+        let unhandled =
+            variants.iter().fold(vec![JsonKind::Str, JsonKind::Seq, JsonKind::Bool], |mut left, (_, _, k)| {
+                left.retain(|x| x != k);
+                left
+            });
+        let fallbacks = unhandled.iter().map(|k| match k {
+            JsonKind::Str => quote! { fn visit_str<E: ::serde::de::Error>(self, _: &str) -> ::std::result::Result<#name, E> { ::std::result::Result::Err(E::custom(#message)) } },
+            JsonKind::Seq => quote! { fn visit_seq<A: ::serde::de::SeqAccess<'de>>(self, _: A) -> ::std::result::Result<#name, A::Error> { ::std::result::Result::Err(<A::Error as ::serde::de::Error>::custom(#message)) } },
+            JsonKind::Bool => quote! { fn visit_bool<E: ::serde::de::Error>(self, _: bool) -> ::std::result::Result<#name, E> { ::std::result::Result::Err(E::custom(#message)) } },
+        });
+        impls.push(quote! {
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                /// By the kind of JSON value (see the generator's `untagged_by_kind`).
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    struct Kind;
+                    impl<'de> ::serde::de::Visitor<'de> for Kind {
+                        type Value = #name;
+                        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            f.write_str(#expecting)
+                        }
+                        #( #methods )*
+                        #( #fallbacks )*
+                        #( #others )*
+                    }
+                    deserializer.deserialize_any(Kind)
+                }
+            }
+        });
+    }
+    for tokens in impls {
+        items.extend(parse_items(tokens, "untagged enum")?);
+    }
+    Ok(())
 }
 
 /// Parses emitted tokens into items (prettyplease cannot print verbatim tokens).

@@ -483,8 +483,18 @@ impl From<reqwest::Error> for Error {
 /// `serde_path_to_error`, so [`Error::Decode`] names the JSON path of the
 /// first field that does not fit (e.g. `data[3].attributes._type`), exactly
 /// as a tracked decode would have.
+///
+/// The body is checked to be UTF-8 once, as a whole, and then read as a
+/// `&str`: `serde_json::from_slice` checks every string it meets on its own
+/// (a call per member name and value), which took 10-14% of a page's decode
+/// time. A body that is not UTF-8 takes the `from_slice` route, which
+/// reports where the bad bytes are.
 pub fn decode_json<T: serde::de::DeserializeOwned>(status: StatusCode, body: Bytes) -> Result<T> {
-    match serde_json::from_slice::<T>(&body) {
+    let fast = match std::str::from_utf8(&body) {
+        Ok(text) => serde_json::from_str::<T>(text),
+        Err(_) => serde_json::from_slice::<T>(&body),
+    };
+    match fast {
         Ok(value) => Ok(value),
         Err(fast) => Err(decode_failure::<T>(status, body, fast)),
     }
@@ -714,6 +724,8 @@ mod tests {
         r#"{"data":[{"link":{"_type":"FollowUp","parentId":"x"},"_type":"EmailConversation"}]}"#,
         r#"{"data":[{"link":{"parentId":[],"_type":"FollowUp"},"_type":"EmailConversation"}]}"#,
         r#"{"data":[{"customAttributes":[{"id":"x"},{"id":1}],"_type":"EmailConversation"}]}"#,
+        r#"{"data":[{"customAttributes":[{"id":"3385ea26-cf9f-4dcb-b5ea-0ca700000000","name":"n","identifier":"i","value":["a",7]}],"_type":"EmailConversation"}]}"#,
+        r#"{"data":[{"_type":"EmailConversation","customAttributes":[{"id":"3385ea26-cf9f-4dcb-b5ea-0ca700000000","name":"n","identifier":"i","value":7}]}]}"#,
         r#"{"data":[{"id":1,"channel":"Email"}]}"#,
         r#"{"data":[{"_type":7,"id":1}]}"#,
         r#"{"data":[{"_type":null}]}"#,
@@ -760,6 +772,31 @@ mod tests {
         for body in BAD_MESSAGE_PAGES {
             same::<dixa_client::types::ListMessagesOutput>(body);
         }
+    }
+
+    /// The fast path reads a UTF-8 body as `&str`; one that is not UTF-8
+    /// (a bad byte in a member name, in a value, in a captured member before
+    /// `_type`) fails exactly like a tracked decode of the bytes, and
+    /// non-ASCII text, escaped or not, decodes the same either way.
+    #[test]
+    fn utf8_is_checked_once_and_bad_bytes_fail_like_a_tracked_decode() {
+        type Page = dixa_client::types::ListMessagesOutput;
+        let bad: [&[u8]; 3] = [
+            b"{\"data\":[{\"attributes\":{\"_type\":\"ChatAttributes\",\"direction\":\"In\xffbound\"}}]}",
+            b"{\"data\":[{\"attributes\":{\"dir\xc3ction\":\"Inbound\",\"_type\":\"ChatAttributes\"}}]}",
+            b"{\"data\":[{\"attributes\":{\"content\":{\"value\":\"\xed\xa0\x80\",\"_type\":\"Text\"},\"_type\":\"ChatAttributes\"}}]}",
+        ];
+        for body in bad {
+            let body = Bytes::copy_from_slice(body);
+            let old = decode_tracked_always::<Page>(StatusCode::OK, body.clone()).expect_err("not UTF-8");
+            let new = decode_json::<Page>(StatusCode::OK, body.clone()).expect_err("not UTF-8");
+            assert_eq!(format!("{new:?}"), format!("{old:?}"), "body: {body:?}");
+        }
+        let good = r#"{"data":[{"id":"00000000-0000-4000-8000-000000000001","authorId":"00000000-0000-4000-8000-000000000002","createdAt":"2024-01-11T00:00:00Z","attributes":{"content":{"value":"Grüße \u00fc \ud83d\ude00 😀","_type":"Text"},"direction":"Inbound","isAutomated":false,"_type":"ChatAttributes"}}]}"#;
+        let fast = decode_json::<Page>(StatusCode::OK, Bytes::from_static(good.as_bytes())).expect("decodes");
+        let slice: Page = serde_json::from_slice(good.as_bytes()).expect("decodes");
+        assert_eq!(format!("{fast:?}"), format!("{slice:?}"));
+        assert!(format!("{fast:?}").contains("Grüße ü 😀 😀"), "{fast:?}");
     }
 
     #[test]

@@ -2292,7 +2292,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub updated_at: ::std::option::Option<crate::Timestamp>,
     }
     ///AttributeValue values: String[] if the type of the custom attribute is Select or String if the type of the custom attribute is Text
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum CustomAttributeValue {
         Array(::std::vec::Vec<::std::string::String>),
@@ -4353,7 +4353,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`MapAttributeValueValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum MapAttributeValueValue {
         Array(::std::vec::Vec<::std::string::String>),
@@ -4590,7 +4590,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`MapUuidOptionAttributeValueValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum MapUuidOptionAttributeValueValue {
         Array(::std::vec::Vec<::std::string::String>),
@@ -15916,6 +15916,316 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomAttributeValue {
+        /// By the kind of JSON value (see the generator's `untagged_by_kind`).
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Kind;
+            impl<'de> ::serde::de::Visitor<'de> for Kind {
+                type Value = CustomAttributeValue;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("an array or a string (CustomAttributeValue)")
+                }
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(
+                    self,
+                    seq: A,
+                ) -> ::std::result::Result<CustomAttributeValue, A::Error> {
+                    <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::SeqAccessDeserializer::new(seq),
+                        )
+                        .map(CustomAttributeValue::Array)
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Ok(
+                        CustomAttributeValue::String(value.to_owned()),
+                    )
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Ok(CustomAttributeValue::String(value))
+                }
+                fn visit_bool<E: ::serde::de::Error>(
+                    self,
+                    _: bool,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum CustomAttributeValue",
+                        ),
+                    )
+                }
+                fn visit_i64<E: ::serde::de::Error>(
+                    self,
+                    _: i64,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum CustomAttributeValue",
+                        ),
+                    )
+                }
+                fn visit_u64<E: ::serde::de::Error>(
+                    self,
+                    _: u64,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum CustomAttributeValue",
+                        ),
+                    )
+                }
+                fn visit_f64<E: ::serde::de::Error>(
+                    self,
+                    _: f64,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum CustomAttributeValue",
+                        ),
+                    )
+                }
+                fn visit_unit<E: ::serde::de::Error>(
+                    self,
+                ) -> ::std::result::Result<CustomAttributeValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum CustomAttributeValue",
+                        ),
+                    )
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    _: A,
+                ) -> ::std::result::Result<CustomAttributeValue, A::Error> {
+                    ::std::result::Result::Err(
+                        <A::Error as ::serde::de::Error>::custom(
+                            "data did not match any variant of untagged enum CustomAttributeValue",
+                        ),
+                    )
+                }
+            }
+            deserializer.deserialize_any(Kind)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MapAttributeValueValue {
+        /// By the kind of JSON value (see the generator's `untagged_by_kind`).
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Kind;
+            impl<'de> ::serde::de::Visitor<'de> for Kind {
+                type Value = MapAttributeValueValue;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("an array or a string (MapAttributeValueValue)")
+                }
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(
+                    self,
+                    seq: A,
+                ) -> ::std::result::Result<MapAttributeValueValue, A::Error> {
+                    <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::SeqAccessDeserializer::new(seq),
+                        )
+                        .map(MapAttributeValueValue::Array)
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Ok(
+                        MapAttributeValueValue::String(value.to_owned()),
+                    )
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Ok(MapAttributeValueValue::String(value))
+                }
+                fn visit_bool<E: ::serde::de::Error>(
+                    self,
+                    _: bool,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_i64<E: ::serde::de::Error>(
+                    self,
+                    _: i64,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_u64<E: ::serde::de::Error>(
+                    self,
+                    _: u64,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_f64<E: ::serde::de::Error>(
+                    self,
+                    _: f64,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_unit<E: ::serde::de::Error>(
+                    self,
+                ) -> ::std::result::Result<MapAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    _: A,
+                ) -> ::std::result::Result<MapAttributeValueValue, A::Error> {
+                    ::std::result::Result::Err(
+                        <A::Error as ::serde::de::Error>::custom(
+                            "data did not match any variant of untagged enum MapAttributeValueValue",
+                        ),
+                    )
+                }
+            }
+            deserializer.deserialize_any(Kind)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MapUuidOptionAttributeValueValue {
+        /// By the kind of JSON value (see the generator's `untagged_by_kind`).
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Kind;
+            impl<'de> ::serde::de::Visitor<'de> for Kind {
+                type Value = MapUuidOptionAttributeValueValue;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str(
+                        "an array or a string (MapUuidOptionAttributeValueValue)",
+                    )
+                }
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(
+                    self,
+                    seq: A,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, A::Error> {
+                    <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::SeqAccessDeserializer::new(seq),
+                        )
+                        .map(MapUuidOptionAttributeValueValue::Array)
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Ok(
+                        MapUuidOptionAttributeValueValue::String(value.to_owned()),
+                    )
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Ok(
+                        MapUuidOptionAttributeValueValue::String(value),
+                    )
+                }
+                fn visit_bool<E: ::serde::de::Error>(
+                    self,
+                    _: bool,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapUuidOptionAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_i64<E: ::serde::de::Error>(
+                    self,
+                    _: i64,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapUuidOptionAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_u64<E: ::serde::de::Error>(
+                    self,
+                    _: u64,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapUuidOptionAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_f64<E: ::serde::de::Error>(
+                    self,
+                    _: f64,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapUuidOptionAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_unit<E: ::serde::de::Error>(
+                    self,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, E> {
+                    ::std::result::Result::Err(
+                        E::custom(
+                            "data did not match any variant of untagged enum MapUuidOptionAttributeValueValue",
+                        ),
+                    )
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    _: A,
+                ) -> ::std::result::Result<MapUuidOptionAttributeValueValue, A::Error> {
+                    ::std::result::Result::Err(
+                        <A::Error as ::serde::de::Error>::custom(
+                            "data did not match any variant of untagged enum MapUuidOptionAttributeValueValue",
+                        ),
+                    )
+                }
+            }
+            deserializer.deserialize_any(Kind)
         }
     }
     /**The `ActivityLogAttribute` union.

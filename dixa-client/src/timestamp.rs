@@ -20,8 +20,44 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 /// compare the instant, not the text.
 #[derive(Clone)]
 pub struct Timestamp {
-    raw: String,
+    raw: Raw,
     at: DateTime<FixedOffset>,
+}
+
+/// Room for the text of a timestamp inside the value itself: every form
+/// Dixa sends fits (`2024-01-11T00:00:00Z`, 20 bytes; with milliseconds and
+/// a zone id, `2021-12-01T12:46:36.581Z[GMT]`, 29), so reading one costs no
+/// allocation. A conversation holds four timestamps: as `String`s they were
+/// half of its allocations when decoding a page.
+const INLINE: usize = 30;
+
+/// The text a [`Timestamp`] was read from (or formatted as): inline up to
+/// [`INLINE`] bytes, else on the heap.
+#[derive(Clone)]
+enum Raw {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl Raw {
+    fn new(s: &str) -> Raw {
+        if s.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Raw::Inline { len: s.len() as u8, bytes }
+        } else {
+            Raw::Heap(s.into())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // SAFETY: `bytes[..len]` is a copy of a whole `&str` (see `new`),
+            // so it is UTF-8; nothing else writes to it.
+            Raw::Inline { len, bytes } => unsafe { std::str::from_utf8_unchecked(&bytes[..usize::from(*len)]) },
+            Raw::Heap(s) => s,
+        }
+    }
 }
 
 /// A string that is not a timestamp in any form [`Timestamp`] accepts.
@@ -51,7 +87,7 @@ impl Timestamp {
             }
             Err(_) => return Err(err()),
         };
-        Ok(Self { raw: s.to_string(), at })
+        Ok(Self { raw: Raw::new(s), at })
     }
 
     /// The instant, with the offset Dixa sent.
@@ -66,7 +102,7 @@ impl Timestamp {
 
     /// The exact string this value was read from (or formatted as).
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.raw.as_str()
     }
 
     /// The value as RFC 3339, what [`Serialize`](serde::Serialize) and
@@ -74,8 +110,9 @@ impl Timestamp {
     /// 3339, else the input without its `[zone]` suffix, else (a zone id
     /// without an offset, `...581[UTC]`) the instant formatted with `Z`.
     pub fn to_rfc3339(&self) -> std::borrow::Cow<'_, str> {
-        match self.raw.strip_suffix(']').and_then(|t| t.split_once('[')) {
-            None => std::borrow::Cow::Borrowed(&self.raw),
+        let raw = self.raw.as_str();
+        match raw.strip_suffix(']').and_then(|t| t.split_once('[')) {
+            None => std::borrow::Cow::Borrowed(raw),
             Some((base, _)) if DateTime::parse_from_rfc3339(base).is_ok() => std::borrow::Cow::Borrowed(base),
             Some(_) => std::borrow::Cow::Owned(self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
         }
@@ -83,7 +120,7 @@ impl Timestamp {
 
     /// The zone id suffix (`GMT` in `...Z[GMT]`), if the input had one.
     pub fn zone_id(&self) -> Option<&str> {
-        self.raw.strip_suffix(']').and_then(|t| t.split_once('[')).map(|(_, z)| z)
+        self.raw.as_str().strip_suffix(']').and_then(|t| t.split_once('[')).map(|(_, z)| z)
     }
 }
 
@@ -96,7 +133,7 @@ impl<Tz: TimeZone> From<DateTime<Tz>> for Timestamp {
     /// digits as the value needs (the form Dixa documents).
     fn from(at: DateTime<Tz>) -> Self {
         let at = at.fixed_offset();
-        Self { raw: at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), at }
+        Self { raw: Raw::new(&at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)), at }
     }
 }
 
@@ -116,7 +153,7 @@ impl fmt::Display for Timestamp {
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({:?})", self.raw)
+        write!(f, "Timestamp({:?})", self.raw.as_str())
     }
 }
 
@@ -165,5 +202,32 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
             }
         }
         deserializer.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_is_kept_exactly_inline_or_on_the_heap() {
+        for raw in [
+            "2024-01-11T00:00:00Z",                         // 20 bytes: inline
+            "2021-12-01T12:46:36.581Z[GMT]",                // 29: inline
+            "2021-12-01T12:46:36.5810Z[GMT]",               // 30: the last inline length
+            "2021-12-01T12:46:36.58100Z[GMT]",              // 31: heap
+            "2021-12-01T12:46:36.581123456+02:00[Etc/UTC]", // heap
+        ] {
+            let t = Timestamp::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(t.as_str(), raw);
+            assert_eq!(matches!(t.raw, Raw::Inline { .. }), raw.len() <= INLINE, "{raw}");
+            assert_eq!(t.clone().as_str(), raw);
+            assert_eq!(format!("{t:?}"), format!("Timestamp({raw:?})"));
+            assert_eq!(t.zone_id().is_some(), raw.ends_with(']'));
+        }
+        let long = DateTime::parse_from_rfc3339("2021-12-01T12:46:36.123456789+05:30").unwrap();
+        let t = Timestamp::from(long);
+        assert_eq!(t.as_str(), "2021-12-01T12:46:36.123456789+05:30");
+        assert_eq!(t.as_datetime(), long);
     }
 }

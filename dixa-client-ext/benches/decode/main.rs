@@ -100,6 +100,16 @@ enum Decoder {
 const DECODERS: [Decoder; 4] = [Decoder::Plain, Decoder::Client, Decoder::SerdeTagged, Decoder::Value];
 
 impl Decoder {
+    /// The name `--only` takes.
+    fn key(self) -> &'static str {
+        match self {
+            Decoder::Plain => "plain",
+            Decoder::Client => "client",
+            Decoder::SerdeTagged => "serde-tagged",
+            Decoder::Value => "value",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Decoder::Plain => "generated types, plain serde_json",
@@ -126,6 +136,9 @@ fn main() -> BenchResult {
     let sets = data_sets(pages);
     for set in &sets {
         check_all_decode(set)?;
+    }
+    if let Some(only) = common::str_option(&args, "only") {
+        return only_one(&args, &sets, &only, reps, &clock);
     }
 
     // Interleaved in runs of CHUNK pages: every decoder decodes the same
@@ -231,6 +244,28 @@ fn main() -> BenchResult {
                 Target::AtMost(8.0),
             );
         }
+    }
+    Ok(())
+}
+
+/// `--only DECODER [--set N]`: that decoder alone (on data set N, 0-3, or on
+/// all four), `reps` passes, for a profiler; prints MB/s, judges nothing.
+fn only_one(args: &[String], sets: &[DataSet], only: &str, reps: usize, clock: &Clock) -> BenchResult {
+    let decoder = DECODERS
+        .into_iter()
+        .find(|d| d.key() == only)
+        .ok_or_else(|| format!("--only {only}: expected one of plain, client, serde-tagged, value"))?;
+    let chosen: Vec<&DataSet> = match common::str_option(args, "set") {
+        Some(n) => vec![sets.get(n.parse::<usize>().unwrap_or(usize::MAX)).ok_or("--set: expected 0-3")?],
+        None => sets.iter().collect(),
+    };
+    for set in chosen {
+        let started = clock.now();
+        for _ in 0..reps {
+            decode_all(set, decoder)?;
+        }
+        let secs = (clock.now() - started).as_secs_f64().max(1e-9);
+        println!("{:<26} {}: {:.0} MB/s", set.name, decoder.key(), (set.bytes * reps) as f64 / 1e6 / secs);
     }
     Ok(())
 }

@@ -233,19 +233,27 @@ fn attempt(settings: &GenerationSettings, spec: &Value) -> Result<Result<TokenSt
             Ok(api) => api,
             Err(e) => return Ok(Err(format!("openapiv3 cannot read the spec: {e}"))),
         };
-    // Silence the default hook while probing: the panic is reported as a
-    // typed error instead of a backtrace on stderr. The hook is process-wide:
-    // concurrent runs (parallel tests) must not interleave take/set, or the
-    // silent hook could end up installed for good.
-    static HOOK_SWAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let guard = HOOK_SWAP.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // Silence panic reports while progenitor runs on this thread: the panic
+    // is reported as a typed error instead of a backtrace on stderr. The
+    // hook is process-wide, so it is wrapped once with a per-thread switch:
+    // runs on other threads (an update generates two specs side by side,
+    // tests run in parallel) neither wait for each other nor lose their own
+    // panic reports.
+    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    static WRAP_HOOK: std::sync::Once = std::sync::Once::new();
+    WRAP_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info)
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
     let result = crate::timing::step("progenitor: generate_tokens", || {
         catch_unwind(AssertUnwindSafe(|| Generator::new(settings).generate_tokens(&api)))
     });
-    std::panic::set_hook(previous);
-    drop(guard);
+    QUIET.with(|q| q.set(false));
     match result {
         Ok(r) => Ok(r.map_err(|e| e.to_string())),
         Err(payload) => Err(payload

@@ -108,9 +108,8 @@ fn send_returns_the_envelopes_data_and_pages_whole() {
     let code = squeezed(&real().client);
     // GET /v1/conversations/{conversationId} answers {"data": Conversation}.
     assert!(
-        code.contains("pubasyncfnsend(self,)->::std::result::Result<crate::types::Conversation,C::Error>")
-            || code.contains("pubasyncfnsend(self)->::std::result::Result<crate::types::Conversation,C::Error>"),
-        "get_conversation returns the conversation"
+        code.contains("pubfnsend(self,)->impl::std::future::Future<Output=::std::result::Result<crate::types::Conversation,C::Error>,>+::std::marker::Send+'a{crate::runtime::send::<C,types::GetConversationOutput,crate::types::Conversation,>(self.__client,self.request(),|body:types::GetConversationOutput|body.data,)"),
+        "get_conversation returns the conversation: the envelope's data"
     );
     // A page keeps its `meta`.
     assert!(code.contains("Result<types::ListAgentsOutput,C::Error>"));

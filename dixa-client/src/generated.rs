@@ -24857,26 +24857,31 @@ Made by the client's `list_agents()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListAgentsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListAgentsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListAgentsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListAgentsOutput,
+                types::ListAgentsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListAgentsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListAgentsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListAgentsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListAgentsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -24977,29 +24982,38 @@ Made by the client's `update_agents_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkUpdateAgentOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkUpdateAgentOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkUpdateAgentOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkUpdateAgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkUpdateAgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkUpdateAgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkUpdateAgentOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -25147,21 +25161,31 @@ Made by the client's `create_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/agents` (`patch_agents_bulk`): set parameters, then `.send().await`.
@@ -25246,29 +25270,38 @@ Made by the client's `patch_agents_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkUpdateAgentOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkUpdateAgentOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkUpdateAgentOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkUpdateAgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkUpdateAgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkUpdateAgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkUpdateAgentOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -25416,29 +25449,34 @@ Made by the client's `create_agents_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateAgentsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateAgentsOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            >(self.__client, self.request(), |body: types::CreateAgentsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateAgentsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateAgentsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateAgentsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateAgentsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -25559,26 +25597,38 @@ Made by the client's `agents_list_presence()` method.*/
             )
         }
         ///Sends the request and returns the answer's list.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::UserPresence>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AgentsListPresenceResponse>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.0)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::UserPresence>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentsListPresenceResponse,
+                ::std::vec::Vec<types::UserPresence>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AgentsListPresenceResponse| body.0,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentsListPresenceResponse>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentsListPresenceResponse>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentsListPresenceResponse>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentsListPresenceResponse,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/agents/{agentId}` (`get_agent`): set parameters, then `.send().await`.
@@ -25663,21 +25713,31 @@ Made by the client's `get_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/agents/{agentId}` (`update_agent`): set parameters, then `.send().await`.
@@ -25788,21 +25848,31 @@ Made by the client's `update_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/agents/{agentId}` (`downgrade_agent`): set parameters, then `.send().await`.
@@ -25887,18 +25957,25 @@ Made by the client's `downgrade_agent()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/agents/{agentId}` (`patch_agent`): set parameters, then `.send().await`.
@@ -26009,21 +26086,31 @@ Made by the client's `patch_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/agents/{agentId}/presence` (`get_presence`): set parameters, then `.send().await`.
@@ -26108,24 +26195,31 @@ Made by the client's `get_presence()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::UserPresence, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UserPresenceOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::UserPresence, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UserPresenceOutput,
+                types::UserPresence,
+            >(self.__client, self.request(), |body: types::UserPresenceOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UserPresenceOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UserPresenceOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UserPresenceOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UserPresenceOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/agents/{agentId}/teams` (`agents_list_teams`): set parameters, then `.send().await`.
@@ -26210,26 +26304,31 @@ Made by the client's `agents_list_teams()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Team>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AgentTeamsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Team>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentTeamsOutput,
+                ::std::vec::Vec<types::Team>,
+            >(self.__client, self.request(), |body: types::AgentTeamsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentTeamsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentTeamsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentTeamsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentTeamsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/analytics/filter/{filterAttribute}` (`list_filter_values`): set parameters, then `.send().await`.
@@ -26344,26 +26443,31 @@ Made by the client's `list_filter_values()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetFilterValuesOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetFilterValuesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetFilterValuesOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetFilterValuesOutput,
+                types::GetFilterValuesOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetFilterValuesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetFilterValuesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetFilterValuesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetFilterValuesOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -26474,26 +26578,31 @@ Made by the client's `list_metrics()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetMetricsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetMetricsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricsOutput,
+                types::GetMetricsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -26598,24 +26707,35 @@ Made by the client's `get_metric_data()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::MetricData, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricDataOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::MetricData, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricDataOutput,
+                types::MetricData,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetMetricDataOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricDataOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricDataOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricDataOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricDataOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/analytics/metrics/{metricId}` (`get_metric`): set parameters, then `.send().await`.
@@ -26698,26 +26818,31 @@ Made by the client's `get_metric()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::MetricMetadata, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::MetricMetadata, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricOutput,
+                types::MetricMetadata,
+            >(self.__client, self.request(), |body: types::GetMetricOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/analytics/records` (`list_records`): set parameters, then `.send().await`.
@@ -26812,26 +26937,31 @@ Made by the client's `list_records()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetMetricRecordsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricRecordsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetMetricRecordsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricRecordsOutput,
+                types::GetMetricRecordsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricRecordsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricRecordsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricRecordsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricRecordsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -26968,26 +27098,31 @@ Made by the client's `get_metric_records_data()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetMetricRecordsDataOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricRecordsDataOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetMetricRecordsDataOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricRecordsDataOutput,
+                types::GetMetricRecordsDataOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricRecordsDataOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricRecordsDataOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricRecordsDataOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricRecordsDataOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -27086,26 +27221,35 @@ Made by the client's `get_record()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::MetricRecordMetadata, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricRecordOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::MetricRecordMetadata, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricRecordOutput,
+                types::MetricRecordMetadata,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetMetricRecordOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricRecordOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricRecordOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricRecordOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricRecordOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/anonymization/request/{requestId}` (`get_request`): set parameters, then `.send().await`.
@@ -27188,26 +27332,35 @@ Made by the client's `get_request()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/contact-endpoints` (`list_contact_endpoints`): set parameters, then `.send().await`.
@@ -27288,29 +27441,38 @@ Made by the client's `list_contact_endpoints()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::ContactEndpoint>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListContactPointsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::ContactEndpoint>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListContactPointsOutput,
+                ::std::vec::Vec<crate::types::ContactEndpoint>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListContactPointsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListContactPointsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListContactPointsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListContactPointsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListContactPointsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/contact-endpoints/{contactEndpointId}` (`get_contact_endpoint`): set parameters, then `.send().await`.
@@ -27394,26 +27556,35 @@ Made by the client's `get_contact_endpoint()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<crate::types::ContactEndpoint, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetContactPointByIdOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::types::ContactEndpoint, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetContactPointByIdOutput,
+                crate::types::ContactEndpoint,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetContactPointByIdOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetContactPointByIdOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetContactPointByIdOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetContactPointByIdOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetContactPointByIdOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations` (`create_conversation`): set parameters, then `.send().await`.
@@ -27502,26 +27673,35 @@ Made by the client's `create_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ConversationResponse, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateConversationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ConversationResponse, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateConversationOutput,
+                types::ConversationResponse,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateConversationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateConversationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateConversationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateConversationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateConversationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/activitylog` (`list_activity_logs`): set parameters, then `.send().await`.
@@ -27650,26 +27830,31 @@ Made by the client's `list_activity_logs()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListActivityLogOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListActivityLogOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListActivityLogOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListActivityLogOutput,
+                types::ListActivityLogOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListActivityLogOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListActivityLogOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListActivityLogOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListActivityLogOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -27766,26 +27951,34 @@ Made by the client's `list_flows()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::ConversationFlow>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListFlowsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ConversationFlow>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListFlowsOutput,
+                ::std::vec::Vec<types::ConversationFlow>,
+            >(self.__client, self.request(), |body: types::ListFlowsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListFlowsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListFlowsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListFlowsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListFlowsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}` (`get_conversation`): set parameters, then `.send().await`.
@@ -27865,26 +28058,35 @@ Made by the client's `get_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<crate::types::Conversation, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetConversationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::types::Conversation, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetConversationOutput,
+                crate::types::Conversation,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetConversationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetConversationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetConversationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetConversationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetConversationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/activitylog` (`list_conversation_activity_log`): set parameters, then `.send().await`.
@@ -27964,26 +28166,38 @@ Made by the client's `list_conversation_activity_log()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::ActivityLogEntry>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetActivityLogOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ActivityLogEntry>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetActivityLogOutput,
+                ::std::vec::Vec<types::ActivityLogEntry>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetActivityLogOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetActivityLogOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetActivityLogOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetActivityLogOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetActivityLogOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/claim` (`claim_conversation`): set parameters, then `.send().await`.
@@ -28089,18 +28303,25 @@ Made by the client's `claim_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/close` (`close_conversation`): set parameters, then `.send().await`.
@@ -28202,18 +28423,25 @@ Made by the client's `close_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/linked` (`list_linked_conversations`): set parameters, then `.send().await`.
@@ -28293,29 +28521,38 @@ Made by the client's `list_linked_conversations()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::Conversation>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListLinkedConversationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::Conversation>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListLinkedConversationsOutput,
+                ::std::vec::Vec<crate::types::Conversation>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListLinkedConversationsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListLinkedConversationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListLinkedConversationsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListLinkedConversationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListLinkedConversationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/messages` (`list_messages`): set parameters, then `.send().await`.
@@ -28395,26 +28632,31 @@ Made by the client's `list_messages()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Message>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListMessagesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Message>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListMessagesOutput,
+                ::std::vec::Vec<types::Message>,
+            >(self.__client, self.request(), |body: types::ListMessagesOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListMessagesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListMessagesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListMessagesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListMessagesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/messages` (`add_message`): set parameters, then `.send().await`.
@@ -28520,26 +28762,35 @@ Made by the client's `add_message()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CreateMessageOutputData, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateMessageOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CreateMessageOutputData, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateMessageOutput,
+                types::CreateMessageOutputData,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateMessageOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateMessageOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateMessageOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateMessageOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateMessageOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/reopen` (`reopen_conversation`): set parameters, then `.send().await`.
@@ -28641,18 +28892,25 @@ Made by the client's `reopen_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/transfer/queue` (`transfer_conversation`): set parameters, then `.send().await`.
@@ -28758,18 +29016,25 @@ Made by the client's `transfer_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/conversations/{conversationId}/anonymize` (`anonymize_conversation`): set parameters, then `.send().await`.
@@ -28865,26 +29130,35 @@ Made by the client's `anonymize_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/conversations/{conversationId}/messages/{messageId}/anonymize` (`anonymize_message`): set parameters, then `.send().await`.
@@ -28985,26 +29259,35 @@ Made by the client's `anonymize_message()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/conversations/{conversationId}/custom-attributes` (`conversations_patch_custom_attributes`): set parameters, then `.send().await`.
@@ -29110,28 +29393,38 @@ Made by the client's `conversations_patch_custom_attributes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::CustomAttribute>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchConversationCustomAttributesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::CustomAttribute>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchConversationCustomAttributesOutput,
+                ::std::vec::Vec<types::CustomAttribute>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::PatchConversationCustomAttributesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchConversationCustomAttributesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::PatchConversationCustomAttributesOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchConversationCustomAttributesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchConversationCustomAttributesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/notes` (`list_internal_notes`): set parameters, then `.send().await`.
@@ -29211,26 +29504,38 @@ Made by the client's `list_internal_notes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::InternalNoteData>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListInternalNotesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::InternalNoteData>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListInternalNotesOutput,
+                ::std::vec::Vec<types::InternalNoteData>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListInternalNotesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListInternalNotesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListInternalNotesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListInternalNotesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListInternalNotesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/notes` (`create_internal_note`): set parameters, then `.send().await`.
@@ -29336,26 +29641,31 @@ Made by the client's `create_internal_note()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::InternalNoteData, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateNoteOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::InternalNoteData, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateNoteOutput,
+                types::InternalNoteData,
+            >(self.__client, self.request(), |body: types::CreateNoteOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateNoteOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateNoteOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateNoteOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateNoteOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/notes/bulk` (`create_internal_notes_bulk`): set parameters, then `.send().await`.
@@ -29461,31 +29771,42 @@ Made by the client's `create_internal_notes_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<
-                crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+                >,
+                C::Error,
             >,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkCreateNoteOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkCreateNoteOutput,
+                ::std::vec::Vec<
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+                >,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkCreateNoteOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkCreateNoteOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkCreateNoteOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkCreateNoteOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkCreateNoteOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -29630,29 +29951,38 @@ Made by the client's `list_ratings()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::ConversationRating>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListConversationRatingsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ConversationRating>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListConversationRatingsOutput,
+                ::std::vec::Vec<types::ConversationRating>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListConversationRatingsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListConversationRatingsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListConversationRatingsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListConversationRatingsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListConversationRatingsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/tags` (`conversations_list_tags`): set parameters, then `.send().await`.
@@ -29732,26 +30062,35 @@ Made by the client's `conversations_list_tags()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ConversationTagsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ConversationTagsOutput,
+                ::std::vec::Vec<types::Tag>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ConversationTagsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ConversationTagsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ConversationTagsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ConversationTagsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ConversationTagsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/tags/{tagId}` (`tag_conversation`): set parameters, then `.send().await`.
@@ -29845,18 +30184,25 @@ Made by the client's `tag_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/conversations/{conversationId}/tags/{tagId}` (`untag_conversation`): set parameters, then `.send().await`.
@@ -29950,18 +30296,25 @@ Made by the client's `untag_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/custom-attributes` (`list_custom_attributes`): set parameters, then `.send().await`.
@@ -30020,31 +30373,38 @@ Made by the client's `list_custom_attributes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::CustomAttributeDefinition>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListCustomAttributesDefinitionsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::CustomAttributeDefinition>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListCustomAttributesDefinitionsOutput,
+                ::std::vec::Vec<types::CustomAttributeDefinition>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListCustomAttributesDefinitionsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListCustomAttributesDefinitionsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::ListCustomAttributesDefinitionsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListCustomAttributesDefinitionsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListCustomAttributesDefinitionsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/endusers` (`list_end_users`): set parameters, then `.send().await`.
@@ -30190,26 +30550,31 @@ Made by the client's `list_end_users()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListEndUsersOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListEndUsersOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListEndUsersOutput,
+                types::ListEndUsersOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -30314,29 +30679,38 @@ Made by the client's `update_end_users_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkUpdateEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkUpdateEndUsersOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkUpdateEndUsersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkUpdateEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkUpdateEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkUpdateEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkUpdateEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -30487,24 +30861,35 @@ Made by the client's `create_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateEndUserOutput,
+                types::EndUser,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateEndUserOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/endusers` (`patch_end_users_bulk`): set parameters, then `.send().await`.
@@ -30593,29 +30978,38 @@ Made by the client's `patch_end_users_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkPatchEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkPatchEndUsersOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkPatchEndUsersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkPatchEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkPatchEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkPatchEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkPatchEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -30766,29 +31160,38 @@ Made by the client's `create_end_users_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateEndUsersOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateEndUsersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -30935,24 +31338,31 @@ Made by the client's `get_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetEndUserOutput,
+                types::EndUser,
+            >(self.__client, self.request(), |body: types::GetEndUserOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/endusers/{userId}` (`update_end_user`): set parameters, then `.send().await`.
@@ -31063,24 +31473,35 @@ Made by the client's `update_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UpdateEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UpdateEndUserOutput,
+                types::EndUser,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::UpdateEndUserOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UpdateEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UpdateEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UpdateEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UpdateEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/endusers/{userId}` (`patch_end_user`): set parameters, then `.send().await`.
@@ -31191,24 +31612,31 @@ Made by the client's `patch_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchEndUserOutput,
+                types::EndUser,
+            >(self.__client, self.request(), |body: types::PatchEndUserOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::PatchEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/endusers/{userId}/conversations` (`list_conversations`): set parameters, then `.send().await`.
@@ -31322,26 +31750,34 @@ Made by the client's `list_conversations()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListEndUserConversationsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListEndUserConversationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ListEndUserConversationsOutput,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListEndUserConversationsOutput,
+                types::ListEndUserConversationsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListEndUserConversationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListEndUserConversationsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListEndUserConversationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListEndUserConversationsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -31456,26 +31892,35 @@ Made by the client's `anonymize_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/endusers/{userId}/custom-attributes` (`end_users_patch_custom_attributes`): set parameters, then `.send().await`.
@@ -31584,28 +32029,38 @@ Made by the client's `end_users_patch_custom_attributes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::CustomAttribute>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchEndUserCustomAttributesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::CustomAttribute>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchEndUserCustomAttributesOutput,
+                ::std::vec::Vec<types::CustomAttribute>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::PatchEndUserCustomAttributesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchEndUserCustomAttributesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::PatchEndUserCustomAttributesOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchEndUserCustomAttributesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchEndUserCustomAttributesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues` (`list_queues`): set parameters, then `.send().await`.
@@ -31664,26 +32119,31 @@ Made by the client's `list_queues()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Queue1>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListQueuesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Queue1>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListQueuesOutput,
+                ::std::vec::Vec<types::Queue1>,
+            >(self.__client, self.request(), |body: types::ListQueuesOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListQueuesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListQueuesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListQueuesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListQueuesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/queues` (`create_queue`): set parameters, then `.send().await`.
@@ -31772,24 +32232,31 @@ Made by the client's `create_queue()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Queue1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateQueueOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Queue1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateQueueOutput,
+                types::Queue1,
+            >(self.__client, self.request(), |body: types::CreateQueueOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateQueueOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateQueueOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateQueueOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateQueueOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/{queueId}` (`get_queue`): set parameters, then `.send().await`.
@@ -31872,24 +32339,31 @@ Made by the client's `get_queue()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Queue1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetQueueByIdOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Queue1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetQueueByIdOutput,
+                types::Queue1,
+            >(self.__client, self.request(), |body: types::GetQueueByIdOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetQueueByIdOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetQueueByIdOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetQueueByIdOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetQueueByIdOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/{queueId}/members` (`queues_list_members`): set parameters, then `.send().await`.
@@ -31972,26 +32446,31 @@ Made by the client's `queues_list_members()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::QueueMember>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::QueueMembersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::QueueMember>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::QueueMembersOutput,
+                ::std::vec::Vec<types::QueueMember>,
+            >(self.__client, self.request(), |body: types::QueueMembersOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::QueueMembersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::QueueMembersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::QueueMembersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::QueueMembersOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/queues/{queueId}/members` (`remove_members_bulk`): set parameters, then `.send().await`.
@@ -32100,18 +32579,25 @@ Made by the client's `remove_members_bulk()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -32267,29 +32753,38 @@ Made by the client's `assign_members()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkQueueEndpointOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkQueueEndpointOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkQueueEndpointOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkQueueEndpointOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkQueueEndpointOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkQueueEndpointOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkQueueEndpointOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for AssignMembers<'a, C> {
@@ -32478,21 +32973,31 @@ Made by the client's `search_conversations()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(self) -> ::std::result::Result<types::SearchOutput, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::SearchOutput>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::SearchOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::SearchOutput,
+                types::SearchOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::SearchOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::SearchOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::SearchOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::SearchOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -32625,31 +33130,34 @@ Made by the client's `search_conversations_with_filters()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::SearchConversationsWithFiltersOutput,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::SearchConversationsWithFiltersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::SearchConversationsWithFiltersOutput,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::SearchConversationsWithFiltersOutput,
+                types::SearchConversationsWithFiltersOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::SearchConversationsWithFiltersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::SearchConversationsWithFiltersOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::SearchConversationsWithFiltersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::SearchConversationsWithFiltersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -32744,26 +33252,31 @@ Made by the client's `tags_list_tags()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTagsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTagsOutput,
+                ::std::vec::Vec<types::Tag>,
+            >(self.__client, self.request(), |body: types::ListTagsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTagsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTagsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTagsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTagsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/tags` (`create_tag`): set parameters, then `.send().await`.
@@ -32852,24 +33365,31 @@ Made by the client's `create_tag()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Tag, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateTagOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Tag, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateTagOutput,
+                types::Tag,
+            >(self.__client, self.request(), |body: types::CreateTagOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateTagOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateTagOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateTagOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateTagOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/tags/{tagId}` (`get_tag`): set parameters, then `.send().await`.
@@ -32949,21 +33469,31 @@ Made by the client's `get_tag()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Tag, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::GetTagOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Tag, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetTagOutput,
+                types::Tag,
+            >(self.__client, self.request(), |body: types::GetTagOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetTagOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetTagOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetTagOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetTagOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/tags/{tagId}` (`delete_tag`): set parameters, then `.send().await`.
@@ -33043,18 +33573,25 @@ Made by the client's `delete_tag()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/tags/{tagId}/activate` (`activate_tag`): set parameters, then `.send().await`.
@@ -33136,18 +33673,25 @@ Made by the client's `activate_tag()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/tags/{tagId}/deactivate` (`deactivate_tag`): set parameters, then `.send().await`.
@@ -33229,18 +33773,25 @@ Made by the client's `deactivate_tag()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/teams` (`teams_list_teams`): set parameters, then `.send().await`.
@@ -33299,26 +33850,31 @@ Made by the client's `teams_list_teams()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Team1>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTeamsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Team1>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTeamsOutput,
+                ::std::vec::Vec<types::Team1>,
+            >(self.__client, self.request(), |body: types::ListTeamsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTeamsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTeamsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTeamsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTeamsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/teams` (`create_team`): set parameters, then `.send().await`.
@@ -33407,24 +33963,31 @@ Made by the client's `create_team()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Team1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateTeamOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Team1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateTeamOutput,
+                types::Team1,
+            >(self.__client, self.request(), |body: types::CreateTeamOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateTeamOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateTeamOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateTeamOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateTeamOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/teams/{teamId}` (`get_team`): set parameters, then `.send().await`.
@@ -33509,24 +34072,31 @@ Made by the client's `get_team()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Team1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateTeamOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Team1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateTeamOutput,
+                types::Team1,
+            >(self.__client, self.request(), |body: types::CreateTeamOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateTeamOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateTeamOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateTeamOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateTeamOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/teams/{teamId}` (`remove_team`): set parameters, then `.send().await`.
@@ -33611,18 +34181,25 @@ Made by the client's `remove_team()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/teams/{teamId}/agents` (`teams_list_members`): set parameters, then `.send().await`.
@@ -33707,26 +34284,35 @@ Made by the client's `teams_list_members()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::TeamMember>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTeamMembersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::TeamMember>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTeamMembersOutput,
+                ::std::vec::Vec<types::TeamMember>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListTeamMembersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTeamMembersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTeamMembersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTeamMembersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTeamMembersOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/teams/{teamId}/agents` (`remove_members`): set parameters, then `.send().await`.
@@ -33837,18 +34423,25 @@ Made by the client's `remove_members()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for RemoveMembers<'a, C> {
@@ -34005,18 +34598,25 @@ Made by the client's `add_members()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for AddMembers<'a, C> {
@@ -34178,26 +34778,31 @@ Made by the client's `teams_list_presence()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListPresenceOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListPresenceOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListPresenceOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListPresenceOutput,
+                types::ListPresenceOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListPresenceOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListPresenceOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListPresenceOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListPresenceOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -34272,31 +34877,38 @@ Made by the client's `list_subscriptions()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::WebhookSubscription>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListWebhookSubscriptionsEndpointOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::WebhookSubscription>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListWebhookSubscriptionsEndpointOutput,
+                ::std::vec::Vec<types::WebhookSubscription>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListWebhookSubscriptionsEndpointOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListWebhookSubscriptionsEndpointOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::ListWebhookSubscriptionsEndpointOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListWebhookSubscriptionsEndpointOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListWebhookSubscriptionsEndpointOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/webhooks` (`create_subscription`): set parameters, then `.send().await`.
@@ -34385,28 +34997,35 @@ Made by the client's `create_subscription()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateWebhookSubscriptionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::WebhookSubscription, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateWebhookSubscriptionOutput,
+                types::WebhookSubscription,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateWebhookSubscriptionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateWebhookSubscriptionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::CreateWebhookSubscriptionOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateWebhookSubscriptionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateWebhookSubscriptionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}` (`get_subscription`): set parameters, then `.send().await`.
@@ -34492,26 +35111,35 @@ Made by the client's `get_subscription()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetWebhookSubscriptionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::WebhookSubscription, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetWebhookSubscriptionOutput,
+                types::WebhookSubscription,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetWebhookSubscriptionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetWebhookSubscriptionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetWebhookSubscriptionOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetWebhookSubscriptionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetWebhookSubscriptionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/webhooks/{webhookSubscriptionId}` (`delete_subscription`): set parameters, then `.send().await`.
@@ -34597,18 +35225,25 @@ Made by the client's `delete_subscription()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/webhooks/{webhookSubscriptionId}` (`patch_subscription`): set parameters, then `.send().await`.
@@ -34720,26 +35355,35 @@ Made by the client's `patch_subscription()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchWebhookSubscriptionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::WebhookSubscription, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchWebhookSubscriptionOutput,
+                types::WebhookSubscription,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::PatchWebhookSubscriptionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchWebhookSubscriptionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::PatchWebhookSubscriptionOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchWebhookSubscriptionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchWebhookSubscriptionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}/delivery-status` (`list_delivery_statuses`): set parameters, then `.send().await`.
@@ -34826,31 +35470,38 @@ Made by the client's `list_delivery_statuses()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::EventDeliveryStatus>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetWebhookLastDeliveryStatusOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::EventDeliveryStatus>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetWebhookLastDeliveryStatusOutput,
+                ::std::vec::Vec<types::EventDeliveryStatus>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetWebhookLastDeliveryStatusOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetWebhookLastDeliveryStatusOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetWebhookLastDeliveryStatusOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetWebhookLastDeliveryStatusOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetWebhookLastDeliveryStatusOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}` (`list_event_logs`): set parameters, then `.send().await`.
@@ -34954,28 +35605,38 @@ Made by the client's `list_event_logs()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::EventDeliveryLog>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetWebhookEventDeliveryLogsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::EventDeliveryLog>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetWebhookEventDeliveryLogsOutput,
+                ::std::vec::Vec<types::EventDeliveryLog>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetWebhookEventDeliveryLogsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetWebhookEventDeliveryLogsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetWebhookEventDeliveryLogsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetWebhookEventDeliveryLogsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetWebhookEventDeliveryLogsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/agents/{agentId}/presence/working-channel` (`update_working_channel`): set parameters, then `.send().await`.
@@ -35084,18 +35745,25 @@ Made by the client's `update_working_channel()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/anonymization` (`anonymize_entity`): set parameters, then `.send().await`.
@@ -35184,26 +35852,35 @@ Made by the client's `anonymize_entity()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules` (`list_schedules`): set parameters, then `.send().await`.
@@ -35262,28 +35939,38 @@ Made by the client's `list_schedules()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListBusinessHoursSchedulesResult, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListBusinessHoursSchedulesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ListBusinessHoursSchedulesResult,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListBusinessHoursSchedulesOutput,
+                types::ListBusinessHoursSchedulesResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListBusinessHoursSchedulesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListBusinessHoursSchedulesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::ListBusinessHoursSchedulesOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListBusinessHoursSchedulesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListBusinessHoursSchedulesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules/{scheduleId}/definition` (`get_schedule_definition`): set parameters, then `.send().await`.
@@ -35366,31 +36053,40 @@ Made by the client's `get_schedule_definition()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::GetBusinessHoursScheduleDefinitionResult,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetBusinessHoursScheduleDefinitionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GetBusinessHoursScheduleDefinitionResult,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetBusinessHoursScheduleDefinitionOutput,
+                types::GetBusinessHoursScheduleDefinitionResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetBusinessHoursScheduleDefinitionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetBusinessHoursScheduleDefinitionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetBusinessHoursScheduleDefinitionOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<
+                    types::GetBusinessHoursScheduleDefinitionOutput,
+                >,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetBusinessHoursScheduleDefinitionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules/{scheduleId}/status` (`get_open_status`): set parameters, then `.send().await`.
@@ -35488,26 +36184,35 @@ Made by the client's `get_open_status()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetBusinessOpenStatusResult, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetBusinessOpenStatusOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetBusinessOpenStatusResult, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetBusinessOpenStatusOutput,
+                types::GetBusinessOpenStatusResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetBusinessOpenStatusOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetBusinessOpenStatusOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetBusinessOpenStatusOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetBusinessOpenStatusOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetBusinessOpenStatusOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules/{scheduleId}/upcoming` (`get_upcoming_schedule`): set parameters, then `.send().await`.
@@ -35602,31 +36307,38 @@ Made by the client's `get_upcoming_schedule()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::GetUpcomingBusinessHoursScheduleResult,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetUpcomingBusinessHoursScheduleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GetUpcomingBusinessHoursScheduleResult,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetUpcomingBusinessHoursScheduleOutput,
+                types::GetUpcomingBusinessHoursScheduleResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetUpcomingBusinessHoursScheduleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetUpcomingBusinessHoursScheduleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetUpcomingBusinessHoursScheduleOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetUpcomingBusinessHoursScheduleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetUpcomingBusinessHoursScheduleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/import` (`import_conversation`): set parameters, then `.send().await`.
@@ -35715,26 +36427,35 @@ Made by the client's `import_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ImportConversationResponse, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ImportConversationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ImportConversationResponse, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ImportConversationOutput,
+                types::ImportConversationResponse,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ImportConversationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ImportConversationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ImportConversationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ImportConversationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ImportConversationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/followup` (`followup_conversation`): set parameters, then `.send().await`.
@@ -35840,18 +36561,25 @@ Made by the client's `followup_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/link` (`link_conversation`): set parameters, then `.send().await`.
@@ -35957,18 +36685,25 @@ Made by the client's `link_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/ratings` (`list_latest_ratings`): set parameters, then `.send().await`.
@@ -36048,29 +36783,38 @@ Made by the client's `list_latest_ratings()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::ConversationRating>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListConversationRatingsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ConversationRating>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListConversationRatingsOutput,
+                ::std::vec::Vec<types::ConversationRating>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListConversationRatingsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListConversationRatingsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListConversationRatingsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListConversationRatingsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListConversationRatingsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/ratings/offer` (`create_rating_offer`): set parameters, then `.send().await`.
@@ -36176,24 +36920,35 @@ Made by the client's `create_rating_offer()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::RatingOffer, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateRatingOfferOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::RatingOffer, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateRatingOfferOutput,
+                types::RatingOffer,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateRatingOfferOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateRatingOfferOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateRatingOfferOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateRatingOfferOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateRatingOfferOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/ratings/{ratingId}/submit` (`submit_rating_result`): set parameters, then `.send().await`.
@@ -36316,24 +37071,35 @@ Made by the client's `submit_rating_result()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::RatingResult, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateRatingResultOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::RatingResult, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateRatingResultOutput,
+                types::RatingResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateRatingResultOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateRatingResultOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateRatingResultOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateRatingResultOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateRatingResultOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/tags/bulk` (`tag_conversation_bulk`): set parameters, then `.send().await`.
@@ -36439,18 +37205,25 @@ Made by the client's `tag_conversation_bulk()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -36584,28 +37357,35 @@ Made by the client's `get_custom_attribute()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CustomAttributeDefinition, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetCustomAttributesDefinitionsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CustomAttributeDefinition, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetCustomAttributesDefinitionsOutput,
+                types::CustomAttributeDefinition,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetCustomAttributesDefinitionsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetCustomAttributesDefinitionsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetCustomAttributesDefinitionsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetCustomAttributesDefinitionsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetCustomAttributesDefinitionsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles` (`create_article`): set parameters, then `.send().await`.
@@ -36694,24 +37474,35 @@ Made by the client's `create_article()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Article, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateKnowledgeArticleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Article, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateKnowledgeArticleOutput,
+                types::Article,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateKnowledgeArticleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateKnowledgeArticleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateKnowledgeArticleOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateKnowledgeArticleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateKnowledgeArticleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/attachments` (`upload_attachments`): set parameters, then `.send().await`.
@@ -36799,26 +37590,31 @@ Made by the client's `upload_attachments()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::UploadAttachmentsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UploadAttachmentsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::UploadAttachmentsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UploadAttachmentsOutput,
+                types::UploadAttachmentsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UploadAttachmentsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UploadAttachmentsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UploadAttachmentsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UploadAttachmentsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/articles/{articleId}` (`get_article`): set parameters, then `.send().await`.
@@ -36916,24 +37712,35 @@ Made by the client's `get_article()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Article, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeArticleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Article, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeArticleOutput,
+                types::Article,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeArticleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeArticleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetKnowledgeArticleOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeArticleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeArticleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/knowledge/articles/{articleId}` (`delete_article`): set parameters, then `.send().await`.
@@ -37016,18 +37823,25 @@ Made by the client's `delete_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/knowledge/articles/{articleId}` (`update_article`): set parameters, then `.send().await`.
@@ -37136,24 +37950,35 @@ Made by the client's `update_article()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Article, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UpdateKnowledgeArticleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Article, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UpdateKnowledgeArticleOutput,
+                types::Article,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::UpdateKnowledgeArticleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UpdateKnowledgeArticleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UpdateKnowledgeArticleOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UpdateKnowledgeArticleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UpdateKnowledgeArticleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/knowledge/articles/{articleId}/parent` (`remove_article_parent`): set parameters, then `.send().await`.
@@ -37236,18 +38061,25 @@ Made by the client's `remove_article_parent()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/knowledge/articles/{articleId}/parent/{parentId}` (`move_article`): set parameters, then `.send().await`.
@@ -37347,18 +38179,25 @@ Made by the client's `move_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/publish` (`publish_article`): set parameters, then `.send().await`.
@@ -37441,18 +38280,25 @@ Made by the client's `publish_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/articles/{articleId}/translations` (`get_article_translations`): set parameters, then `.send().await`.
@@ -37535,28 +38381,35 @@ Made by the client's `get_article_translations()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ArticleTranslations, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeArticleTranslationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ArticleTranslations, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeArticleTranslationsOutput,
+                types::ArticleTranslations,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeArticleTranslationsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeArticleTranslationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetKnowledgeArticleTranslationsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeArticleTranslationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeArticleTranslationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/knowledge/articles/{articleId}/translations` (`update_article_translations`): set parameters, then `.send().await`.
@@ -37665,26 +38518,31 @@ Made by the client's `update_article_translations()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::UpdateTranslationsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UpdateTranslationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::UpdateTranslationsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UpdateTranslationsOutput,
+                types::UpdateTranslationsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UpdateTranslationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UpdateTranslationsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UpdateTranslationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UpdateTranslationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/knowledge/articles/{articleId}/translations/{languageId}` (`delete_article_translation`): set parameters, then `.send().await`.
@@ -37784,18 +38642,25 @@ Made by the client's `delete_article_translation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/translations/{languageId}/publish` (`publish_article_translation`): set parameters, then `.send().await`.
@@ -37895,18 +38760,25 @@ Made by the client's `publish_article_translation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/translations/{languageId}/unpublish` (`unpublish_article_translation`): set parameters, then `.send().await`.
@@ -38006,18 +38878,25 @@ Made by the client's `unpublish_article_translation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/unpublish` (`unpublish_article`): set parameters, then `.send().await`.
@@ -38100,18 +38979,25 @@ Made by the client's `unpublish_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/categories/{categoryId}` (`get_category`): set parameters, then `.send().await`.
@@ -38209,24 +39095,35 @@ Made by the client's `get_category()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Category, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCategoryOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Category, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCategoryOutput,
+                types::Category,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCategoryOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCategoryOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetKnowledgeCategoryOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCategoryOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCategoryOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/categories/{categoryId}/translations` (`get_category_translations`): set parameters, then `.send().await`.
@@ -38309,28 +39206,35 @@ Made by the client's `get_category_translations()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CategoryTranslations, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCategoryTranslationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CategoryTranslations, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCategoryTranslationsOutput,
+                types::CategoryTranslations,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCategoryTranslationsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCategoryTranslationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetKnowledgeCategoryTranslationsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCategoryTranslationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCategoryTranslationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/collections` (`list_collections`): set parameters, then `.send().await`.
@@ -38425,26 +39329,35 @@ Made by the client's `list_collections()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Collection>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListKnowledgeCollectionsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Collection>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListKnowledgeCollectionsOutput,
+                ::std::vec::Vec<types::Collection>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListKnowledgeCollectionsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListKnowledgeCollectionsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListKnowledgeCollectionsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListKnowledgeCollectionsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListKnowledgeCollectionsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -38543,24 +39456,35 @@ Made by the client's `get_collection()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Collection, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCollectionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Collection, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCollectionOutput,
+                types::Collection,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCollectionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCollectionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetKnowledgeCollectionOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCollectionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCollectionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/collections/{collectionId}/catalog` (`get_collection_catalog`): set parameters, then `.send().await`.
@@ -38658,28 +39582,35 @@ Made by the client's `get_collection_catalog()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CollectionCatalogItem, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCollectionCatalogOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CollectionCatalogItem, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCollectionCatalogOutput,
+                types::CollectionCatalogItem,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCollectionCatalogOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCollectionCatalogOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetKnowledgeCollectionCatalogOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCollectionCatalogOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCollectionCatalogOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/organization` (`get_organization`): set parameters, then `.send().await`.
@@ -38738,26 +39669,35 @@ Made by the client's `get_organization()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::OrganizationDetails, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetOrganizationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::OrganizationDetails, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetOrganizationOutput,
+                types::OrganizationDetails,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetOrganizationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetOrganizationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetOrganizationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetOrganizationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetOrganizationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/conversation-position/{csid}` (`get_conversation_position`): set parameters, then `.send().await`.
@@ -38837,28 +39777,35 @@ Made by the client's `get_conversation_position()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::QueuedConversation, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetQueuedConversationPositionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::QueuedConversation, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetQueuedConversationPositionOutput,
+                types::QueuedConversation,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetQueuedConversationPositionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetQueuedConversationPositionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetQueuedConversationPositionOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetQueuedConversationPositionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetQueuedConversationPositionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/{queueId}/availability` (`list_availability`): set parameters, then `.send().await`.
@@ -38941,29 +39888,38 @@ Made by the client's `list_availability()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::QueueAvailabilityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::QueueAvailabilityOutput,
+                ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::QueueAvailabilityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::QueueAvailabilityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::QueueAvailabilityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::QueueAvailabilityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::QueueAvailabilityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/templates` (`list_templates`): set parameters, then `.send().await`.
@@ -39073,26 +40029,31 @@ Made by the client's `list_templates()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListTemplatesOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTemplatesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListTemplatesOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTemplatesOutput,
+                types::ListTemplatesOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTemplatesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTemplatesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTemplatesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTemplatesOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -39191,18 +40152,25 @@ Made by the client's `delete_template()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl crate::runtime::PageBody for types::GetFilterValuesOutput {

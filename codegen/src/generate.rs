@@ -313,6 +313,7 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
         mark_deprecated(content, field)?;
     }
     prune_struct_builders(content, &normalized.request_types);
+    share_builder_conversions(content);
     for u in &normalized.custom.unions {
         let accessors = union_accessors(u, content);
         content.extend(parse_items(union_tokens(u), &u.schema)?);
@@ -356,6 +357,44 @@ fn prune_struct_builders(items: &mut Vec<syn::Item>, keep: &std::collections::BT
         }
     }
     items.retain(|i| !matches!(i, syn::Item::Impl(imp) if imp.trait_.is_none() && imp.items.is_empty()));
+}
+
+/// Makes the setters of typify's struct builders call one generic helper.
+///
+/// typify writes every setter as
+/// `self.f = value.try_into().map_err(|e| format!("error converting supplied value for f: {e}"))`:
+/// a closure and a `format!` per field, which the compiler checks one by
+/// one. The same conversion, with the same message, is
+/// `crate::runtime::convert(value, "f")`, one generic function. A setter of
+/// another shape is left as typify wrote it.
+fn share_builder_conversions(items: &mut [syn::Item]) {
+    let Some(builder) = items.iter_mut().find_map(|i| match i {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, inner)| inner),
+        _ => None,
+    }) else {
+        return;
+    };
+    for item in builder.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        for f in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            let Some(syn::Stmt::Expr(syn::Expr::Assign(assign), _)) = f.block.stmts.first_mut() else { continue };
+            let syn::Expr::Field(target) = &*assign.left else { continue };
+            let syn::Member::Named(field) = &target.member else { continue };
+            let syn::Expr::MethodCall(map_err) = &*assign.right else { continue };
+            let typify_shape = map_err.method == "map_err"
+                && matches!(&*map_err.receiver, syn::Expr::MethodCall(c) if c.method == "try_into"
+                    && matches!(&*c.receiver, syn::Expr::Path(p) if p.path.is_ident("value")));
+            if !typify_shape {
+                continue;
+            }
+            let name = field.to_string();
+            *assign.right = syn::parse_quote!(crate::runtime::convert(value, #name));
+        }
+    }
 }
 
 /// Parses emitted tokens into items (prettyplease cannot print verbatim tokens).

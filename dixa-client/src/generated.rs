@@ -6722,11 +6722,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -6767,11 +6763,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_ids: {e}")
-                    });
+                self.agent_ids = crate::runtime::convert(value, "agent_ids");
                 self
             }
         }
@@ -6827,11 +6819,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.entity_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for entity_id: {e}")
-                    });
+                self.entity_id = crate::runtime::convert(value, "entity_id");
                 self
             }
             pub fn entity_type<T>(mut self, value: T) -> Self
@@ -6839,11 +6827,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.entity_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for entity_type: {e}")
-                    });
+                self.entity_type = crate::runtime::convert(value, "entity_type");
                 self
             }
             pub fn force_anonymization<T>(mut self, value: T) -> Self
@@ -6851,13 +6835,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.force_anonymization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for force_anonymization: {e}"
-                        )
-                    });
+                self.force_anonymization = crate::runtime::convert(
+                    value,
+                    "force_anonymization",
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -6867,11 +6848,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                self.type_ = crate::runtime::convert(value, "type_");
                 self
             }
         }
@@ -6919,11 +6896,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -6961,11 +6934,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn assigned_at<T>(mut self, value: T) -> Self
@@ -6973,11 +6942,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for assigned_at: {e}")
-                    });
+                self.assigned_at = crate::runtime::convert(value, "assigned_at");
                 self
             }
         }
@@ -7025,11 +6990,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.password = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                self.password = crate::runtime::convert(value, "password");
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
@@ -7037,11 +6998,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                self.username = crate::runtime::convert(value, "username");
                 self
             }
         }
@@ -7088,13 +7045,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp_from = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for timestamp_from: {e}"
-                        )
-                    });
+                self.timestamp_from = crate::runtime::convert(value, "timestamp_from");
                 self
             }
             pub fn timestamp_to<T>(mut self, value: T) -> Self
@@ -7102,11 +7053,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp_to = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp_to: {e}")
-                    });
+                self.timestamp_to = crate::runtime::convert(value, "timestamp_to");
                 self
             }
         }
@@ -7148,11 +7095,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for max: {e}")
-                    });
+                self.max = crate::runtime::convert(value, "max");
                 self
             }
             pub fn min<T>(mut self, value: T) -> Self
@@ -7160,11 +7103,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.min = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for min: {e}")
-                    });
+                self.min = crate::runtime::convert(value, "min");
                 self
             }
         }
@@ -7219,11 +7158,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ip_address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ip_address: {e}")
-                    });
+                self.ip_address = crate::runtime::convert(value, "ip_address");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -7231,11 +7166,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn originating_url<T>(mut self, value: T) -> Self
@@ -7243,13 +7174,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.originating_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for originating_url: {e}"
-                        )
-                    });
+                self.originating_url = crate::runtime::convert(value, "originating_url");
                 self
             }
             pub fn version<T>(mut self, value: T) -> Self
@@ -7257,11 +7182,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for version: {e}")
-                    });
+                self.version = crate::runtime::convert(value, "version");
                 self
             }
         }
@@ -7312,11 +7233,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -7394,13 +7311,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -7410,13 +7324,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -7424,11 +7335,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -7436,11 +7343,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -7448,11 +7351,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -7460,9 +7359,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -7470,11 +7367,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -7484,11 +7377,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -7496,11 +7385,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -7607,13 +7492,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -7623,13 +7505,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -7637,11 +7516,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -7649,11 +7524,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -7661,11 +7532,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -7673,11 +7540,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -7685,11 +7548,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -7697,9 +7556,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -7707,11 +7564,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -7721,11 +7574,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -7733,11 +7582,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -7802,11 +7647,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -7847,11 +7688,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_ids: {e}")
-                    });
+                self.agent_ids = crate::runtime::convert(value, "agent_ids");
                 self
             }
         }
@@ -7896,11 +7733,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -7978,13 +7811,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -7994,13 +7824,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -8008,11 +7835,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -8020,11 +7843,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -8032,11 +7851,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8044,9 +7859,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -8054,11 +7867,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -8068,11 +7877,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -8080,11 +7885,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -8191,13 +7992,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -8207,13 +8005,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -8221,11 +8016,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -8233,11 +8024,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -8245,11 +8032,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -8257,11 +8040,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -8269,11 +8048,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8281,9 +8056,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -8291,11 +8064,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -8305,11 +8074,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -8317,11 +8082,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -8386,11 +8147,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -8440,13 +8197,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.contact_endpoint_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_endpoint_id: {e}"
-                        )
-                    });
+                self.contact_endpoint_id = crate::runtime::convert(
+                    value,
+                    "contact_endpoint_id",
+                );
                 self
             }
             pub fn direction<T>(mut self, value: T) -> Self
@@ -8454,11 +8208,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::CallbackDirection>,
                 T::Error: ::std::fmt::Display,
             {
-                self.direction = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for direction: {e}")
-                    });
+                self.direction = crate::runtime::convert(value, "direction");
                 self
             }
             pub fn queue_id<T>(mut self, value: T) -> Self
@@ -8466,11 +8216,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.queue_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for queue_id: {e}")
-                    });
+                self.queue_id = crate::runtime::convert(value, "queue_id");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -8478,11 +8224,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
         }
@@ -8529,11 +8271,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::ChannelOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -8586,11 +8324,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::BrowserInfo>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.browser_info = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for browser_info: {e}")
-                    });
+                self.browser_info = crate::runtime::convert(value, "browser_info");
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -8598,11 +8332,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                self.language = crate::runtime::convert(value, "language");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -8610,11 +8340,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -8622,11 +8348,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
             pub fn widget_id<T>(mut self, value: T) -> Self
@@ -8634,11 +8356,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.widget_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for widget_id: {e}")
-                    });
+                self.widget_id = crate::runtime::convert(value, "widget_id");
                 self
             }
         }
@@ -8689,11 +8407,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn force<T>(mut self, value: T) -> Self
@@ -8701,11 +8415,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.force = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for force: {e}")
-                    });
+                self.force = crate::runtime::convert(value, "force");
                 self
             }
         }
@@ -8750,11 +8460,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -8793,11 +8499,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -8835,11 +8537,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closed_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_at: {e}")
-                    });
+                self.closed_at = crate::runtime::convert(value, "closed_at");
                 self
             }
             pub fn closed_by<T>(mut self, value: T) -> Self
@@ -8847,11 +8545,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closed_by = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_by: {e}")
-                    });
+                self.closed_by = crate::runtime::convert(value, "closed_by");
                 self
             }
         }
@@ -8899,11 +8593,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<crate::types::Condition1>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.conditions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for conditions: {e}")
-                    });
+                self.conditions = crate::runtime::convert(value, "conditions");
                 self
             }
             pub fn strategy<T>(mut self, value: T) -> Self
@@ -8911,11 +8601,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Strategy>,
                 T::Error: ::std::fmt::Display,
             {
-                self.strategy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for strategy: {e}")
-                    });
+                self.strategy = crate::runtime::convert(value, "strategy");
                 self
             }
         }
@@ -8958,11 +8644,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::SearchField>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for field: {e}")
-                    });
+                self.field = crate::runtime::convert(value, "field");
                 self
             }
         }
@@ -9015,13 +8697,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email_integration_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for email_integration_id: {e}"
-                        )
-                    });
+                self.email_integration_id = crate::runtime::convert(
+                    value,
+                    "email_integration_id",
+                );
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -9029,11 +8708,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                self.language = crate::runtime::convert(value, "language");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -9041,11 +8716,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -9053,11 +8724,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
             pub fn subject<T>(mut self, value: T) -> Self
@@ -9065,11 +8732,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.subject = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subject: {e}")
-                    });
+                self.subject = crate::runtime::convert(value, "subject");
                 self
             }
         }
@@ -9118,11 +8781,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldHasSingleValueOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -9161,11 +8820,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldHasSingleValueOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -9243,13 +8898,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -9259,13 +8911,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -9273,11 +8922,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -9285,11 +8930,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -9297,11 +8938,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -9309,11 +8946,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -9321,11 +8954,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -9335,11 +8964,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -9347,11 +8972,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -9410,11 +9031,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -9498,13 +9115,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -9514,13 +9128,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -9528,11 +9139,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -9540,11 +9147,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -9552,11 +9155,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -9564,11 +9163,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -9576,11 +9171,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -9588,11 +9179,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -9602,11 +9189,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -9614,11 +9197,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -9679,11 +9258,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -9728,11 +9303,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -9740,11 +9311,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -9752,11 +9319,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
         }
@@ -9818,11 +9381,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.parent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for parent_id: {e}")
-                    });
+                self.parent_id = crate::runtime::convert(value, "parent_id");
                 self
             }
             pub fn pre_release<T>(mut self, value: T) -> Self
@@ -9830,11 +9389,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pre_release = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pre_release: {e}")
-                    });
+                self.pre_release = crate::runtime::convert(value, "pre_release");
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -9844,11 +9399,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tags = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                self.tags = crate::runtime::convert(value, "tags");
                 self
             }
             pub fn translations<T>(mut self, value: T) -> Self
@@ -9858,11 +9409,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.translations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translations: {e}")
-                    });
+                self.translations = crate::runtime::convert(value, "translations");
                 self
             }
         }
@@ -9978,13 +9525,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.call_functionality = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for call_functionality: {e}"
-                        )
-                    });
+                self.call_functionality = crate::runtime::convert(
+                    value,
+                    "call_functionality",
+                );
                 self
             }
             pub fn do_not_offer_timeouts<T>(mut self, value: T) -> Self
@@ -9994,13 +9538,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.do_not_offer_timeouts = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for do_not_offer_timeouts: {e}"
-                        )
-                    });
+                self.do_not_offer_timeouts = crate::runtime::convert(
+                    value,
+                    "do_not_offer_timeouts",
+                );
                 self
             }
             pub fn is_default<T>(mut self, value: T) -> Self
@@ -10008,11 +9549,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_default = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_default: {e}")
-                    });
+                self.is_default = crate::runtime::convert(value, "is_default");
                 self
             }
             pub fn is_do_not_offer_enabled<T>(mut self, value: T) -> Self
@@ -10020,13 +9557,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_do_not_offer_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_do_not_offer_enabled: {e}"
-                        )
-                    });
+                self.is_do_not_offer_enabled = crate::runtime::convert(
+                    value,
+                    "is_do_not_offer_enabled",
+                );
                 self
             }
             pub fn is_preferred_agent_enabled<T>(mut self, value: T) -> Self
@@ -10034,13 +9568,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_preferred_agent_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_preferred_agent_enabled: {e}"
-                        )
-                    });
+                self.is_preferred_agent_enabled = crate::runtime::convert(
+                    value,
+                    "is_preferred_agent_enabled",
+                );
                 self
             }
             pub fn is_restricted<T>(mut self, value: T) -> Self
@@ -10048,11 +9579,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_restricted = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_restricted: {e}")
-                    });
+                self.is_restricted = crate::runtime::convert(value, "is_restricted");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10060,11 +9587,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn offer_abandoned_conversations<T>(mut self, value: T) -> Self
@@ -10072,13 +9595,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.offer_abandoned_conversations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for offer_abandoned_conversations: {e}"
-                        )
-                    });
+                self.offer_abandoned_conversations = crate::runtime::convert(
+                    value,
+                    "offer_abandoned_conversations",
+                );
                 self
             }
             pub fn offer_algorithm<T>(mut self, value: T) -> Self
@@ -10088,13 +9608,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.offer_algorithm = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for offer_algorithm: {e}"
-                        )
-                    });
+                self.offer_algorithm = crate::runtime::convert(value, "offer_algorithm");
                 self
             }
             pub fn offer_timeout<T>(mut self, value: T) -> Self
@@ -10102,11 +9616,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.offer_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for offer_timeout: {e}")
-                    });
+                self.offer_timeout = crate::runtime::convert(value, "offer_timeout");
                 self
             }
             pub fn personal_agent_offline_timeout<T>(mut self, value: T) -> Self
@@ -10114,13 +9624,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.personal_agent_offline_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for personal_agent_offline_timeout: {e}"
-                        )
-                    });
+                self.personal_agent_offline_timeout = crate::runtime::convert(
+                    value,
+                    "personal_agent_offline_timeout",
+                );
                 self
             }
             pub fn preferred_agent_offline_timeout<T>(mut self, value: T) -> Self
@@ -10128,13 +9635,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.preferred_agent_offline_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for preferred_agent_offline_timeout: {e}"
-                        )
-                    });
+                self.preferred_agent_offline_timeout = crate::runtime::convert(
+                    value,
+                    "preferred_agent_offline_timeout",
+                );
                 self
             }
             pub fn preferred_agent_timeouts<T>(mut self, value: T) -> Self
@@ -10144,13 +9648,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.preferred_agent_timeouts = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for preferred_agent_timeouts: {e}"
-                        )
-                    });
+                self.preferred_agent_timeouts = crate::runtime::convert(
+                    value,
+                    "preferred_agent_timeouts",
+                );
                 self
             }
             pub fn priority<T>(mut self, value: T) -> Self
@@ -10158,11 +9659,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.priority = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority: {e}")
-                    });
+                self.priority = crate::runtime::convert(value, "priority");
                 self
             }
             pub fn queue_thresholds<T>(mut self, value: T) -> Self
@@ -10172,13 +9669,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.queue_thresholds = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for queue_thresholds: {e}"
-                        )
-                    });
+                self.queue_thresholds = crate::runtime::convert(
+                    value,
+                    "queue_thresholds",
+                );
                 self
             }
             pub fn wrapup_timeout<T>(mut self, value: T) -> Self
@@ -10186,13 +9680,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.wrapup_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for wrapup_timeout: {e}"
-                        )
-                    });
+                self.wrapup_timeout = crate::runtime::convert(value, "wrapup_timeout");
                 self
             }
         }
@@ -10273,11 +9761,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::CreateOrUpdateQueueRequest>,
                 T::Error: ::std::fmt::Display,
             {
-                self.request = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request: {e}")
-                    });
+                self.request = crate::runtime::convert(value, "request");
                 self
             }
         }
@@ -10323,11 +9807,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn offered_at<T>(mut self, value: T) -> Self
@@ -10335,11 +9815,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.offered_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for offered_at: {e}")
-                    });
+                self.offered_at = crate::runtime::convert(value, "offered_at");
                 self
             }
             pub fn rating_type<T>(mut self, value: T) -> Self
@@ -10347,11 +9823,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.rating_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rating_type: {e}")
-                    });
+                self.rating_type = crate::runtime::convert(value, "rating_type");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -10359,11 +9831,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -10429,11 +9897,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for comment: {e}")
-                    });
+                self.comment = crate::runtime::convert(value, "comment");
                 self
             }
             pub fn rating_result<T>(mut self, value: T) -> Self
@@ -10441,11 +9905,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::SubmittedRatingResult>,
                 T::Error: ::std::fmt::Display,
             {
-                self.rating_result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rating_result: {e}")
-                    });
+                self.rating_result = crate::runtime::convert(value, "rating_result");
                 self
             }
             pub fn submitted_at<T>(mut self, value: T) -> Self
@@ -10453,11 +9913,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.submitted_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for submitted_at: {e}")
-                    });
+                self.submitted_at = crate::runtime::convert(value, "submitted_at");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -10465,11 +9921,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -10520,11 +9972,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.color = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for color: {e}")
-                    });
+                self.color = crate::runtime::convert(value, "color");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10532,11 +9980,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
         }
@@ -10576,11 +10020,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
         }
@@ -10645,11 +10085,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::WebhookAuthorization>,
                 T::Error: ::std::fmt::Display,
             {
-                self.authorization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for authorization: {e}")
-                    });
+                self.authorization = crate::runtime::convert(value, "authorization");
                 self
             }
             pub fn custom_headers<T>(mut self, value: T) -> Self
@@ -10657,13 +10093,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::MapString>,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_headers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_headers: {e}"
-                        )
-                    });
+                self.custom_headers = crate::runtime::convert(value, "custom_headers");
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -10671,11 +10101,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                self.enabled = crate::runtime::convert(value, "enabled");
                 self
             }
             pub fn events<T>(mut self, value: T) -> Self
@@ -10685,11 +10111,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.events = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for events: {e}")
-                    });
+                self.events = crate::runtime::convert(value, "events");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -10699,11 +10121,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10711,11 +10129,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -10723,11 +10137,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = crate::runtime::convert(value, "url");
                 self
             }
         }
@@ -10782,11 +10192,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -10822,11 +10228,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -10868,11 +10270,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attribute_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attribute_id: {e}")
-                    });
+                self.attribute_id = crate::runtime::convert(value, "attribute_id");
                 self
             }
             pub fn operator<T>(mut self, value: T) -> Self
@@ -10880,11 +10278,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CustomAttributeOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -10929,11 +10323,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_ids: {e}")
-                    });
+                self.agent_ids = crate::runtime::convert(value, "agent_ids");
                 self
             }
         }
@@ -10976,11 +10366,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::DirectionOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -11019,11 +10405,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::DurationOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -11078,13 +10460,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email_integration_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for email_integration_id: {e}"
-                        )
-                    });
+                self.email_integration_id = crate::runtime::convert(
+                    value,
+                    "email_integration_id",
+                );
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -11092,11 +10471,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                self.language = crate::runtime::convert(value, "language");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -11104,11 +10479,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -11116,11 +10487,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
             pub fn subject<T>(mut self, value: T) -> Self
@@ -11128,11 +10495,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.subject = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subject: {e}")
-                    });
+                self.subject = crate::runtime::convert(value, "subject");
                 self
             }
         }
@@ -11183,11 +10546,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -11226,11 +10585,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -11269,11 +10624,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pretty_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pretty_name: {e}")
-                    });
+                self.pretty_name = crate::runtime::convert(value, "pretty_name");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -11281,11 +10632,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = crate::runtime::convert(value, "url");
                 self
             }
         }
@@ -11333,11 +10680,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attribute = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attribute: {e}")
-                    });
+                self.attribute = crate::runtime::convert(value, "attribute");
                 self
             }
             pub fn values<T>(mut self, value: T) -> Self
@@ -11347,11 +10690,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -11401,11 +10740,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.conditions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for conditions: {e}")
-                    });
+                self.conditions = crate::runtime::convert(value, "conditions");
                 self
             }
             pub fn strategy<T>(mut self, value: T) -> Self
@@ -11413,11 +10748,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Strategy>,
                 T::Error: ::std::fmt::Display,
             {
-                self.strategy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for strategy: {e}")
-                    });
+                self.strategy = crate::runtime::convert(value, "strategy");
                 self
             }
         }
@@ -11462,11 +10793,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = crate::runtime::convert(value, "timestamp");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -11474,11 +10801,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -11564,11 +10887,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Assignment>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assignment = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for assignment: {e}")
-                    });
+                self.assignment = crate::runtime::convert(value, "assignment");
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -11576,11 +10895,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attributes: {e}")
-                    });
+                self.attributes = crate::runtime::convert(value, "attributes");
                 self
             }
             pub fn closing<T>(mut self, value: T) -> Self
@@ -11588,11 +10903,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Closing>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closing: {e}")
-                    });
+                self.closing = crate::runtime::convert(value, "closing");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -11600,11 +10911,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn direction<T>(mut self, value: T) -> Self
@@ -11612,11 +10919,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::GenericConversationImportDirection>,
                 T::Error: ::std::fmt::Display,
             {
-                self.direction = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for direction: {e}")
-                    });
+                self.direction = crate::runtime::convert(value, "direction");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -11624,11 +10927,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn generic_channel_name<T>(mut self, value: T) -> Self
@@ -11636,13 +10935,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.generic_channel_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for generic_channel_name: {e}"
-                        )
-                    });
+                self.generic_channel_name = crate::runtime::convert(
+                    value,
+                    "generic_channel_name",
+                );
                 self
             }
             pub fn messages<T>(mut self, value: T) -> Self
@@ -11654,11 +10950,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for messages: {e}")
-                    });
+                self.messages = crate::runtime::convert(value, "messages");
                 self
             }
             pub fn requester_connection_status<T>(mut self, value: T) -> Self
@@ -11668,13 +10960,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_connection_status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for requester_connection_status: {e}"
-                        )
-                    });
+                self.requester_connection_status = crate::runtime::convert(
+                    value,
+                    "requester_connection_status",
+                );
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -11682,11 +10971,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
         }
@@ -11766,11 +11051,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.aggregations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for aggregations: {e}")
-                    });
+                self.aggregations = crate::runtime::convert(value, "aggregations");
                 self
             }
             pub fn csid_filter<T>(mut self, value: T) -> Self
@@ -11778,11 +11059,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.csid_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for csid_filter: {e}")
-                    });
+                self.csid_filter = crate::runtime::convert(value, "csid_filter");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -11792,11 +11069,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -11804,9 +11077,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -11814,11 +11085,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -11890,11 +11157,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.aggregations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for aggregations: {e}")
-                    });
+                self.aggregations = crate::runtime::convert(value, "aggregations");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -11904,11 +11167,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -11916,9 +11175,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn period_filter<T>(mut self, value: T) -> Self
@@ -11926,11 +11183,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::PeriodFilter>,
                 T::Error: ::std::fmt::Display,
             {
-                self.period_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period_filter: {e}")
-                    });
+                self.period_filter = crate::runtime::convert(value, "period_filter");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -11938,11 +11191,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -12005,11 +11254,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.csid_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for csid_filter: {e}")
-                    });
+                self.csid_filter = crate::runtime::convert(value, "csid_filter");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -12019,11 +11264,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -12031,9 +11272,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -12041,11 +11280,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -12110,11 +11345,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -12122,9 +11353,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn period_filter<T>(mut self, value: T) -> Self
@@ -12132,11 +11361,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::PeriodFilter>,
                 T::Error: ::std::fmt::Display,
             {
-                self.period_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period_filter: {e}")
-                    });
+                self.period_filter = crate::runtime::convert(value, "period_filter");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -12144,11 +11369,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -12194,11 +11415,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -12249,11 +11466,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -12261,11 +11474,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -12273,11 +11482,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn integration_email<T>(mut self, value: T) -> Self
@@ -12285,13 +11490,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.integration_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for integration_email: {e}"
-                        )
-                    });
+                self.integration_email = crate::runtime::convert(
+                    value,
+                    "integration_email",
+                );
                 self
             }
         }
@@ -12354,11 +11556,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -12366,11 +11564,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attributes: {e}")
-                    });
+                self.attributes = crate::runtime::convert(value, "attributes");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -12378,11 +11572,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -12390,11 +11580,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -12402,11 +11588,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
         }
@@ -12457,11 +11639,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12500,11 +11678,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12540,11 +11714,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.end = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end: {e}")
-                    });
+                self.end = crate::runtime::convert(value, "end");
                 self
             }
             pub fn start<T>(mut self, value: T) -> Self
@@ -12552,11 +11722,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.start = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start: {e}")
-                    });
+                self.start = crate::runtime::convert(value, "start");
                 self
             }
         }
@@ -12601,11 +11767,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12642,11 +11804,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf1Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12689,11 +11847,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12730,11 +11884,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf3Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12771,11 +11921,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf4Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12817,11 +11963,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldValue>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for field: {e}")
-                    });
+                self.field = crate::runtime::convert(value, "field");
                 self
             }
             pub fn values<T>(mut self, value: T) -> Self
@@ -12829,11 +11971,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12878,11 +12016,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12919,11 +12053,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf1Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12966,11 +12096,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13007,11 +12133,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf3Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13048,11 +12170,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf4Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13094,11 +12212,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldValue>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for field: {e}")
-                    });
+                self.field = crate::runtime::convert(value, "field");
                 self
             }
             pub fn values<T>(mut self, value: T) -> Self
@@ -13106,11 +12220,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13153,11 +12263,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -13196,11 +12302,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -13238,11 +12340,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::LinkType>,
                 T::Error: ::std::fmt::Display,
             {
-                self.link_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for link_type: {e}")
-                    });
+                self.link_type = crate::runtime::convert(value, "link_type");
                 self
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
@@ -13250,11 +12348,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.parent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for parent_id: {e}")
-                    });
+                self.parent_id = crate::runtime::convert(value, "parent_id");
                 self
             }
         }
@@ -13296,11 +12390,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for duration: {e}")
-                    });
+                self.duration = crate::runtime::convert(value, "duration");
                 self
             }
         }
@@ -13337,11 +12427,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -13375,11 +12461,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -13440,11 +12522,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn attachments<T>(mut self, value: T) -> Self
@@ -13454,11 +12532,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn bcc<T>(mut self, value: T) -> Self
@@ -13468,11 +12542,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.bcc = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bcc: {e}")
-                    });
+                self.bcc = crate::runtime::convert(value, "bcc");
                 self
             }
             pub fn cc<T>(mut self, value: T) -> Self
@@ -13482,9 +12552,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.cc = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cc: {e}"));
+                self.cc = crate::runtime::convert(value, "cc");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -13492,11 +12560,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -13504,11 +12568,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn integration_email<T>(mut self, value: T) -> Self
@@ -13516,13 +12576,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.integration_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for integration_email: {e}"
-                        )
-                    });
+                self.integration_email = crate::runtime::convert(
+                    value,
+                    "integration_email",
+                );
                 self
             }
         }
@@ -13591,11 +12648,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn attachments<T>(mut self, value: T) -> Self
@@ -13605,11 +12658,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -13617,11 +12666,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attributes: {e}")
-                    });
+                self.attributes = crate::runtime::convert(value, "attributes");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -13629,11 +12674,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -13641,11 +12682,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -13653,11 +12690,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
         }
@@ -13745,13 +12778,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -13761,13 +12791,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -13775,11 +12802,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -13787,11 +12810,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -13799,11 +12818,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -13811,11 +12826,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -13825,11 +12836,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -13837,11 +12844,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -13943,13 +12946,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -13959,13 +12959,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -13973,11 +12970,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -13985,11 +12978,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -13997,11 +12986,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -14009,11 +12994,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -14021,11 +13002,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -14033,11 +13010,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -14047,11 +13020,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -14059,11 +13028,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -14154,11 +13119,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.authorization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for authorization: {e}")
-                    });
+                self.authorization = crate::runtime::convert(value, "authorization");
                 self
             }
             pub fn custom_headers<T>(mut self, value: T) -> Self
@@ -14166,13 +13127,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::MapString>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_headers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_headers: {e}"
-                        )
-                    });
+                self.custom_headers = crate::runtime::convert(value, "custom_headers");
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -14180,11 +13135,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                self.enabled = crate::runtime::convert(value, "enabled");
                 self
             }
             pub fn events<T>(mut self, value: T) -> Self
@@ -14194,11 +13145,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.events = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for events: {e}")
-                    });
+                self.events = crate::runtime::convert(value, "events");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -14208,11 +13155,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -14220,11 +13163,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -14232,11 +13171,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = crate::runtime::convert(value, "url");
                 self
             }
         }
@@ -14293,11 +13228,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14336,11 +13267,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exact_match = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for exact_match: {e}")
-                    });
+                self.exact_match = crate::runtime::convert(value, "exact_match");
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -14348,11 +13275,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14397,11 +13320,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -14440,11 +13359,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -14488,11 +13403,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Filters>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn query<T>(mut self, value: T) -> Self
@@ -14500,11 +13411,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Query>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.query = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for query: {e}")
-                    });
+                self.query = crate::runtime::convert(value, "query");
                 self
             }
         }
@@ -14546,11 +13453,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for duration: {e}")
-                    });
+                self.duration = crate::runtime::convert(value, "duration");
                 self
             }
         }
@@ -14587,11 +13490,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = crate::runtime::convert(value, "timestamp");
                 self
             }
         }
@@ -14641,13 +13540,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.contact_endpoint_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_endpoint_id: {e}"
-                        )
-                    });
+                self.contact_endpoint_id = crate::runtime::convert(
+                    value,
+                    "contact_endpoint_id",
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -14655,11 +13551,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -14667,11 +13559,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
         }
@@ -14716,11 +13604,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::StatusOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -14756,11 +13640,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
         }
@@ -14800,11 +13680,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -14850,11 +13726,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.add = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for add: {e}")
-                    });
+                self.add = crate::runtime::convert(value, "add");
                 self
             }
             pub fn remove<T>(mut self, value: T) -> Self
@@ -14864,11 +13736,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.remove = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for remove: {e}")
-                    });
+                self.remove = crate::runtime::convert(value, "remove");
                 self
             }
         }
@@ -14908,11 +13776,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14946,11 +13810,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14984,11 +13844,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -15027,11 +13883,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.queue_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for queue_id: {e}")
-                    });
+                self.queue_id = crate::runtime::convert(value, "queue_id");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -15039,11 +13891,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -15095,11 +13943,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn language_id<T>(mut self, value: T) -> Self
@@ -15107,11 +13951,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language_id: {e}")
-                    });
+                self.language_id = crate::runtime::convert(value, "language_id");
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -15119,11 +13959,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                self.title = crate::runtime::convert(value, "title");
                 self
             }
         }
@@ -15175,11 +14011,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn language_id<T>(mut self, value: T) -> Self
@@ -15187,11 +14019,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language_id: {e}")
-                    });
+                self.language_id = crate::runtime::convert(value, "language_id");
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -15199,11 +14027,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                self.title = crate::runtime::convert(value, "title");
                 self
             }
         }
@@ -15245,11 +14069,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = crate::runtime::convert(value, "timestamp");
                 self
             }
         }
@@ -15327,13 +14147,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -15343,13 +14160,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -15357,11 +14171,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -15369,11 +14179,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -15381,11 +14187,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -15393,11 +14195,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -15407,11 +14205,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -15419,11 +14213,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -15482,11 +14272,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.channel = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channel: {e}")
-                    });
+                self.channel = crate::runtime::convert(value, "channel");
                 self
             }
             pub fn working<T>(mut self, value: T) -> Self
@@ -15494,11 +14280,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.working = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for working: {e}")
-                    });
+                self.working = crate::runtime::convert(value, "working");
                 self
             }
         }
@@ -15590,13 +14372,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -15606,13 +14385,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -15620,11 +14396,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -15632,11 +14404,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -15644,11 +14412,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -15656,11 +14420,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -15668,11 +14428,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -15680,11 +14436,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -15694,11 +14446,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -15706,11 +14454,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -15779,11 +14523,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.owned_by = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for owned_by: {e}")
-                    });
+                self.owned_by = crate::runtime::convert(value, "owned_by");
                 self
             }
             pub fn pre_release<T>(mut self, value: T) -> Self
@@ -15791,11 +14531,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pre_release = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pre_release: {e}")
-                    });
+                self.pre_release = crate::runtime::convert(value, "pre_release");
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -15805,11 +14541,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tags = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                self.tags = crate::runtime::convert(value, "tags");
                 self
             }
         }
@@ -15858,11 +14590,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.translations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translations: {e}")
-                    });
+                self.translations = crate::runtime::convert(value, "translations");
                 self
             }
         }

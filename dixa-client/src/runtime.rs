@@ -161,6 +161,18 @@ pub trait Runtime: Sync {
     ) -> impl Future<Output = Result<Response<T>, Self::Error>> + Send;
 }
 
+/// The conversion of a setter of a request type's builder
+/// (`types::builder::X`): `value` converted, or the message saying which
+/// field `field` it was for. One generic body for every setter.
+#[doc(hidden)]
+pub fn convert<T, U>(value: T, field: &str) -> Result<U, String>
+where
+    T: TryInto<U>,
+    T::Error: std::fmt::Display,
+{
+    value.try_into().map_err(|e| format!("error converting supplied value for {field}: {e}"))
+}
+
 /// A builder's `send()`: executes `request` (or fails with why it could not
 /// be made, sending nothing), decodes the answer as `B` and turns it into
 /// the resource with `into` (the envelope's `data`, or the body itself).

@@ -6,13 +6,13 @@
 //! value sets are OPEN (an `Unknown` variant keeps what this client does not
 //! know), so a new response union variant does not break the wire for it,
 //! while the Rust enum that gained a variant still breaks an exhaustive
-//! `match`. So an entry is computed from both raw specs ([`spec_diff`]) AND
+//! `match`. So an entry is computed from both raw specs (`spec_diff`) AND
 //! both generated Rust surfaces ([`Surface`], read from the syntax of the
 //! two `generated.rs`), and every change carries one [`Class`] and its reason.
 //!
 //! The changelog is history: [`Changelog`] holds the entries newest first,
 //! kept as JSON (machine-readable, the source of truth) and rendered to
-//! markdown ([`render`]).
+//! markdown (`render`).
 
 mod render;
 mod spec_diff;

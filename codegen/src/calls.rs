@@ -391,11 +391,12 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
                 (quote!(#out_ty), access, Some((rust, fields)))
             }
         };
-        let (resource, finish) = match &access {
-            Access::Empty => (quote!(()), quote!(response.value)),
-            Access::Data(t) => (quote!(#t), quote!(response.value.data)),
-            Access::Newtype(t) => (quote!(#t), quote!(response.value.0)),
-            Access::Whole => (decode.clone(), quote!(response.value)),
+        // How the decoded answer becomes the resource `send()` returns.
+        let (resource, into) = match &access {
+            Access::Empty => (quote!(()), quote!(::std::convert::identity)),
+            Access::Data(t) => (quote!(#t), quote!(|body: #decode| body.data)),
+            Access::Newtype(t) => (quote!(#t), quote!(|body: #decode| body.0)),
+            Access::Whole => (decode.clone(), quote!(::std::convert::identity)),
         };
 
         // Fields, setters, request building.
@@ -767,18 +768,17 @@ pub fn emit(normalized: &Normalized, calls: &[Call], types_items: &[syn::Item]) 
                     ::std::result::Result::Ok(crate::runtime::Request::new(&crate::OPERATIONS[#index], __path, __query, __body)#with_raw)
                 }
 
+                // Not `async fn`s: the futures are the runtime's generic
+                // ones, so the compiler builds no state machine per operation.
                 #[doc = #send_doc]
-                pub async fn send(self) -> ::std::result::Result<#resource, C::Error> {
-                    let request = self.request()?;
-                    let response = self.__client.execute::<#decode>(request).await?;
-                    ::std::result::Result::Ok(#finish)
+                pub fn send(self) -> impl ::std::future::Future<Output = ::std::result::Result<#resource, C::Error>> + ::std::marker::Send + 'a {
+                    crate::runtime::send::<C, #decode, #resource>(self.__client, self.request(), #into)
                 }
 
                 /// Sends the request and returns the whole decoded answer
                 /// with its status and headers.
-                pub async fn send_with_response(self) -> ::std::result::Result<crate::runtime::Response<#decode>, C::Error> {
-                    let request = self.request()?;
-                    self.__client.execute::<#decode>(request).await
+                pub fn send_with_response(self) -> impl ::std::future::Future<Output = ::std::result::Result<crate::runtime::Response<#decode>, C::Error>> + ::std::marker::Send + 'a {
+                    crate::runtime::send_with_response::<C, #decode>(self.__client, self.request())
                 }
             }
 

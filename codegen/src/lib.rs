@@ -18,4 +18,5 @@ pub mod generate;
 pub mod normalize;
 pub mod recover;
 pub mod tagged_mirror;
+pub mod timing;
 pub mod wire;

@@ -29,6 +29,12 @@ struct UnionDef {
 /// Renders the mirror module from the text of `dixa-client/src/generated.rs`.
 pub fn render(client_source: &str) -> Result<String, GenerateError> {
     let file: syn::File = syn::parse_str(client_source).map_err(|e| GenerateError::Syntax(e.to_string()))?;
+    render_file(&file)
+}
+
+/// Renders the mirror module from the syntax tree of the generated client
+/// (as [`crate::generate::generate_parsed`] hands it back).
+pub fn render_file(file: &syn::File) -> Result<String, GenerateError> {
     let types = file
         .items
         .iter()

@@ -6722,11 +6722,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -6767,11 +6763,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_ids: {e}")
-                    });
+                self.agent_ids = crate::runtime::convert(value, "agent_ids");
                 self
             }
         }
@@ -6827,11 +6819,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.entity_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for entity_id: {e}")
-                    });
+                self.entity_id = crate::runtime::convert(value, "entity_id");
                 self
             }
             pub fn entity_type<T>(mut self, value: T) -> Self
@@ -6839,11 +6827,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.entity_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for entity_type: {e}")
-                    });
+                self.entity_type = crate::runtime::convert(value, "entity_type");
                 self
             }
             pub fn force_anonymization<T>(mut self, value: T) -> Self
@@ -6851,13 +6835,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.force_anonymization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for force_anonymization: {e}"
-                        )
-                    });
+                self.force_anonymization = crate::runtime::convert(
+                    value,
+                    "force_anonymization",
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -6867,11 +6848,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                self.type_ = crate::runtime::convert(value, "type_");
                 self
             }
         }
@@ -6919,11 +6896,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -6961,11 +6934,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn assigned_at<T>(mut self, value: T) -> Self
@@ -6973,11 +6942,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for assigned_at: {e}")
-                    });
+                self.assigned_at = crate::runtime::convert(value, "assigned_at");
                 self
             }
         }
@@ -7025,11 +6990,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.password = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                self.password = crate::runtime::convert(value, "password");
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
@@ -7037,11 +6998,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                self.username = crate::runtime::convert(value, "username");
                 self
             }
         }
@@ -7088,13 +7045,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp_from = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for timestamp_from: {e}"
-                        )
-                    });
+                self.timestamp_from = crate::runtime::convert(value, "timestamp_from");
                 self
             }
             pub fn timestamp_to<T>(mut self, value: T) -> Self
@@ -7102,11 +7053,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp_to = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp_to: {e}")
-                    });
+                self.timestamp_to = crate::runtime::convert(value, "timestamp_to");
                 self
             }
         }
@@ -7148,11 +7095,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for max: {e}")
-                    });
+                self.max = crate::runtime::convert(value, "max");
                 self
             }
             pub fn min<T>(mut self, value: T) -> Self
@@ -7160,11 +7103,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.min = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for min: {e}")
-                    });
+                self.min = crate::runtime::convert(value, "min");
                 self
             }
         }
@@ -7219,11 +7158,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ip_address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ip_address: {e}")
-                    });
+                self.ip_address = crate::runtime::convert(value, "ip_address");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -7231,11 +7166,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn originating_url<T>(mut self, value: T) -> Self
@@ -7243,13 +7174,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.originating_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for originating_url: {e}"
-                        )
-                    });
+                self.originating_url = crate::runtime::convert(value, "originating_url");
                 self
             }
             pub fn version<T>(mut self, value: T) -> Self
@@ -7257,11 +7182,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for version: {e}")
-                    });
+                self.version = crate::runtime::convert(value, "version");
                 self
             }
         }
@@ -7312,11 +7233,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -7394,13 +7311,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -7410,13 +7324,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -7424,11 +7335,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -7436,11 +7343,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -7448,11 +7351,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -7460,9 +7359,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -7470,11 +7367,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -7484,11 +7377,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -7496,11 +7385,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -7607,13 +7492,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -7623,13 +7505,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -7637,11 +7516,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -7649,11 +7524,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -7661,11 +7532,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -7673,11 +7540,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -7685,11 +7548,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -7697,9 +7556,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -7707,11 +7564,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -7721,11 +7574,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -7733,11 +7582,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -7802,11 +7647,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -7847,11 +7688,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_ids: {e}")
-                    });
+                self.agent_ids = crate::runtime::convert(value, "agent_ids");
                 self
             }
         }
@@ -7896,11 +7733,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -7978,13 +7811,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -7994,13 +7824,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -8008,11 +7835,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -8020,11 +7843,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -8032,11 +7851,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8044,9 +7859,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -8054,11 +7867,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -8068,11 +7877,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -8080,11 +7885,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -8191,13 +7992,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -8207,13 +8005,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -8221,11 +8016,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -8233,11 +8024,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -8245,11 +8032,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -8257,11 +8040,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -8269,11 +8048,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8281,9 +8056,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -8291,11 +8064,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -8305,11 +8074,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -8317,11 +8082,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -8386,11 +8147,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -8440,13 +8197,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.contact_endpoint_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_endpoint_id: {e}"
-                        )
-                    });
+                self.contact_endpoint_id = crate::runtime::convert(
+                    value,
+                    "contact_endpoint_id",
+                );
                 self
             }
             pub fn direction<T>(mut self, value: T) -> Self
@@ -8454,11 +8208,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::CallbackDirection>,
                 T::Error: ::std::fmt::Display,
             {
-                self.direction = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for direction: {e}")
-                    });
+                self.direction = crate::runtime::convert(value, "direction");
                 self
             }
             pub fn queue_id<T>(mut self, value: T) -> Self
@@ -8466,11 +8216,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.queue_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for queue_id: {e}")
-                    });
+                self.queue_id = crate::runtime::convert(value, "queue_id");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -8478,11 +8224,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
         }
@@ -8529,11 +8271,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::ChannelOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -8586,11 +8324,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::BrowserInfo>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.browser_info = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for browser_info: {e}")
-                    });
+                self.browser_info = crate::runtime::convert(value, "browser_info");
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -8598,11 +8332,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                self.language = crate::runtime::convert(value, "language");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -8610,11 +8340,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -8622,11 +8348,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
             pub fn widget_id<T>(mut self, value: T) -> Self
@@ -8634,11 +8356,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.widget_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for widget_id: {e}")
-                    });
+                self.widget_id = crate::runtime::convert(value, "widget_id");
                 self
             }
         }
@@ -8689,11 +8407,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn force<T>(mut self, value: T) -> Self
@@ -8701,11 +8415,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.force = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for force: {e}")
-                    });
+                self.force = crate::runtime::convert(value, "force");
                 self
             }
         }
@@ -8750,11 +8460,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -8793,11 +8499,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -8835,11 +8537,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closed_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_at: {e}")
-                    });
+                self.closed_at = crate::runtime::convert(value, "closed_at");
                 self
             }
             pub fn closed_by<T>(mut self, value: T) -> Self
@@ -8847,11 +8545,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closed_by = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_by: {e}")
-                    });
+                self.closed_by = crate::runtime::convert(value, "closed_by");
                 self
             }
         }
@@ -8899,11 +8593,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<crate::types::Condition1>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.conditions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for conditions: {e}")
-                    });
+                self.conditions = crate::runtime::convert(value, "conditions");
                 self
             }
             pub fn strategy<T>(mut self, value: T) -> Self
@@ -8911,11 +8601,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Strategy>,
                 T::Error: ::std::fmt::Display,
             {
-                self.strategy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for strategy: {e}")
-                    });
+                self.strategy = crate::runtime::convert(value, "strategy");
                 self
             }
         }
@@ -8958,11 +8644,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::SearchField>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for field: {e}")
-                    });
+                self.field = crate::runtime::convert(value, "field");
                 self
             }
         }
@@ -9015,13 +8697,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email_integration_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for email_integration_id: {e}"
-                        )
-                    });
+                self.email_integration_id = crate::runtime::convert(
+                    value,
+                    "email_integration_id",
+                );
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -9029,11 +8708,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                self.language = crate::runtime::convert(value, "language");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -9041,11 +8716,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -9053,11 +8724,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
             pub fn subject<T>(mut self, value: T) -> Self
@@ -9065,11 +8732,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.subject = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subject: {e}")
-                    });
+                self.subject = crate::runtime::convert(value, "subject");
                 self
             }
         }
@@ -9118,11 +8781,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldHasSingleValueOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -9161,11 +8820,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldHasSingleValueOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -9243,13 +8898,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -9259,13 +8911,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -9273,11 +8922,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -9285,11 +8930,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -9297,11 +8938,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -9309,11 +8946,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -9321,11 +8954,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -9335,11 +8964,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -9347,11 +8972,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -9410,11 +9031,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -9498,13 +9115,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -9514,13 +9128,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -9528,11 +9139,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -9540,11 +9147,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -9552,11 +9155,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -9564,11 +9163,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -9576,11 +9171,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -9588,11 +9179,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -9602,11 +9189,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -9614,11 +9197,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -9679,11 +9258,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = crate::runtime::convert(value, "data");
                 self
             }
         }
@@ -9728,11 +9303,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -9740,11 +9311,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -9752,11 +9319,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
         }
@@ -9818,11 +9381,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.parent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for parent_id: {e}")
-                    });
+                self.parent_id = crate::runtime::convert(value, "parent_id");
                 self
             }
             pub fn pre_release<T>(mut self, value: T) -> Self
@@ -9830,11 +9389,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pre_release = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pre_release: {e}")
-                    });
+                self.pre_release = crate::runtime::convert(value, "pre_release");
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -9844,11 +9399,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tags = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                self.tags = crate::runtime::convert(value, "tags");
                 self
             }
             pub fn translations<T>(mut self, value: T) -> Self
@@ -9858,11 +9409,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.translations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translations: {e}")
-                    });
+                self.translations = crate::runtime::convert(value, "translations");
                 self
             }
         }
@@ -9978,13 +9525,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.call_functionality = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for call_functionality: {e}"
-                        )
-                    });
+                self.call_functionality = crate::runtime::convert(
+                    value,
+                    "call_functionality",
+                );
                 self
             }
             pub fn do_not_offer_timeouts<T>(mut self, value: T) -> Self
@@ -9994,13 +9538,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.do_not_offer_timeouts = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for do_not_offer_timeouts: {e}"
-                        )
-                    });
+                self.do_not_offer_timeouts = crate::runtime::convert(
+                    value,
+                    "do_not_offer_timeouts",
+                );
                 self
             }
             pub fn is_default<T>(mut self, value: T) -> Self
@@ -10008,11 +9549,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_default = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_default: {e}")
-                    });
+                self.is_default = crate::runtime::convert(value, "is_default");
                 self
             }
             pub fn is_do_not_offer_enabled<T>(mut self, value: T) -> Self
@@ -10020,13 +9557,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_do_not_offer_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_do_not_offer_enabled: {e}"
-                        )
-                    });
+                self.is_do_not_offer_enabled = crate::runtime::convert(
+                    value,
+                    "is_do_not_offer_enabled",
+                );
                 self
             }
             pub fn is_preferred_agent_enabled<T>(mut self, value: T) -> Self
@@ -10034,13 +9568,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_preferred_agent_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_preferred_agent_enabled: {e}"
-                        )
-                    });
+                self.is_preferred_agent_enabled = crate::runtime::convert(
+                    value,
+                    "is_preferred_agent_enabled",
+                );
                 self
             }
             pub fn is_restricted<T>(mut self, value: T) -> Self
@@ -10048,11 +9579,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.is_restricted = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_restricted: {e}")
-                    });
+                self.is_restricted = crate::runtime::convert(value, "is_restricted");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10060,11 +9587,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn offer_abandoned_conversations<T>(mut self, value: T) -> Self
@@ -10072,13 +9595,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.offer_abandoned_conversations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for offer_abandoned_conversations: {e}"
-                        )
-                    });
+                self.offer_abandoned_conversations = crate::runtime::convert(
+                    value,
+                    "offer_abandoned_conversations",
+                );
                 self
             }
             pub fn offer_algorithm<T>(mut self, value: T) -> Self
@@ -10088,13 +9608,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.offer_algorithm = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for offer_algorithm: {e}"
-                        )
-                    });
+                self.offer_algorithm = crate::runtime::convert(value, "offer_algorithm");
                 self
             }
             pub fn offer_timeout<T>(mut self, value: T) -> Self
@@ -10102,11 +9616,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.offer_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for offer_timeout: {e}")
-                    });
+                self.offer_timeout = crate::runtime::convert(value, "offer_timeout");
                 self
             }
             pub fn personal_agent_offline_timeout<T>(mut self, value: T) -> Self
@@ -10114,13 +9624,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.personal_agent_offline_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for personal_agent_offline_timeout: {e}"
-                        )
-                    });
+                self.personal_agent_offline_timeout = crate::runtime::convert(
+                    value,
+                    "personal_agent_offline_timeout",
+                );
                 self
             }
             pub fn preferred_agent_offline_timeout<T>(mut self, value: T) -> Self
@@ -10128,13 +9635,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.preferred_agent_offline_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for preferred_agent_offline_timeout: {e}"
-                        )
-                    });
+                self.preferred_agent_offline_timeout = crate::runtime::convert(
+                    value,
+                    "preferred_agent_offline_timeout",
+                );
                 self
             }
             pub fn preferred_agent_timeouts<T>(mut self, value: T) -> Self
@@ -10144,13 +9648,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.preferred_agent_timeouts = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for preferred_agent_timeouts: {e}"
-                        )
-                    });
+                self.preferred_agent_timeouts = crate::runtime::convert(
+                    value,
+                    "preferred_agent_timeouts",
+                );
                 self
             }
             pub fn priority<T>(mut self, value: T) -> Self
@@ -10158,11 +9659,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.priority = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority: {e}")
-                    });
+                self.priority = crate::runtime::convert(value, "priority");
                 self
             }
             pub fn queue_thresholds<T>(mut self, value: T) -> Self
@@ -10172,13 +9669,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.queue_thresholds = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for queue_thresholds: {e}"
-                        )
-                    });
+                self.queue_thresholds = crate::runtime::convert(
+                    value,
+                    "queue_thresholds",
+                );
                 self
             }
             pub fn wrapup_timeout<T>(mut self, value: T) -> Self
@@ -10186,13 +9680,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.wrapup_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for wrapup_timeout: {e}"
-                        )
-                    });
+                self.wrapup_timeout = crate::runtime::convert(value, "wrapup_timeout");
                 self
             }
         }
@@ -10273,11 +9761,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::CreateOrUpdateQueueRequest>,
                 T::Error: ::std::fmt::Display,
             {
-                self.request = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request: {e}")
-                    });
+                self.request = crate::runtime::convert(value, "request");
                 self
             }
         }
@@ -10323,11 +9807,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn offered_at<T>(mut self, value: T) -> Self
@@ -10335,11 +9815,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.offered_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for offered_at: {e}")
-                    });
+                self.offered_at = crate::runtime::convert(value, "offered_at");
                 self
             }
             pub fn rating_type<T>(mut self, value: T) -> Self
@@ -10347,11 +9823,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.rating_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rating_type: {e}")
-                    });
+                self.rating_type = crate::runtime::convert(value, "rating_type");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -10359,11 +9831,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -10429,11 +9897,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for comment: {e}")
-                    });
+                self.comment = crate::runtime::convert(value, "comment");
                 self
             }
             pub fn rating_result<T>(mut self, value: T) -> Self
@@ -10441,11 +9905,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::SubmittedRatingResult>,
                 T::Error: ::std::fmt::Display,
             {
-                self.rating_result = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rating_result: {e}")
-                    });
+                self.rating_result = crate::runtime::convert(value, "rating_result");
                 self
             }
             pub fn submitted_at<T>(mut self, value: T) -> Self
@@ -10453,11 +9913,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.submitted_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for submitted_at: {e}")
-                    });
+                self.submitted_at = crate::runtime::convert(value, "submitted_at");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -10465,11 +9921,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -10520,11 +9972,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.color = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for color: {e}")
-                    });
+                self.color = crate::runtime::convert(value, "color");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10532,11 +9980,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
         }
@@ -10576,11 +10020,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
         }
@@ -10645,11 +10085,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::WebhookAuthorization>,
                 T::Error: ::std::fmt::Display,
             {
-                self.authorization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for authorization: {e}")
-                    });
+                self.authorization = crate::runtime::convert(value, "authorization");
                 self
             }
             pub fn custom_headers<T>(mut self, value: T) -> Self
@@ -10657,13 +10093,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::MapString>,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_headers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_headers: {e}"
-                        )
-                    });
+                self.custom_headers = crate::runtime::convert(value, "custom_headers");
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -10671,11 +10101,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                self.enabled = crate::runtime::convert(value, "enabled");
                 self
             }
             pub fn events<T>(mut self, value: T) -> Self
@@ -10685,11 +10111,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.events = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for events: {e}")
-                    });
+                self.events = crate::runtime::convert(value, "events");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -10699,11 +10121,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10711,11 +10129,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -10723,11 +10137,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = crate::runtime::convert(value, "url");
                 self
             }
         }
@@ -10782,11 +10192,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -10822,11 +10228,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -10868,11 +10270,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attribute_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attribute_id: {e}")
-                    });
+                self.attribute_id = crate::runtime::convert(value, "attribute_id");
                 self
             }
             pub fn operator<T>(mut self, value: T) -> Self
@@ -10880,11 +10278,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CustomAttributeOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -10929,11 +10323,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_ids = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_ids: {e}")
-                    });
+                self.agent_ids = crate::runtime::convert(value, "agent_ids");
                 self
             }
         }
@@ -10976,11 +10366,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::DirectionOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -11019,11 +10405,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::DurationOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -11078,13 +10460,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email_integration_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for email_integration_id: {e}"
-                        )
-                    });
+                self.email_integration_id = crate::runtime::convert(
+                    value,
+                    "email_integration_id",
+                );
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -11092,11 +10471,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                self.language = crate::runtime::convert(value, "language");
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -11104,11 +10479,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -11116,11 +10487,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
             pub fn subject<T>(mut self, value: T) -> Self
@@ -11128,11 +10495,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.subject = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subject: {e}")
-                    });
+                self.subject = crate::runtime::convert(value, "subject");
                 self
             }
         }
@@ -11183,11 +10546,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -11226,11 +10585,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -11269,11 +10624,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pretty_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pretty_name: {e}")
-                    });
+                self.pretty_name = crate::runtime::convert(value, "pretty_name");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -11281,11 +10632,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = crate::runtime::convert(value, "url");
                 self
             }
         }
@@ -11333,11 +10680,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attribute = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attribute: {e}")
-                    });
+                self.attribute = crate::runtime::convert(value, "attribute");
                 self
             }
             pub fn values<T>(mut self, value: T) -> Self
@@ -11347,11 +10690,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -11401,11 +10740,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.conditions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for conditions: {e}")
-                    });
+                self.conditions = crate::runtime::convert(value, "conditions");
                 self
             }
             pub fn strategy<T>(mut self, value: T) -> Self
@@ -11413,11 +10748,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Strategy>,
                 T::Error: ::std::fmt::Display,
             {
-                self.strategy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for strategy: {e}")
-                    });
+                self.strategy = crate::runtime::convert(value, "strategy");
                 self
             }
         }
@@ -11462,11 +10793,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = crate::runtime::convert(value, "timestamp");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -11474,11 +10801,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -11564,11 +10887,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Assignment>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assignment = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for assignment: {e}")
-                    });
+                self.assignment = crate::runtime::convert(value, "assignment");
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -11576,11 +10895,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attributes: {e}")
-                    });
+                self.attributes = crate::runtime::convert(value, "attributes");
                 self
             }
             pub fn closing<T>(mut self, value: T) -> Self
@@ -11588,11 +10903,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Closing>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closing: {e}")
-                    });
+                self.closing = crate::runtime::convert(value, "closing");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -11600,11 +10911,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn direction<T>(mut self, value: T) -> Self
@@ -11612,11 +10919,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::GenericConversationImportDirection>,
                 T::Error: ::std::fmt::Display,
             {
-                self.direction = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for direction: {e}")
-                    });
+                self.direction = crate::runtime::convert(value, "direction");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -11624,11 +10927,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn generic_channel_name<T>(mut self, value: T) -> Self
@@ -11636,13 +10935,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.generic_channel_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for generic_channel_name: {e}"
-                        )
-                    });
+                self.generic_channel_name = crate::runtime::convert(
+                    value,
+                    "generic_channel_name",
+                );
                 self
             }
             pub fn messages<T>(mut self, value: T) -> Self
@@ -11654,11 +10950,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for messages: {e}")
-                    });
+                self.messages = crate::runtime::convert(value, "messages");
                 self
             }
             pub fn requester_connection_status<T>(mut self, value: T) -> Self
@@ -11668,13 +10960,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_connection_status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for requester_connection_status: {e}"
-                        )
-                    });
+                self.requester_connection_status = crate::runtime::convert(
+                    value,
+                    "requester_connection_status",
+                );
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -11682,11 +10971,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
         }
@@ -11766,11 +11051,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.aggregations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for aggregations: {e}")
-                    });
+                self.aggregations = crate::runtime::convert(value, "aggregations");
                 self
             }
             pub fn csid_filter<T>(mut self, value: T) -> Self
@@ -11778,11 +11059,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.csid_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for csid_filter: {e}")
-                    });
+                self.csid_filter = crate::runtime::convert(value, "csid_filter");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -11792,11 +11069,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -11804,9 +11077,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -11814,11 +11085,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -11890,11 +11157,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.aggregations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for aggregations: {e}")
-                    });
+                self.aggregations = crate::runtime::convert(value, "aggregations");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -11904,11 +11167,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -11916,9 +11175,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn period_filter<T>(mut self, value: T) -> Self
@@ -11926,11 +11183,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::PeriodFilter>,
                 T::Error: ::std::fmt::Display,
             {
-                self.period_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period_filter: {e}")
-                    });
+                self.period_filter = crate::runtime::convert(value, "period_filter");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -11938,11 +11191,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -12005,11 +11254,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.csid_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for csid_filter: {e}")
-                    });
+                self.csid_filter = crate::runtime::convert(value, "csid_filter");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -12019,11 +11264,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -12031,9 +11272,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -12041,11 +11280,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -12110,11 +11345,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -12122,9 +11353,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = crate::runtime::convert(value, "id");
                 self
             }
             pub fn period_filter<T>(mut self, value: T) -> Self
@@ -12132,11 +11361,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::PeriodFilter>,
                 T::Error: ::std::fmt::Display,
             {
-                self.period_filter = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period_filter: {e}")
-                    });
+                self.period_filter = crate::runtime::convert(value, "period_filter");
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -12144,11 +11369,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timezone: {e}")
-                    });
+                self.timezone = crate::runtime::convert(value, "timezone");
                 self
             }
         }
@@ -12194,11 +11415,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -12249,11 +11466,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -12261,11 +11474,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -12273,11 +11482,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn integration_email<T>(mut self, value: T) -> Self
@@ -12285,13 +11490,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.integration_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for integration_email: {e}"
-                        )
-                    });
+                self.integration_email = crate::runtime::convert(
+                    value,
+                    "integration_email",
+                );
                 self
             }
         }
@@ -12354,11 +11556,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -12366,11 +11564,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attributes: {e}")
-                    });
+                self.attributes = crate::runtime::convert(value, "attributes");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -12378,11 +11572,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -12390,11 +11580,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -12402,11 +11588,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
         }
@@ -12457,11 +11639,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12500,11 +11678,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12540,11 +11714,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.end = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end: {e}")
-                    });
+                self.end = crate::runtime::convert(value, "end");
                 self
             }
             pub fn start<T>(mut self, value: T) -> Self
@@ -12552,11 +11722,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.start = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for start: {e}")
-                    });
+                self.start = crate::runtime::convert(value, "start");
                 self
             }
         }
@@ -12601,11 +11767,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12642,11 +11804,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf1Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12689,11 +11847,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12730,11 +11884,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf3Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12771,11 +11921,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf4Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12817,11 +11963,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldValue>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for field: {e}")
-                    });
+                self.field = crate::runtime::convert(value, "field");
                 self
             }
             pub fn values<T>(mut self, value: T) -> Self
@@ -12829,11 +11971,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12878,11 +12016,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12919,11 +12053,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf1Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -12966,11 +12096,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13007,11 +12133,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf3Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13048,11 +12170,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<super::IsNotOneOf4Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13094,11 +12212,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::FieldValue>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for field: {e}")
-                    });
+                self.field = crate::runtime::convert(value, "field");
                 self
             }
             pub fn values<T>(mut self, value: T) -> Self
@@ -13106,11 +12220,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.values = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for values: {e}")
-                    });
+                self.values = crate::runtime::convert(value, "values");
                 self
             }
         }
@@ -13153,11 +12263,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -13196,11 +12302,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::TimestampOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -13238,11 +12340,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<super::LinkType>,
                 T::Error: ::std::fmt::Display,
             {
-                self.link_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for link_type: {e}")
-                    });
+                self.link_type = crate::runtime::convert(value, "link_type");
                 self
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
@@ -13250,11 +12348,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.parent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for parent_id: {e}")
-                    });
+                self.parent_id = crate::runtime::convert(value, "parent_id");
                 self
             }
         }
@@ -13296,11 +12390,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for duration: {e}")
-                    });
+                self.duration = crate::runtime::convert(value, "duration");
                 self
             }
         }
@@ -13337,11 +12427,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -13375,11 +12461,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -13440,11 +12522,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn attachments<T>(mut self, value: T) -> Self
@@ -13454,11 +12532,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn bcc<T>(mut self, value: T) -> Self
@@ -13468,11 +12542,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.bcc = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bcc: {e}")
-                    });
+                self.bcc = crate::runtime::convert(value, "bcc");
                 self
             }
             pub fn cc<T>(mut self, value: T) -> Self
@@ -13482,9 +12552,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.cc = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cc: {e}"));
+                self.cc = crate::runtime::convert(value, "cc");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -13492,11 +12560,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -13504,11 +12568,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn integration_email<T>(mut self, value: T) -> Self
@@ -13516,13 +12576,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.integration_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for integration_email: {e}"
-                        )
-                    });
+                self.integration_email = crate::runtime::convert(
+                    value,
+                    "integration_email",
+                );
                 self
             }
         }
@@ -13591,11 +12648,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = crate::runtime::convert(value, "agent_id");
                 self
             }
             pub fn attachments<T>(mut self, value: T) -> Self
@@ -13605,11 +12658,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachments = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                self.attachments = crate::runtime::convert(value, "attachments");
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -13617,11 +12666,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attributes: {e}")
-                    });
+                self.attributes = crate::runtime::convert(value, "attributes");
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -13629,11 +12674,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::Content>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -13641,11 +12682,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                self.created_at = crate::runtime::convert(value, "created_at");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -13653,11 +12690,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
         }
@@ -13745,13 +12778,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -13761,13 +12791,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -13775,11 +12802,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -13787,11 +12810,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -13799,11 +12818,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -13811,11 +12826,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -13825,11 +12836,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -13837,11 +12844,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -13943,13 +12946,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -13959,13 +12959,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -13973,11 +12970,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -13985,11 +12978,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -13997,11 +12986,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -14009,11 +12994,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -14021,11 +13002,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -14033,11 +13010,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -14047,11 +13020,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -14059,11 +13028,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -14154,11 +13119,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.authorization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for authorization: {e}")
-                    });
+                self.authorization = crate::runtime::convert(value, "authorization");
                 self
             }
             pub fn custom_headers<T>(mut self, value: T) -> Self
@@ -14166,13 +13127,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::MapString>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_headers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_headers: {e}"
-                        )
-                    });
+                self.custom_headers = crate::runtime::convert(value, "custom_headers");
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -14180,11 +13135,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for enabled: {e}")
-                    });
+                self.enabled = crate::runtime::convert(value, "enabled");
                 self
             }
             pub fn events<T>(mut self, value: T) -> Self
@@ -14194,11 +13145,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.events = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for events: {e}")
-                    });
+                self.events = crate::runtime::convert(value, "events");
                 self
             }
             pub fn filters<T>(mut self, value: T) -> Self
@@ -14208,11 +13155,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -14220,11 +13163,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -14232,11 +13171,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = crate::runtime::convert(value, "url");
                 self
             }
         }
@@ -14293,11 +13228,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14336,11 +13267,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exact_match = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for exact_match: {e}")
-                    });
+                self.exact_match = crate::runtime::convert(value, "exact_match");
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -14348,11 +13275,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14397,11 +13320,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -14440,11 +13359,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -14488,11 +13403,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Filters>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.filters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for filters: {e}")
-                    });
+                self.filters = crate::runtime::convert(value, "filters");
                 self
             }
             pub fn query<T>(mut self, value: T) -> Self
@@ -14500,11 +13411,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<super::Query>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.query = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for query: {e}")
-                    });
+                self.query = crate::runtime::convert(value, "query");
                 self
             }
         }
@@ -14546,11 +13453,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for duration: {e}")
-                    });
+                self.duration = crate::runtime::convert(value, "duration");
                 self
             }
         }
@@ -14587,11 +13490,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = crate::runtime::convert(value, "timestamp");
                 self
             }
         }
@@ -14641,13 +13540,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.contact_endpoint_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contact_endpoint_id: {e}"
-                        )
-                    });
+                self.contact_endpoint_id = crate::runtime::convert(
+                    value,
+                    "contact_endpoint_id",
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -14655,11 +13551,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::CreateMessageInput>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = crate::runtime::convert(value, "message");
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
@@ -14667,11 +13559,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for requester_id: {e}")
-                    });
+                self.requester_id = crate::runtime::convert(value, "requester_id");
                 self
             }
         }
@@ -14716,11 +13604,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::types::StatusOperator>,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -14756,11 +13640,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = crate::runtime::convert(value, "name");
                 self
             }
         }
@@ -14800,11 +13680,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.operator = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for operator: {e}")
-                    });
+                self.operator = crate::runtime::convert(value, "operator");
                 self
             }
         }
@@ -14850,11 +13726,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.add = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for add: {e}")
-                    });
+                self.add = crate::runtime::convert(value, "add");
                 self
             }
             pub fn remove<T>(mut self, value: T) -> Self
@@ -14864,11 +13736,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.remove = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for remove: {e}")
-                    });
+                self.remove = crate::runtime::convert(value, "remove");
                 self
             }
         }
@@ -14908,11 +13776,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14946,11 +13810,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -14984,11 +13844,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
+                self.value = crate::runtime::convert(value, "value");
                 self
             }
         }
@@ -15027,11 +13883,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.queue_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for queue_id: {e}")
-                    });
+                self.queue_id = crate::runtime::convert(value, "queue_id");
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -15039,11 +13891,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_id: {e}")
-                    });
+                self.user_id = crate::runtime::convert(value, "user_id");
                 self
             }
         }
@@ -15095,11 +13943,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn language_id<T>(mut self, value: T) -> Self
@@ -15107,11 +13951,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language_id: {e}")
-                    });
+                self.language_id = crate::runtime::convert(value, "language_id");
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -15119,11 +13959,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                self.title = crate::runtime::convert(value, "title");
                 self
             }
         }
@@ -15175,11 +14011,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                self.content = crate::runtime::convert(value, "content");
                 self
             }
             pub fn language_id<T>(mut self, value: T) -> Self
@@ -15187,11 +14019,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language_id: {e}")
-                    });
+                self.language_id = crate::runtime::convert(value, "language_id");
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -15199,11 +14027,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                self.title = crate::runtime::convert(value, "title");
                 self
             }
         }
@@ -15245,11 +14069,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<crate::Timestamp>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = crate::runtime::convert(value, "timestamp");
                 self
             }
         }
@@ -15327,13 +14147,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -15343,13 +14160,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -15357,11 +14171,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -15369,11 +14179,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -15381,11 +14187,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -15393,11 +14195,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -15407,11 +14205,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -15419,11 +14213,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -15482,11 +14272,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.channel = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channel: {e}")
-                    });
+                self.channel = crate::runtime::convert(value, "channel");
                 self
             }
             pub fn working<T>(mut self, value: T) -> Self
@@ -15494,11 +14280,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.working = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for working: {e}")
-                    });
+                self.working = crate::runtime::convert(value, "working");
                 self
             }
         }
@@ -15590,13 +14372,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_emails = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_emails: {e}"
-                        )
-                    });
+                self.additional_emails = crate::runtime::convert(
+                    value,
+                    "additional_emails",
+                );
                 self
             }
             pub fn additional_phone_numbers<T>(mut self, value: T) -> Self
@@ -15606,13 +14385,10 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_phone_numbers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_phone_numbers: {e}"
-                        )
-                    });
+                self.additional_phone_numbers = crate::runtime::convert(
+                    value,
+                    "additional_phone_numbers",
+                );
                 self
             }
             pub fn avatar_url<T>(mut self, value: T) -> Self
@@ -15620,11 +14396,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.avatar_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for avatar_url: {e}")
-                    });
+                self.avatar_url = crate::runtime::convert(value, "avatar_url");
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -15632,11 +14404,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for display_name: {e}")
-                    });
+                self.display_name = crate::runtime::convert(value, "display_name");
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -15644,11 +14412,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = crate::runtime::convert(value, "email");
                 self
             }
             pub fn external_id<T>(mut self, value: T) -> Self
@@ -15656,11 +14420,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                self.external_id = crate::runtime::convert(value, "external_id");
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -15668,11 +14428,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                self.first_name = crate::runtime::convert(value, "first_name");
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -15680,11 +14436,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                self.last_name = crate::runtime::convert(value, "last_name");
                 self
             }
             pub fn middle_names<T>(mut self, value: T) -> Self
@@ -15694,11 +14446,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.middle_names = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_names: {e}")
-                    });
+                self.middle_names = crate::runtime::convert(value, "middle_names");
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -15706,11 +14454,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                self.phone_number = crate::runtime::convert(value, "phone_number");
                 self
             }
         }
@@ -15779,11 +14523,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.owned_by = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for owned_by: {e}")
-                    });
+                self.owned_by = crate::runtime::convert(value, "owned_by");
                 self
             }
             pub fn pre_release<T>(mut self, value: T) -> Self
@@ -15791,11 +14531,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pre_release = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pre_release: {e}")
-                    });
+                self.pre_release = crate::runtime::convert(value, "pre_release");
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -15805,11 +14541,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tags = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
+                self.tags = crate::runtime::convert(value, "tags");
                 self
             }
         }
@@ -15858,11 +14590,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.translations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for translations: {e}")
-                    });
+                self.translations = crate::runtime::convert(value, "translations");
                 self
             }
         }
@@ -25167,26 +23895,31 @@ Made by the client's `list_agents()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListAgentsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListAgentsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListAgentsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListAgentsOutput,
+                types::ListAgentsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListAgentsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListAgentsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListAgentsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListAgentsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -25287,29 +24020,38 @@ Made by the client's `update_agents_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkUpdateAgentOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkUpdateAgentOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkUpdateAgentOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkUpdateAgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkUpdateAgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkUpdateAgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkUpdateAgentOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -25457,21 +24199,31 @@ Made by the client's `create_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/agents` (`patch_agents_bulk`): set parameters, then `.send().await`.
@@ -25556,29 +24308,38 @@ Made by the client's `patch_agents_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkUpdateAgentOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkUpdateAgentOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkUpdateAgentOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkUpdateAgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkUpdateAgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkUpdateAgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkUpdateAgentOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -25726,29 +24487,34 @@ Made by the client's `create_agents_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateAgentsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateAgentsOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
+            >(self.__client, self.request(), |body: types::CreateAgentsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateAgentsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateAgentsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateAgentsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateAgentsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -25869,26 +24635,38 @@ Made by the client's `agents_list_presence()` method.*/
             )
         }
         ///Sends the request and returns the answer's list.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::UserPresence>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AgentsListPresenceResponse>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.0)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::UserPresence>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentsListPresenceResponse,
+                ::std::vec::Vec<types::UserPresence>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AgentsListPresenceResponse| body.0,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentsListPresenceResponse>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentsListPresenceResponse>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentsListPresenceResponse>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentsListPresenceResponse,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/agents/{agentId}` (`get_agent`): set parameters, then `.send().await`.
@@ -25973,21 +24751,31 @@ Made by the client's `get_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/agents/{agentId}` (`update_agent`): set parameters, then `.send().await`.
@@ -26098,21 +24886,31 @@ Made by the client's `update_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/agents/{agentId}` (`downgrade_agent`): set parameters, then `.send().await`.
@@ -26197,18 +24995,25 @@ Made by the client's `downgrade_agent()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/agents/{agentId}` (`patch_agent`): set parameters, then `.send().await`.
@@ -26319,21 +25124,31 @@ Made by the client's `patch_agent()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Agent, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::AgentOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Agent, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentOutput,
+                types::Agent,
+            >(self.__client, self.request(), |body: types::AgentOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/agents/{agentId}/presence` (`get_presence`): set parameters, then `.send().await`.
@@ -26418,24 +25233,31 @@ Made by the client's `get_presence()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::UserPresence, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UserPresenceOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::UserPresence, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UserPresenceOutput,
+                types::UserPresence,
+            >(self.__client, self.request(), |body: types::UserPresenceOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UserPresenceOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UserPresenceOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UserPresenceOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UserPresenceOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/agents/{agentId}/teams` (`agents_list_teams`): set parameters, then `.send().await`.
@@ -26520,26 +25342,31 @@ Made by the client's `agents_list_teams()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Team>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AgentTeamsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Team>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AgentTeamsOutput,
+                ::std::vec::Vec<types::Team>,
+            >(self.__client, self.request(), |body: types::AgentTeamsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AgentTeamsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AgentTeamsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AgentTeamsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AgentTeamsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/analytics/filter/{filterAttribute}` (`list_filter_values`): set parameters, then `.send().await`.
@@ -26654,26 +25481,31 @@ Made by the client's `list_filter_values()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetFilterValuesOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetFilterValuesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetFilterValuesOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetFilterValuesOutput,
+                types::GetFilterValuesOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetFilterValuesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetFilterValuesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetFilterValuesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetFilterValuesOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -26784,26 +25616,31 @@ Made by the client's `list_metrics()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetMetricsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetMetricsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricsOutput,
+                types::GetMetricsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -26908,24 +25745,35 @@ Made by the client's `get_metric_data()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::MetricData, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricDataOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::MetricData, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricDataOutput,
+                types::MetricData,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetMetricDataOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricDataOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricDataOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricDataOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricDataOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/analytics/metrics/{metricId}` (`get_metric`): set parameters, then `.send().await`.
@@ -27008,26 +25856,31 @@ Made by the client's `get_metric()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::MetricMetadata, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::MetricMetadata, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricOutput,
+                types::MetricMetadata,
+            >(self.__client, self.request(), |body: types::GetMetricOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/analytics/records` (`list_records`): set parameters, then `.send().await`.
@@ -27122,26 +25975,31 @@ Made by the client's `list_records()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetMetricRecordsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricRecordsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetMetricRecordsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricRecordsOutput,
+                types::GetMetricRecordsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricRecordsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricRecordsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricRecordsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricRecordsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -27278,26 +26136,31 @@ Made by the client's `get_metric_records_data()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetMetricRecordsDataOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricRecordsDataOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetMetricRecordsDataOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricRecordsDataOutput,
+                types::GetMetricRecordsDataOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricRecordsDataOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricRecordsDataOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricRecordsDataOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricRecordsDataOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -27396,26 +26259,35 @@ Made by the client's `get_record()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::MetricRecordMetadata, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetMetricRecordOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::MetricRecordMetadata, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetMetricRecordOutput,
+                types::MetricRecordMetadata,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetMetricRecordOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetMetricRecordOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetMetricRecordOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetMetricRecordOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetMetricRecordOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/anonymization/request/{requestId}` (`get_request`): set parameters, then `.send().await`.
@@ -27498,26 +26370,35 @@ Made by the client's `get_request()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/contact-endpoints` (`list_contact_endpoints`): set parameters, then `.send().await`.
@@ -27598,29 +26479,38 @@ Made by the client's `list_contact_endpoints()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::ContactEndpoint>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListContactPointsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::ContactEndpoint>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListContactPointsOutput,
+                ::std::vec::Vec<crate::types::ContactEndpoint>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListContactPointsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListContactPointsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListContactPointsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListContactPointsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListContactPointsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/contact-endpoints/{contactEndpointId}` (`get_contact_endpoint`): set parameters, then `.send().await`.
@@ -27704,26 +26594,35 @@ Made by the client's `get_contact_endpoint()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<crate::types::ContactEndpoint, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetContactPointByIdOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::types::ContactEndpoint, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetContactPointByIdOutput,
+                crate::types::ContactEndpoint,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetContactPointByIdOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetContactPointByIdOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetContactPointByIdOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetContactPointByIdOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetContactPointByIdOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations` (`create_conversation`): set parameters, then `.send().await`.
@@ -27812,26 +26711,35 @@ Made by the client's `create_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ConversationResponse, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateConversationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ConversationResponse, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateConversationOutput,
+                types::ConversationResponse,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateConversationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateConversationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateConversationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateConversationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateConversationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/activitylog` (`list_activity_logs`): set parameters, then `.send().await`.
@@ -27960,26 +26868,31 @@ Made by the client's `list_activity_logs()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListActivityLogOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListActivityLogOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListActivityLogOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListActivityLogOutput,
+                types::ListActivityLogOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListActivityLogOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListActivityLogOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListActivityLogOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListActivityLogOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -28076,26 +26989,34 @@ Made by the client's `list_flows()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::ConversationFlow>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListFlowsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ConversationFlow>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListFlowsOutput,
+                ::std::vec::Vec<types::ConversationFlow>,
+            >(self.__client, self.request(), |body: types::ListFlowsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListFlowsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListFlowsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListFlowsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListFlowsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}` (`get_conversation`): set parameters, then `.send().await`.
@@ -28175,26 +27096,35 @@ Made by the client's `get_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<crate::types::Conversation, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetConversationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::types::Conversation, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetConversationOutput,
+                crate::types::Conversation,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetConversationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetConversationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetConversationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetConversationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetConversationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/activitylog` (`list_conversation_activity_log`): set parameters, then `.send().await`.
@@ -28274,26 +27204,38 @@ Made by the client's `list_conversation_activity_log()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::ActivityLogEntry>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetActivityLogOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ActivityLogEntry>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetActivityLogOutput,
+                ::std::vec::Vec<types::ActivityLogEntry>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetActivityLogOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetActivityLogOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetActivityLogOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetActivityLogOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetActivityLogOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/claim` (`claim_conversation`): set parameters, then `.send().await`.
@@ -28399,18 +27341,25 @@ Made by the client's `claim_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/close` (`close_conversation`): set parameters, then `.send().await`.
@@ -28512,18 +27461,25 @@ Made by the client's `close_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/linked` (`list_linked_conversations`): set parameters, then `.send().await`.
@@ -28603,29 +27559,38 @@ Made by the client's `list_linked_conversations()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::Conversation>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListLinkedConversationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::Conversation>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListLinkedConversationsOutput,
+                ::std::vec::Vec<crate::types::Conversation>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListLinkedConversationsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListLinkedConversationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListLinkedConversationsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListLinkedConversationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListLinkedConversationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/messages` (`list_messages`): set parameters, then `.send().await`.
@@ -28705,26 +27670,31 @@ Made by the client's `list_messages()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Message>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListMessagesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Message>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListMessagesOutput,
+                ::std::vec::Vec<types::Message>,
+            >(self.__client, self.request(), |body: types::ListMessagesOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListMessagesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListMessagesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListMessagesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListMessagesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/messages` (`add_message`): set parameters, then `.send().await`.
@@ -28830,26 +27800,35 @@ Made by the client's `add_message()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CreateMessageOutputData, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateMessageOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CreateMessageOutputData, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateMessageOutput,
+                types::CreateMessageOutputData,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateMessageOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateMessageOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateMessageOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateMessageOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateMessageOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/reopen` (`reopen_conversation`): set parameters, then `.send().await`.
@@ -28951,18 +27930,25 @@ Made by the client's `reopen_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/transfer/queue` (`transfer_conversation`): set parameters, then `.send().await`.
@@ -29068,18 +28054,25 @@ Made by the client's `transfer_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/conversations/{conversationId}/anonymize` (`anonymize_conversation`): set parameters, then `.send().await`.
@@ -29175,26 +28168,35 @@ Made by the client's `anonymize_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/conversations/{conversationId}/messages/{messageId}/anonymize` (`anonymize_message`): set parameters, then `.send().await`.
@@ -29295,26 +28297,35 @@ Made by the client's `anonymize_message()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/conversations/{conversationId}/custom-attributes` (`conversations_patch_custom_attributes`): set parameters, then `.send().await`.
@@ -29420,28 +28431,38 @@ Made by the client's `conversations_patch_custom_attributes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::CustomAttribute>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchConversationCustomAttributesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::CustomAttribute>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchConversationCustomAttributesOutput,
+                ::std::vec::Vec<types::CustomAttribute>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::PatchConversationCustomAttributesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchConversationCustomAttributesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::PatchConversationCustomAttributesOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchConversationCustomAttributesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchConversationCustomAttributesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/notes` (`list_internal_notes`): set parameters, then `.send().await`.
@@ -29521,26 +28542,38 @@ Made by the client's `list_internal_notes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::InternalNoteData>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListInternalNotesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::InternalNoteData>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListInternalNotesOutput,
+                ::std::vec::Vec<types::InternalNoteData>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListInternalNotesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListInternalNotesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListInternalNotesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListInternalNotesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListInternalNotesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/notes` (`create_internal_note`): set parameters, then `.send().await`.
@@ -29646,26 +28679,31 @@ Made by the client's `create_internal_note()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::InternalNoteData, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateNoteOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::InternalNoteData, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateNoteOutput,
+                types::InternalNoteData,
+            >(self.__client, self.request(), |body: types::CreateNoteOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateNoteOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateNoteOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateNoteOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateNoteOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/notes/bulk` (`create_internal_notes_bulk`): set parameters, then `.send().await`.
@@ -29771,31 +28809,42 @@ Made by the client's `create_internal_notes_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<
-                crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+                >,
+                C::Error,
             >,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkCreateNoteOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkCreateNoteOutput,
+                ::std::vec::Vec<
+                    crate::types::BulkActionOutcomeErrorResponseInternalNoteData,
+                >,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkCreateNoteOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkCreateNoteOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkCreateNoteOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkCreateNoteOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkCreateNoteOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -29940,29 +28989,38 @@ Made by the client's `list_ratings()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::ConversationRating>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListConversationRatingsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ConversationRating>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListConversationRatingsOutput,
+                ::std::vec::Vec<types::ConversationRating>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListConversationRatingsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListConversationRatingsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListConversationRatingsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListConversationRatingsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListConversationRatingsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/tags` (`conversations_list_tags`): set parameters, then `.send().await`.
@@ -30042,26 +29100,35 @@ Made by the client's `conversations_list_tags()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ConversationTagsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ConversationTagsOutput,
+                ::std::vec::Vec<types::Tag>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ConversationTagsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ConversationTagsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ConversationTagsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ConversationTagsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ConversationTagsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/tags/{tagId}` (`tag_conversation`): set parameters, then `.send().await`.
@@ -30155,18 +29222,25 @@ Made by the client's `tag_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/conversations/{conversationId}/tags/{tagId}` (`untag_conversation`): set parameters, then `.send().await`.
@@ -30260,18 +29334,25 @@ Made by the client's `untag_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/custom-attributes` (`list_custom_attributes`): set parameters, then `.send().await`.
@@ -30330,31 +29411,38 @@ Made by the client's `list_custom_attributes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::CustomAttributeDefinition>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListCustomAttributesDefinitionsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::CustomAttributeDefinition>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListCustomAttributesDefinitionsOutput,
+                ::std::vec::Vec<types::CustomAttributeDefinition>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListCustomAttributesDefinitionsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListCustomAttributesDefinitionsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::ListCustomAttributesDefinitionsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListCustomAttributesDefinitionsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListCustomAttributesDefinitionsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/endusers` (`list_end_users`): set parameters, then `.send().await`.
@@ -30500,26 +29588,31 @@ Made by the client's `list_end_users()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListEndUsersOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListEndUsersOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListEndUsersOutput,
+                types::ListEndUsersOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -30624,29 +29717,38 @@ Made by the client's `update_end_users_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkUpdateEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkUpdateEndUsersOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkUpdateEndUsersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkUpdateEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkUpdateEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkUpdateEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkUpdateEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -30797,24 +29899,35 @@ Made by the client's `create_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateEndUserOutput,
+                types::EndUser,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateEndUserOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/endusers` (`patch_end_users_bulk`): set parameters, then `.send().await`.
@@ -30903,29 +30016,38 @@ Made by the client's `patch_end_users_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkPatchEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkPatchEndUsersOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkPatchEndUsersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkPatchEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkPatchEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkPatchEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkPatchEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -31076,29 +30198,38 @@ Made by the client's `create_end_users_bulk()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateEndUsersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateEndUsersOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateEndUsersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateEndUsersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateEndUsersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateEndUsersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateEndUsersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -31245,24 +30376,31 @@ Made by the client's `get_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetEndUserOutput,
+                types::EndUser,
+            >(self.__client, self.request(), |body: types::GetEndUserOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/endusers/{userId}` (`update_end_user`): set parameters, then `.send().await`.
@@ -31373,24 +30511,35 @@ Made by the client's `update_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UpdateEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UpdateEndUserOutput,
+                types::EndUser,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::UpdateEndUserOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UpdateEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UpdateEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UpdateEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UpdateEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/endusers/{userId}` (`patch_end_user`): set parameters, then `.send().await`.
@@ -31501,24 +30650,31 @@ Made by the client's `patch_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::EndUser, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchEndUserOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::EndUser, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchEndUserOutput,
+                types::EndUser,
+            >(self.__client, self.request(), |body: types::PatchEndUserOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchEndUserOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::PatchEndUserOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchEndUserOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchEndUserOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/endusers/{userId}/conversations` (`list_conversations`): set parameters, then `.send().await`.
@@ -31632,26 +30788,34 @@ Made by the client's `list_conversations()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListEndUserConversationsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListEndUserConversationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ListEndUserConversationsOutput,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListEndUserConversationsOutput,
+                types::ListEndUserConversationsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListEndUserConversationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListEndUserConversationsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListEndUserConversationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListEndUserConversationsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -31766,26 +30930,35 @@ Made by the client's `anonymize_end_user()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/endusers/{userId}/custom-attributes` (`end_users_patch_custom_attributes`): set parameters, then `.send().await`.
@@ -31894,28 +31067,38 @@ Made by the client's `end_users_patch_custom_attributes()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::CustomAttribute>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchEndUserCustomAttributesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::CustomAttribute>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchEndUserCustomAttributesOutput,
+                ::std::vec::Vec<types::CustomAttribute>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::PatchEndUserCustomAttributesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchEndUserCustomAttributesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::PatchEndUserCustomAttributesOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchEndUserCustomAttributesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchEndUserCustomAttributesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues` (`list_queues`): set parameters, then `.send().await`.
@@ -31974,26 +31157,31 @@ Made by the client's `list_queues()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Queue1>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListQueuesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Queue1>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListQueuesOutput,
+                ::std::vec::Vec<types::Queue1>,
+            >(self.__client, self.request(), |body: types::ListQueuesOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListQueuesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListQueuesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListQueuesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListQueuesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/queues` (`create_queue`): set parameters, then `.send().await`.
@@ -32082,24 +31270,31 @@ Made by the client's `create_queue()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Queue1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateQueueOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Queue1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateQueueOutput,
+                types::Queue1,
+            >(self.__client, self.request(), |body: types::CreateQueueOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateQueueOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateQueueOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateQueueOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateQueueOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/{queueId}` (`get_queue`): set parameters, then `.send().await`.
@@ -32182,24 +31377,31 @@ Made by the client's `get_queue()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Queue1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetQueueByIdOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Queue1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetQueueByIdOutput,
+                types::Queue1,
+            >(self.__client, self.request(), |body: types::GetQueueByIdOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetQueueByIdOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetQueueByIdOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetQueueByIdOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetQueueByIdOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/{queueId}/members` (`queues_list_members`): set parameters, then `.send().await`.
@@ -32282,26 +31484,31 @@ Made by the client's `queues_list_members()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::QueueMember>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::QueueMembersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::QueueMember>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::QueueMembersOutput,
+                ::std::vec::Vec<types::QueueMember>,
+            >(self.__client, self.request(), |body: types::QueueMembersOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::QueueMembersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::QueueMembersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::QueueMembersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::QueueMembersOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/queues/{queueId}/members` (`remove_members_bulk`): set parameters, then `.send().await`.
@@ -32410,18 +31617,25 @@ Made by the client's `remove_members_bulk()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -32577,29 +31791,38 @@ Made by the client's `assign_members()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::BulkQueueEndpointOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::BulkQueueEndpointOutput,
+                ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::BulkQueueEndpointOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::BulkQueueEndpointOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::BulkQueueEndpointOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::BulkQueueEndpointOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::BulkQueueEndpointOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for AssignMembers<'a, C> {
@@ -32788,21 +32011,31 @@ Made by the client's `search_conversations()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(self) -> ::std::result::Result<types::SearchOutput, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::SearchOutput>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::SearchOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::SearchOutput,
+                types::SearchOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::SearchOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::SearchOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::SearchOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::SearchOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -32935,31 +32168,34 @@ Made by the client's `search_conversations_with_filters()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::SearchConversationsWithFiltersOutput,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::SearchConversationsWithFiltersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::SearchConversationsWithFiltersOutput,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::SearchConversationsWithFiltersOutput,
+                types::SearchConversationsWithFiltersOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::SearchConversationsWithFiltersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::SearchConversationsWithFiltersOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::SearchConversationsWithFiltersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::SearchConversationsWithFiltersOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -33054,26 +32290,31 @@ Made by the client's `tags_list_tags()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTagsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Tag>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTagsOutput,
+                ::std::vec::Vec<types::Tag>,
+            >(self.__client, self.request(), |body: types::ListTagsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTagsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTagsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTagsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTagsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/tags` (`create_tag`): set parameters, then `.send().await`.
@@ -33162,24 +32403,31 @@ Made by the client's `create_tag()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Tag, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateTagOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Tag, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateTagOutput,
+                types::Tag,
+            >(self.__client, self.request(), |body: types::CreateTagOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateTagOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateTagOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateTagOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateTagOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/tags/{tagId}` (`get_tag`): set parameters, then `.send().await`.
@@ -33259,21 +32507,31 @@ Made by the client's `get_tag()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Tag, C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<types::GetTagOutput>(request).await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Tag, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetTagOutput,
+                types::Tag,
+            >(self.__client, self.request(), |body: types::GetTagOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetTagOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetTagOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetTagOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetTagOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/tags/{tagId}` (`delete_tag`): set parameters, then `.send().await`.
@@ -33353,18 +32611,25 @@ Made by the client's `delete_tag()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/tags/{tagId}/activate` (`activate_tag`): set parameters, then `.send().await`.
@@ -33446,18 +32711,25 @@ Made by the client's `activate_tag()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/tags/{tagId}/deactivate` (`deactivate_tag`): set parameters, then `.send().await`.
@@ -33539,18 +32811,25 @@ Made by the client's `deactivate_tag()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/teams` (`teams_list_teams`): set parameters, then `.send().await`.
@@ -33609,26 +32888,31 @@ Made by the client's `teams_list_teams()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Team1>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTeamsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Team1>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTeamsOutput,
+                ::std::vec::Vec<types::Team1>,
+            >(self.__client, self.request(), |body: types::ListTeamsOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTeamsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTeamsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTeamsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTeamsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/teams` (`create_team`): set parameters, then `.send().await`.
@@ -33717,24 +33001,31 @@ Made by the client's `create_team()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Team1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateTeamOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Team1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateTeamOutput,
+                types::Team1,
+            >(self.__client, self.request(), |body: types::CreateTeamOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateTeamOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateTeamOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateTeamOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateTeamOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/teams/{teamId}` (`get_team`): set parameters, then `.send().await`.
@@ -33819,24 +33110,31 @@ Made by the client's `get_team()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Team1, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateTeamOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Team1, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateTeamOutput,
+                types::Team1,
+            >(self.__client, self.request(), |body: types::CreateTeamOutput| body.data)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateTeamOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateTeamOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateTeamOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateTeamOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/teams/{teamId}` (`remove_team`): set parameters, then `.send().await`.
@@ -33921,18 +33219,25 @@ Made by the client's `remove_team()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/teams/{teamId}/agents` (`teams_list_members`): set parameters, then `.send().await`.
@@ -34017,26 +33322,35 @@ Made by the client's `teams_list_members()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::TeamMember>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTeamMembersOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::TeamMember>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTeamMembersOutput,
+                ::std::vec::Vec<types::TeamMember>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListTeamMembersOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTeamMembersOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTeamMembersOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTeamMembersOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTeamMembersOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/teams/{teamId}/agents` (`remove_members`): set parameters, then `.send().await`.
@@ -34147,18 +33461,25 @@ Made by the client's `remove_members()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for RemoveMembers<'a, C> {
@@ -34315,18 +33636,25 @@ Made by the client's `add_members()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk for AddMembers<'a, C> {
@@ -34488,26 +33816,31 @@ Made by the client's `teams_list_presence()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListPresenceOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListPresenceOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListPresenceOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListPresenceOutput,
+                types::ListPresenceOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListPresenceOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListPresenceOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListPresenceOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListPresenceOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -34582,31 +33915,38 @@ Made by the client's `list_subscriptions()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::WebhookSubscription>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListWebhookSubscriptionsEndpointOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::WebhookSubscription>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListWebhookSubscriptionsEndpointOutput,
+                ::std::vec::Vec<types::WebhookSubscription>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListWebhookSubscriptionsEndpointOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListWebhookSubscriptionsEndpointOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::ListWebhookSubscriptionsEndpointOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListWebhookSubscriptionsEndpointOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListWebhookSubscriptionsEndpointOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/webhooks` (`create_subscription`): set parameters, then `.send().await`.
@@ -34695,28 +34035,35 @@ Made by the client's `create_subscription()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateWebhookSubscriptionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::WebhookSubscription, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateWebhookSubscriptionOutput,
+                types::WebhookSubscription,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateWebhookSubscriptionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateWebhookSubscriptionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::CreateWebhookSubscriptionOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateWebhookSubscriptionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateWebhookSubscriptionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}` (`get_subscription`): set parameters, then `.send().await`.
@@ -34802,26 +34149,35 @@ Made by the client's `get_subscription()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetWebhookSubscriptionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::WebhookSubscription, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetWebhookSubscriptionOutput,
+                types::WebhookSubscription,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetWebhookSubscriptionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetWebhookSubscriptionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetWebhookSubscriptionOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetWebhookSubscriptionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetWebhookSubscriptionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/webhooks/{webhookSubscriptionId}` (`delete_subscription`): set parameters, then `.send().await`.
@@ -34907,18 +34263,25 @@ Made by the client's `delete_subscription()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/webhooks/{webhookSubscriptionId}` (`patch_subscription`): set parameters, then `.send().await`.
@@ -35030,26 +34393,35 @@ Made by the client's `patch_subscription()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::WebhookSubscription, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::PatchWebhookSubscriptionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::WebhookSubscription, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::PatchWebhookSubscriptionOutput,
+                types::WebhookSubscription,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::PatchWebhookSubscriptionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::PatchWebhookSubscriptionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::PatchWebhookSubscriptionOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::PatchWebhookSubscriptionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::PatchWebhookSubscriptionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}/delivery-status` (`list_delivery_statuses`): set parameters, then `.send().await`.
@@ -35136,31 +34508,38 @@ Made by the client's `list_delivery_statuses()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::EventDeliveryStatus>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetWebhookLastDeliveryStatusOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::EventDeliveryStatus>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetWebhookLastDeliveryStatusOutput,
+                ::std::vec::Vec<types::EventDeliveryStatus>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetWebhookLastDeliveryStatusOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetWebhookLastDeliveryStatusOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetWebhookLastDeliveryStatusOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetWebhookLastDeliveryStatusOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetWebhookLastDeliveryStatusOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/webhooks/{webhookSubscriptionId}/delivery-status/logs/{event}` (`list_event_logs`): set parameters, then `.send().await`.
@@ -35264,28 +34643,38 @@ Made by the client's `list_event_logs()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::EventDeliveryLog>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetWebhookEventDeliveryLogsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::EventDeliveryLog>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetWebhookEventDeliveryLogsOutput,
+                ::std::vec::Vec<types::EventDeliveryLog>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetWebhookEventDeliveryLogsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetWebhookEventDeliveryLogsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetWebhookEventDeliveryLogsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetWebhookEventDeliveryLogsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetWebhookEventDeliveryLogsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/agents/{agentId}/presence/working-channel` (`update_working_channel`): set parameters, then `.send().await`.
@@ -35394,18 +34783,25 @@ Made by the client's `update_working_channel()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/anonymization` (`anonymize_entity`): set parameters, then `.send().await`.
@@ -35494,26 +34890,35 @@ Made by the client's `anonymize_entity()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::AnonymizationRequestStatus, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::AnonymizeEntityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::AnonymizationRequestStatus, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::AnonymizeEntityOutput,
+                types::AnonymizationRequestStatus,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::AnonymizeEntityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::AnonymizeEntityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::AnonymizeEntityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::AnonymizeEntityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::AnonymizeEntityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules` (`list_schedules`): set parameters, then `.send().await`.
@@ -35572,28 +34977,38 @@ Made by the client's `list_schedules()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListBusinessHoursSchedulesResult, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListBusinessHoursSchedulesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ListBusinessHoursSchedulesResult,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListBusinessHoursSchedulesOutput,
+                types::ListBusinessHoursSchedulesResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListBusinessHoursSchedulesOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListBusinessHoursSchedulesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::ListBusinessHoursSchedulesOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListBusinessHoursSchedulesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListBusinessHoursSchedulesOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules/{scheduleId}/definition` (`get_schedule_definition`): set parameters, then `.send().await`.
@@ -35676,31 +35091,40 @@ Made by the client's `get_schedule_definition()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::GetBusinessHoursScheduleDefinitionResult,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetBusinessHoursScheduleDefinitionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GetBusinessHoursScheduleDefinitionResult,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetBusinessHoursScheduleDefinitionOutput,
+                types::GetBusinessHoursScheduleDefinitionResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetBusinessHoursScheduleDefinitionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetBusinessHoursScheduleDefinitionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetBusinessHoursScheduleDefinitionOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<
+                    types::GetBusinessHoursScheduleDefinitionOutput,
+                >,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetBusinessHoursScheduleDefinitionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules/{scheduleId}/status` (`get_open_status`): set parameters, then `.send().await`.
@@ -35798,26 +35222,35 @@ Made by the client's `get_open_status()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::GetBusinessOpenStatusResult, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetBusinessOpenStatusOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::GetBusinessOpenStatusResult, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetBusinessOpenStatusOutput,
+                types::GetBusinessOpenStatusResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetBusinessOpenStatusOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetBusinessOpenStatusOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetBusinessOpenStatusOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetBusinessOpenStatusOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetBusinessOpenStatusOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/business-hours/schedules/{scheduleId}/upcoming` (`get_upcoming_schedule`): set parameters, then `.send().await`.
@@ -35912,31 +35345,38 @@ Made by the client's `get_upcoming_schedule()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::GetUpcomingBusinessHoursScheduleResult,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetUpcomingBusinessHoursScheduleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GetUpcomingBusinessHoursScheduleResult,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetUpcomingBusinessHoursScheduleOutput,
+                types::GetUpcomingBusinessHoursScheduleResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetUpcomingBusinessHoursScheduleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetUpcomingBusinessHoursScheduleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetUpcomingBusinessHoursScheduleOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetUpcomingBusinessHoursScheduleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetUpcomingBusinessHoursScheduleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/import` (`import_conversation`): set parameters, then `.send().await`.
@@ -36025,26 +35465,35 @@ Made by the client's `import_conversation()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ImportConversationResponse, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ImportConversationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ImportConversationResponse, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ImportConversationOutput,
+                types::ImportConversationResponse,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ImportConversationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ImportConversationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ImportConversationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ImportConversationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ImportConversationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/followup` (`followup_conversation`): set parameters, then `.send().await`.
@@ -36150,18 +35599,25 @@ Made by the client's `followup_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PUT /v1/conversations/{conversationId}/link` (`link_conversation`): set parameters, then `.send().await`.
@@ -36267,18 +35723,25 @@ Made by the client's `link_conversation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/conversations/{conversationId}/ratings` (`list_latest_ratings`): set parameters, then `.send().await`.
@@ -36358,29 +35821,38 @@ Made by the client's `list_latest_ratings()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::ConversationRating>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListConversationRatingsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<types::ConversationRating>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListConversationRatingsOutput,
+                ::std::vec::Vec<types::ConversationRating>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListConversationRatingsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListConversationRatingsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListConversationRatingsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListConversationRatingsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListConversationRatingsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/ratings/offer` (`create_rating_offer`): set parameters, then `.send().await`.
@@ -36486,24 +35958,35 @@ Made by the client's `create_rating_offer()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::RatingOffer, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateRatingOfferOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::RatingOffer, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateRatingOfferOutput,
+                types::RatingOffer,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateRatingOfferOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateRatingOfferOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateRatingOfferOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateRatingOfferOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateRatingOfferOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/ratings/{ratingId}/submit` (`submit_rating_result`): set parameters, then `.send().await`.
@@ -36626,24 +36109,35 @@ Made by the client's `submit_rating_result()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::RatingResult, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateRatingResultOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::RatingResult, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateRatingResultOutput,
+                types::RatingResult,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateRatingResultOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateRatingResultOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateRatingResultOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateRatingResultOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateRatingResultOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/conversations/{conversationId}/tags/bulk` (`tag_conversation_bulk`): set parameters, then `.send().await`.
@@ -36749,18 +36243,25 @@ Made by the client's `tag_conversation_bulk()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Bulk
@@ -36894,28 +36395,35 @@ Made by the client's `get_custom_attribute()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CustomAttributeDefinition, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetCustomAttributesDefinitionsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CustomAttributeDefinition, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetCustomAttributesDefinitionsOutput,
+                types::CustomAttributeDefinition,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetCustomAttributesDefinitionsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetCustomAttributesDefinitionsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetCustomAttributesDefinitionsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetCustomAttributesDefinitionsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetCustomAttributesDefinitionsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles` (`create_article`): set parameters, then `.send().await`.
@@ -37004,24 +36512,35 @@ Made by the client's `create_article()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Article, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::CreateKnowledgeArticleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Article, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::CreateKnowledgeArticleOutput,
+                types::Article,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::CreateKnowledgeArticleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::CreateKnowledgeArticleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::CreateKnowledgeArticleOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::CreateKnowledgeArticleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::CreateKnowledgeArticleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/attachments` (`upload_attachments`): set parameters, then `.send().await`.
@@ -37109,26 +36628,31 @@ Made by the client's `upload_attachments()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::UploadAttachmentsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UploadAttachmentsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::UploadAttachmentsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UploadAttachmentsOutput,
+                types::UploadAttachmentsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UploadAttachmentsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UploadAttachmentsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UploadAttachmentsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UploadAttachmentsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/articles/{articleId}` (`get_article`): set parameters, then `.send().await`.
@@ -37226,24 +36750,35 @@ Made by the client's `get_article()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Article, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeArticleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Article, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeArticleOutput,
+                types::Article,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeArticleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeArticleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetKnowledgeArticleOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeArticleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeArticleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/knowledge/articles/{articleId}` (`delete_article`): set parameters, then `.send().await`.
@@ -37326,18 +36861,25 @@ Made by the client's `delete_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/knowledge/articles/{articleId}` (`update_article`): set parameters, then `.send().await`.
@@ -37446,24 +36988,35 @@ Made by the client's `update_article()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Article, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UpdateKnowledgeArticleOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Article, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UpdateKnowledgeArticleOutput,
+                types::Article,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::UpdateKnowledgeArticleOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UpdateKnowledgeArticleOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UpdateKnowledgeArticleOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UpdateKnowledgeArticleOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UpdateKnowledgeArticleOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/knowledge/articles/{articleId}/parent` (`remove_article_parent`): set parameters, then `.send().await`.
@@ -37546,18 +37099,25 @@ Made by the client's `remove_article_parent()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/knowledge/articles/{articleId}/parent/{parentId}` (`move_article`): set parameters, then `.send().await`.
@@ -37657,18 +37217,25 @@ Made by the client's `move_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/publish` (`publish_article`): set parameters, then `.send().await`.
@@ -37751,18 +37318,25 @@ Made by the client's `publish_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/articles/{articleId}/translations` (`get_article_translations`): set parameters, then `.send().await`.
@@ -37845,28 +37419,35 @@ Made by the client's `get_article_translations()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ArticleTranslations, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeArticleTranslationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ArticleTranslations, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeArticleTranslationsOutput,
+                types::ArticleTranslations,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeArticleTranslationsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeArticleTranslationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetKnowledgeArticleTranslationsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeArticleTranslationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeArticleTranslationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `PATCH /v1/knowledge/articles/{articleId}/translations` (`update_article_translations`): set parameters, then `.send().await`.
@@ -37975,26 +37556,31 @@ Made by the client's `update_article_translations()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::UpdateTranslationsOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::UpdateTranslationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::UpdateTranslationsOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::UpdateTranslationsOutput,
+                types::UpdateTranslationsOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::UpdateTranslationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::UpdateTranslationsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::UpdateTranslationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::UpdateTranslationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `DELETE /v1/knowledge/articles/{articleId}/translations/{languageId}` (`delete_article_translation`): set parameters, then `.send().await`.
@@ -38094,18 +37680,25 @@ Made by the client's `delete_article_translation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/translations/{languageId}/publish` (`publish_article_translation`): set parameters, then `.send().await`.
@@ -38205,18 +37798,25 @@ Made by the client's `publish_article_translation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/translations/{languageId}/unpublish` (`unpublish_article_translation`): set parameters, then `.send().await`.
@@ -38316,18 +37916,25 @@ Made by the client's `unpublish_article_translation()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `POST /v1/knowledge/articles/{articleId}/unpublish` (`unpublish_article`): set parameters, then `.send().await`.
@@ -38410,18 +38017,25 @@ Made by the client's `unpublish_article()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/categories/{categoryId}` (`get_category`): set parameters, then `.send().await`.
@@ -38519,24 +38133,35 @@ Made by the client's `get_category()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Category, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCategoryOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Category, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCategoryOutput,
+                types::Category,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCategoryOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCategoryOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetKnowledgeCategoryOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCategoryOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCategoryOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/categories/{categoryId}/translations` (`get_category_translations`): set parameters, then `.send().await`.
@@ -38619,28 +38244,35 @@ Made by the client's `get_category_translations()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CategoryTranslations, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCategoryTranslationsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CategoryTranslations, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCategoryTranslationsOutput,
+                types::CategoryTranslations,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCategoryTranslationsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCategoryTranslationsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetKnowledgeCategoryTranslationsOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCategoryTranslationsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCategoryTranslationsOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/collections` (`list_collections`): set parameters, then `.send().await`.
@@ -38735,26 +38367,35 @@ Made by the client's `list_collections()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Collection>, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListKnowledgeCollectionsOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<::std::vec::Vec<types::Collection>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListKnowledgeCollectionsOutput,
+                ::std::vec::Vec<types::Collection>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::ListKnowledgeCollectionsOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListKnowledgeCollectionsOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListKnowledgeCollectionsOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListKnowledgeCollectionsOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListKnowledgeCollectionsOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -38853,24 +38494,35 @@ Made by the client's `get_collection()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(self) -> ::std::result::Result<types::Collection, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCollectionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Collection, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCollectionOutput,
+                types::Collection,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCollectionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCollectionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetKnowledgeCollectionOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCollectionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCollectionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/knowledge/collections/{collectionId}/catalog` (`get_collection_catalog`): set parameters, then `.send().await`.
@@ -38968,28 +38620,35 @@ Made by the client's `get_collection_catalog()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::CollectionCatalogItem, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetKnowledgeCollectionCatalogOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::CollectionCatalogItem, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetKnowledgeCollectionCatalogOutput,
+                types::CollectionCatalogItem,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetKnowledgeCollectionCatalogOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetKnowledgeCollectionCatalogOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetKnowledgeCollectionCatalogOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetKnowledgeCollectionCatalogOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetKnowledgeCollectionCatalogOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/organization` (`get_organization`): set parameters, then `.send().await`.
@@ -39048,26 +38707,35 @@ Made by the client's `get_organization()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::OrganizationDetails, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetOrganizationOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::OrganizationDetails, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetOrganizationOutput,
+                types::OrganizationDetails,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetOrganizationOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetOrganizationOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::GetOrganizationOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetOrganizationOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetOrganizationOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/conversation-position/{csid}` (`get_conversation_position`): set parameters, then `.send().await`.
@@ -39147,28 +38815,35 @@ Made by the client's `get_conversation_position()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::QueuedConversation, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::GetQueuedConversationPositionOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::QueuedConversation, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::GetQueuedConversationPositionOutput,
+                types::QueuedConversation,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::GetQueuedConversationPositionOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::GetQueuedConversationPositionOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client
-                .execute::<types::GetQueuedConversationPositionOutput>(request)
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::GetQueuedConversationPositionOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::GetQueuedConversationPositionOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/queues/{queueId}/availability` (`list_availability`): set parameters, then `.send().await`.
@@ -39251,29 +38926,38 @@ Made by the client's `list_availability()` method.*/
             )
         }
         ///Sends the request and returns the answer's `data`.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::QueueAvailabilityOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value.data)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::QueueAvailabilityOutput,
+                ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
+            >(
+                self.__client,
+                self.request(),
+                |body: types::QueueAvailabilityOutput| body.data,
+            )
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::QueueAvailabilityOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::QueueAvailabilityOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::QueueAvailabilityOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::QueueAvailabilityOutput,
+            >(self.__client, self.request())
         }
     }
     /**Builder of `GET /v1/templates` (`list_templates`): set parameters, then `.send().await`.
@@ -39383,26 +39067,31 @@ Made by the client's `list_templates()` method.*/
             )
         }
         ///Sends the request and returns the decoded answer.
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> ::std::result::Result<types::ListTemplatesOutput, C::Error> {
-            let request = self.request()?;
-            let response = self
-                .__client
-                .execute::<types::ListTemplatesOutput>(request)
-                .await?;
-            ::std::result::Result::Ok(response.value)
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ListTemplatesOutput, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                types::ListTemplatesOutput,
+                types::ListTemplatesOutput,
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::runtime::Response<types::ListTemplatesOutput>,
-            C::Error,
-        > {
-            let request = self.request()?;
-            self.__client.execute::<types::ListTemplatesOutput>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                crate::runtime::Response<types::ListTemplatesOutput>,
+                C::Error,
+            >,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<
+                C,
+                types::ListTemplatesOutput,
+            >(self.__client, self.request())
         }
     }
     impl<'a, C: crate::runtime::Runtime> crate::runtime::Paginated
@@ -39501,18 +39190,25 @@ Made by the client's `delete_template()` method.*/
             )
         }
         ///Sends the request; `Ok(())` on success (the answer has no body).
-        pub async fn send(self) -> ::std::result::Result<(), C::Error> {
-            let request = self.request()?;
-            let response = self.__client.execute::<()>(request).await?;
-            ::std::result::Result::Ok(response.value)
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send::<
+                C,
+                (),
+                (),
+            >(self.__client, self.request(), ::std::convert::identity)
         }
         /// Sends the request and returns the whole decoded answer
         /// with its status and headers.
-        pub async fn send_with_response(
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<crate::runtime::Response<()>, C::Error> {
-            let request = self.request()?;
-            self.__client.execute::<()>(request).await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<crate::runtime::Response<()>, C::Error>,
+        > + ::std::marker::Send + 'a {
+            crate::runtime::send_with_response::<C, ()>(self.__client, self.request())
         }
     }
     impl crate::runtime::PageBody for types::GetFilterValuesOutput {

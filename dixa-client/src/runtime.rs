@@ -161,6 +161,51 @@ pub trait Runtime: Sync {
     ) -> impl Future<Output = Result<Response<T>, Self::Error>> + Send;
 }
 
+/// The conversion of a setter of a request type's builder
+/// (`types::builder::X`): `value` converted, or the message saying which
+/// field `field` it was for. One generic body for every setter.
+#[doc(hidden)]
+pub fn convert<T, U>(value: T, field: &str) -> Result<U, String>
+where
+    T: TryInto<U>,
+    T::Error: std::fmt::Display,
+{
+    value.try_into().map_err(|e| format!("error converting supplied value for {field}: {e}"))
+}
+
+/// A builder's `send()`: executes `request` (or fails with why it could not
+/// be made, sending nothing), decodes the answer as `B` and turns it into
+/// the resource with `into` (the envelope's `data`, or the body itself).
+///
+/// One generic body for every operation: with an `async fn send` per
+/// builder, the compiler built and checked a state machine per operation,
+/// the largest part of this crate's build time.
+pub fn send<'a, C, B, T>(
+    client: &'a C,
+    request: Result<Request, RequestError>,
+    into: fn(B) -> T,
+) -> impl Future<Output = Result<T, C::Error>> + Send + 'a
+where
+    C: Runtime,
+    B: DeserializeOwned + Send + 'static,
+    T: 'a,
+{
+    async move { Ok(into(client.execute::<B>(request?).await?.value)) }
+}
+
+/// A builder's `send_with_response()`: [`send`], returning the whole
+/// decoded answer with its status and headers.
+pub fn send_with_response<'a, C, B>(
+    client: &'a C,
+    request: Result<Request, RequestError>,
+) -> impl Future<Output = Result<Response<B>, C::Error>> + Send + 'a
+where
+    C: Runtime,
+    B: DeserializeOwned + Send + 'static,
+{
+    async move { client.execute::<B>(request?).await }
+}
+
 /// A decoded page of a paginated operation: its items and `meta.next`.
 pub trait PageBody: DeserializeOwned + Send + 'static {
     /// One element of `data`.

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use dixa_codegen::generate::{generate, REGENERATE_COMMAND};
+use dixa_codegen::generate::{generate_parsed, REGENERATE_COMMAND};
 use dixa_codegen::tagged_mirror::MIRROR_PATH;
 
 pub(crate) const NORMALIZED: &str = "spec/dixa-v1.normalized.json";
@@ -30,8 +30,8 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let spec = crate::update::current_spec(root);
     let raw = std::fs::read(root.join(spec))
         .map_err(|e| format!("cannot read {spec}: {e} (run `cargo xtask recover` first)"))?;
-    let generated = generate(&raw, spec).map_err(|e| format!("generate: {e}"))?;
-    let mirror = dixa_codegen::tagged_mirror::render(&generated.client).map_err(|e| format!("tagged mirror: {e}"))?;
+    let (generated, tree) = generate_parsed(&raw, spec).map_err(|e| format!("generate: {e}"))?;
+    let mirror = dixa_codegen::tagged_mirror::render_file(&tree).map_err(|e| format!("tagged mirror: {e}"))?;
     let elapsed = started.elapsed();
     let outputs = [
         (NORMALIZED, &generated.normalized_spec),

@@ -19,8 +19,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use dixa_codegen::changelog::{self, sha256_hex, Changelog, Entry, Side};
-use dixa_codegen::generate::{generate, Generated};
+use dixa_codegen::changelog::{self, sha256_hex, Changelog, Entry, Side, Surface};
+use dixa_codegen::generate::{generate_parsed, header, Generated};
+use dixa_codegen::normalize::Normalized;
+use dixa_codegen::timing::step;
 use serde_json::Value;
 
 use crate::generate::{CLIENT, NORMALIZED, OPERATIONS, WIRE};
@@ -123,19 +125,68 @@ pub fn validate(bytes: &[u8], file: &str) -> Result<Value, String> {
 struct Loaded {
     bytes: Vec<u8>,
     raw: Value,
-    generated: Generated,
+    normalized: Normalized,
+    surface: Surface,
 }
 
 impl Loaded {
     fn side(&self) -> Side<'_> {
-        Side { raw_bytes: &self.bytes, raw: &self.raw, generated: &self.generated }
+        Side { raw_bytes: &self.bytes, raw: &self.raw, normalized: &self.normalized, surface: &self.surface }
     }
 }
 
-fn load(bytes: Vec<u8>, file: &str, generated_as: &str) -> Result<Loaded, String> {
-    let raw = validate(&bytes, file)?;
-    let generated = generate(&bytes, generated_as).map_err(|e| format!("{file}: {e}"))?;
-    Ok(Loaded { bytes, raw, generated })
+/// The side an update goes to: generated in full (its files are written),
+/// its surface and the decode mirror read from the generated syntax tree.
+struct Fresh {
+    loaded: Loaded,
+    generated: Generated,
+    mirror: String,
+}
+
+/// Validates and generates the spec `bytes` (read from `file`, stored as `generated_as`).
+fn fresh(bytes: Vec<u8>, file: &str, generated_as: &str) -> Result<Fresh, String> {
+    let raw = step("update: validate", || validate(&bytes, file))?;
+    let (generated, tree) =
+        step("update: generate", || generate_parsed(&bytes, generated_as)).map_err(|e| format!("{file}: {e}"))?;
+    let surface = step("update: surface of the tree", || Surface::of(&tree));
+    let mirror = step("update: tagged mirror", || dixa_codegen::tagged_mirror::render_file(&tree))
+        .map_err(|e| format!("tagged mirror: {e}"))?;
+    let loaded = Loaded { bytes, raw, normalized: generated.normalized.clone(), surface };
+    Ok(Fresh { loaded, generated, mirror })
+}
+
+/// A side that is already generated and committed (the spec an update
+/// starts from, or the current spec for `check`): normalized again, but
+/// its client is not generated again when the committed `generated.rs`
+/// says it was generated from exactly these bytes stored as `file` by this
+/// generator (its header names the spec's SHA-256 and the generator
+/// versions; `cargo xtask check` keeps the rest of it equal to a fresh
+/// generation). Otherwise (the seed, once an update has replaced its
+/// client) it is generated.
+fn committed(root: &Path, bytes: Vec<u8>, file: &str) -> Result<Loaded, String> {
+    let raw = step("update: validate", || validate(&bytes, file))?;
+    let client = std::fs::read_to_string(root.join(CLIENT)).unwrap_or_default();
+    if client.starts_with(&header(&bytes, file)) {
+        let normalized = step("update: normalize", || dixa_codegen::normalize::normalize(&raw))
+            .map_err(|e| format!("{file}: {e}"))?;
+        let surface = Surface::parse(&client).map_err(|e| format!("{CLIENT} does not parse: {e}"))?;
+        return Ok(Loaded { bytes, raw, normalized, surface });
+    }
+    let (generated, tree) =
+        step("update: generate", || generate_parsed(&bytes, file)).map_err(|e| format!("{file}: {e}"))?;
+    let surface = Surface::of(&tree);
+    Ok(Loaded { bytes, raw, normalized: generated.normalized, surface })
+}
+
+/// Runs `a` on a new thread while `b` runs on this one (the two sides of a
+/// comparison are independent), and returns both results.
+fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        // syn parses recursively: give the thread the main thread's stack.
+        let a = std::thread::Builder::new().stack_size(64 << 20).spawn_scoped(s, a).expect("cannot start a thread");
+        let b = b();
+        (a.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), b)
+    })
 }
 
 fn read(root: &Path, rel: &str) -> Result<Vec<u8>, String> {
@@ -151,14 +202,39 @@ fn read_changelog(root: &Path) -> Result<Changelog, String> {
 
 /// The update itself: every file's new content is computed before any is written.
 pub fn update(root: &Path, bytes: &[u8], file: &str, notes: Vec<String>) -> Result<Outcome, String> {
-    let new = load(bytes.to_vec(), file, CURRENT)?;
     let seed_bytes = read(root, SEED)?;
     let current_rel = current_spec(root);
     let current_bytes = read(root, current_rel)?;
     let mut log = read_changelog(root)?;
     let new_sha = sha256_hex(bytes);
+    let same_again = new_sha == sha256_hex(&current_bytes);
 
-    let entry = if new_sha == sha256_hex(&current_bytes) {
+    // Which side the entry starts from, if one is computed (see below).
+    let start: Result<Option<(Vec<u8>, &str)>, String> = if same_again {
+        match log.entries.first() {
+            Some(newest) if newest.to.sha256 == new_sha => {
+                Ok((newest.from.sha256 == sha256_hex(&seed_bytes)).then(|| (seed_bytes.clone(), SEED)))
+            }
+            _ if current_rel == SEED => Ok(None),
+            _ => Err(format!("{CHANGELOG_JSON} has no entry ending at {current_rel}; restore it from git")),
+        }
+    } else {
+        Ok(Some((current_bytes.clone(), current_rel)))
+    };
+    // The new side and the old one are independent: generate them side by side.
+    let (new, old) = both(
+        || fresh(bytes.to_vec(), file, CURRENT),
+        || match &start {
+            Ok(Some((old_bytes, old_rel))) => Some(committed(root, old_bytes.clone(), old_rel)),
+            _ => None,
+        },
+    );
+    // The given file's own errors first: they are what the user must fix.
+    let new = new?;
+    start?;
+    let old = old.transpose()?;
+
+    let entry = if same_again {
         // Same spec again: recompute its entry when its starting point is
         // still on disk (the seed), so codegen fixes reach the changelog;
         // otherwise keep it, adding any new notes.
@@ -166,33 +242,29 @@ pub fn update(root: &Path, bytes: &[u8], file: &str, notes: Vec<String>) -> Resu
             Some(mut newest) if newest.to.sha256 == new_sha => {
                 let mut kept_notes = newest.notes.clone();
                 kept_notes.extend(notes.into_iter().filter(|n| !newest.notes.contains(n)));
-                if newest.from.sha256 == sha256_hex(&seed_bytes) {
-                    let old = load(seed_bytes, SEED, SEED)?;
-                    newest = changelog::compute(&old.side(), &new.side(), kept_notes).map_err(|e| e.to_string())?;
-                } else {
-                    newest.notes = kept_notes;
+                match &old {
+                    Some(old) => newest = changelog::compute(&old.side(), &new.loaded.side(), kept_notes),
+                    None => newest.notes = kept_notes,
                 }
                 log.entries[0] = newest.clone();
                 Some(newest)
             }
-            _ if current_rel == SEED => None,
-            _ => return Err(format!("{CHANGELOG_JSON} has no entry ending at {current_rel}; restore it from git")),
+            _ => None,
         }
     } else {
-        let old = load(current_bytes, current_rel, current_rel)?;
-        let entry = changelog::compute(&old.side(), &new.side(), notes).map_err(|e| e.to_string())?;
+        let old = old.as_ref().expect("a different spec always has a starting side");
+        let entry = changelog::compute(&old.side(), &new.loaded.side(), notes);
         log.entries.insert(0, entry.clone());
         Some(entry)
     };
 
     // Everything `cargo xtask generate` writes, so `check` passes right after.
-    let mirror =
-        dixa_codegen::tagged_mirror::render(&new.generated.client).map_err(|e| format!("tagged mirror: {e}"))?;
+    let Fresh { generated, mirror, .. } = new;
     let mut outputs: Vec<(&'static str, Vec<u8>)> = vec![
-        (NORMALIZED, new.generated.normalized_spec.clone().into_bytes()),
-        (WIRE, new.generated.wire_spec.clone().into_bytes()),
-        (CLIENT, new.generated.client.clone().into_bytes()),
-        (OPERATIONS, new.generated.operations_md.clone().into_bytes()),
+        (NORMALIZED, generated.normalized_spec.into_bytes()),
+        (WIRE, generated.wire_spec.into_bytes()),
+        (CLIENT, generated.client.into_bytes()),
+        (OPERATIONS, generated.operations_md.into_bytes()),
         (MIRROR_PATH, mirror.into_bytes()),
     ];
     if entry.is_some() {
@@ -242,9 +314,11 @@ pub fn check(root: &Path) -> Result<(), String> {
     }
     let seed = read(root, SEED)?;
     if newest.from.sha256 == sha256_hex(&seed) {
-        let old = load(seed, SEED, SEED)?;
-        let new = load(current, CURRENT, CURRENT)?;
-        let fresh = changelog::compute(&old.side(), &new.side(), newest.notes.clone()).map_err(|e| e.to_string())?;
+        // The seed's client is generated again; the current one is the
+        // committed client (the generation half of `check` compares it
+        // with a fresh generation).
+        let (old, new) = both(|| committed(root, seed, SEED), || committed(root, current, CURRENT));
+        let fresh = changelog::compute(&old?.side(), &new?.side(), newest.notes.clone());
         if fresh != *newest {
             return Err(format!("the newest entry of {CHANGELOG_JSON} is stale (codegen changed since)\n{fix}"));
         }

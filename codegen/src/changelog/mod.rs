@@ -6,13 +6,13 @@
 //! value sets are OPEN (an `Unknown` variant keeps what this client does not
 //! know), so a new response union variant does not break the wire for it,
 //! while the Rust enum that gained a variant still breaks an exhaustive
-//! `match`. So an entry is computed from both raw specs ([`spec_diff`]) AND
-//! both generated Rust surfaces ([`surface`], a `syn` parse of the two
-//! `generated.rs`), and every change carries one [`Class`] and its reason.
+//! `match`. So an entry is computed from both raw specs (`spec_diff`) AND
+//! both generated Rust surfaces ([`Surface`], read from the syntax of the
+//! two `generated.rs`), and every change carries one [`Class`] and its reason.
 //!
 //! The changelog is history: [`Changelog`] holds the entries newest first,
 //! kept as JSON (machine-readable, the source of truth) and rendered to
-//! markdown ([`render`]).
+//! markdown (`render`).
 
 mod render;
 mod spec_diff;
@@ -22,9 +22,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::generate::Generated;
+use crate::normalize::Normalized;
 
 pub use render::markdown;
+pub use surface::Surface;
 
 /// How a change affects callers of `dixa-client`, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -180,37 +181,26 @@ impl Changelog {
     }
 }
 
-/// One side of a comparison: the raw spec's bytes and what generation made of it.
+/// One side of a comparison: the raw spec and what the generator made of it.
+///
+/// Only the normalization and the Rust surface are needed, not a whole
+/// generation run: the side an update starts from is the committed client,
+/// whose surface is read from its text ([`Surface::parse`]).
 pub struct Side<'a> {
     /// The raw spec file's bytes.
     pub raw_bytes: &'a [u8],
     /// The raw spec, parsed.
     pub raw: &'a Value,
-    /// The generation result of that spec.
-    pub generated: &'a Generated,
-}
-
-/// Why an entry could not be computed.
-#[derive(Debug, thiserror::Error)]
-pub enum ChangelogError {
-    /// A generated client does not parse (a generator bug).
-    #[error("the generated client of the {side} spec does not parse: {message}")]
-    Surface {
-        /// `old` or `new`.
-        side: &'static str,
-        /// syn's message.
-        message: String,
-    },
+    /// The normalization of that spec.
+    pub normalized: &'a Normalized,
+    /// The public surface of the client generated from it.
+    pub surface: &'a Surface,
 }
 
 /// Computes the entry for the change `old` -> `new`, with `notes`.
-pub fn compute(old: &Side<'_>, new: &Side<'_>, notes: Vec<String>) -> Result<Entry, ChangelogError> {
-    let (mut changes, operations) = spec_diff::diff(old, new);
-    let old_surface = surface::Surface::parse(&old.generated.client)
-        .map_err(|message| ChangelogError::Surface { side: "old", message })?;
-    let new_surface = surface::Surface::parse(&new.generated.client)
-        .map_err(|message| ChangelogError::Surface { side: "new", message })?;
-    let rust = surface::diff(&old_surface, &new_surface);
+pub fn compute(old: &Side<'_>, new: &Side<'_>, notes: Vec<String>) -> Entry {
+    let (mut changes, operations) = crate::timing::step("changelog: spec diff", || spec_diff::diff(old, new));
+    let rust = surface::diff(old.surface, new.surface);
     let non_exhaustive_candidates = rust.grown_enums.clone();
     merge_rust(&mut changes, rust.changes);
     // The pairing keys have done their job; the stored entry is what a
@@ -233,16 +223,16 @@ pub fn compute(old: &Side<'_>, new: &Side<'_>, notes: Vec<String>) -> Result<Ent
     } else {
         Bump::None
     };
-    Ok(Entry {
-        from: SpecId::of(old.raw_bytes, old.raw, old.generated.normalized.operations.len()),
-        to: SpecId::of(new.raw_bytes, new.raw, new.generated.normalized.operations.len()),
+    Entry {
+        from: SpecId::of(old.raw_bytes, old.raw, old.normalized.operations.len()),
+        to: SpecId::of(new.raw_bytes, new.raw, new.normalized.operations.len()),
         bump,
         counts,
         operations,
         non_exhaustive_candidates,
         notes,
         changes,
-    })
+    }
 }
 
 /// Adds the Rust surface changes a spec change does not already explain.

@@ -28,7 +28,7 @@ impl Sides {
         let mut request = BTreeSet::new();
         let mut response = BTreeSet::new();
         for side in [old, new] {
-            for spec in [side.raw, &side.generated.normalized.spec] {
+            for spec in [side.raw, &side.normalized.spec] {
                 if let Ok(cx) = normalize::Context::new(spec) {
                     let usage = normalize::usage::Usage::of(&cx);
                     request.extend(usage.request);
@@ -74,7 +74,7 @@ pub(crate) fn diff(old: &Side<'_>, new: &Side<'_>) -> (Vec<Change>, OperationSum
     let mut out = Vec::new();
     let summary = operations(old, new, &mut out);
     schemas(old.raw, new.raw, &sides, &mut out);
-    value_sets(&old.generated.normalized.spec, &new.generated.normalized.spec, &sides, &mut out);
+    value_sets(&old.normalized.spec, &new.normalized.spec, &sides, &mut out);
     (out, summary)
 }
 
@@ -93,7 +93,7 @@ fn ops(spec: &Value) -> BTreeMap<String, &Value> {
 
 /// The Rust method name of operation `METHOD /path` on one side.
 fn method_of(side: &Side<'_>, name: &str) -> Option<RustKey> {
-    let op = side.generated.normalized.operations.iter().find(|o| format!("{} {}", o.method, o.path) == name)?;
+    let op = side.normalized.operations.iter().find(|o| format!("{} {}", o.method, o.path) == name)?;
     Some(RustKey { type_name: "Client".into(), family: "method", member: op.operation_id.clone() })
 }
 
@@ -121,7 +121,6 @@ fn operations(old_side: &Side<'_>, new_side: &Side<'_>, out: &mut Vec<Change>) -
             summary.added.push(name.clone());
             let deprecated = if is_deprecated(op) { ", deprecated" } else { "" };
             let paginated = new_side
-                .generated
                 .normalized
                 .operations
                 .iter()

@@ -23,9 +23,9 @@ enum Shape {
     Alias(String),
 }
 
-/// The public surface of one generated client.
-#[derive(Debug, Default)]
-pub(crate) struct Surface {
+/// The public surface of one generated client: what callers can name.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Surface {
     types: BTreeMap<String, Shape>,
     /// Types with a struct builder (`types::builder::X`): callers build them.
     built: BTreeSet<String>,
@@ -34,9 +34,17 @@ pub(crate) struct Surface {
 }
 
 impl Surface {
-    /// Parses `generated.rs`.
+    /// Parses the text of a `generated.rs` (syn's message when it does not parse).
     pub fn parse(source: &str) -> Result<Self, String> {
-        let file = syn::parse_file(source).map_err(|e| e.to_string())?;
+        let file = crate::timing::step("changelog: parse a client's text", || syn::parse_file(source))
+            .map_err(|e| e.to_string())?;
+        Ok(Self::of(&file))
+    }
+
+    /// The surface of a generated client's syntax tree, as
+    /// [`crate::generate::generate_parsed`] hands it back: the same surface
+    /// as [`Surface::parse`] of its printed text, without parsing that again.
+    pub fn of(file: &syn::File) -> Self {
         let mut s = Surface::default();
         for item in &file.items {
             match item {
@@ -57,7 +65,7 @@ impl Surface {
                 _ => {}
             }
         }
-        Ok(s)
+        s
     }
 
     fn type_item(&mut self, item: &syn::Item) {
@@ -72,8 +80,10 @@ impl Surface {
                 self.types.insert(st.ident.to_string(), Shape::Struct { fields });
             }
             syn::Item::Enum(e) => {
+                // Token spacing differs between a generated tree and its
+                // printed-and-parsed text; without spaces the two agree.
                 let variants =
-                    e.variants.iter().map(|v| (v.ident.to_string(), v.fields.to_token_stream().to_string())).collect();
+                    e.variants.iter().map(|v| (v.ident.to_string(), tokens(&v.fields).replace(' ', ""))).collect();
                 let non_exhaustive = e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
                 self.types.insert(e.ident.to_string(), Shape::Enum { variants, non_exhaustive });
             }

@@ -297,8 +297,8 @@ impl DixaTransport {
             };
 
             let deadline = self.call_timeout.map(|t| start + t);
-            let waited = match self.limiter_wait(deadline).await {
-                Ok(waited) => waited,
+            let (waited, permit) = match self.limiter_wait(deadline).await {
+                Ok(permit) => (permit.waited(), Some(permit)),
                 Err(wait) => {
                     // The limiter's slot comes at or after the call deadline:
                     // fail now, unsent, instead of sleeping past the deadline
@@ -315,9 +315,19 @@ impl DixaTransport {
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
                         return Err(Failure { error, timeout: Some(timeout), may_have_been_applied: None });
                     }
-                    wait
+                    (wait, None)
                 }
             };
+            if let Some(permit) = permit {
+                // The caller's own timeout (a `tokio::time::timeout` or a
+                // `select!` around the call) may have fired in the same
+                // wake-up as the permit: let it act before the request is
+                // handed over, so that a caller who is gone gives the permit
+                // back (it is a guard) instead of spending it on a request
+                // no one waits for. From here on it is spent.
+                yield_once().await;
+                permit.spend();
+            }
             let elapsed = self.clock.now().saturating_duration_since(start);
             let (timeout, bound_by_call) = self.attempt_limit(elapsed);
             *to_send.timeout_mut() = timeout;
@@ -470,13 +480,17 @@ impl DixaTransport {
     /// past it, when it would come at or after `deadline`. Dropped mid-wait
     /// (a timeout around the call), it leaves the limiter's queue and costs
     /// the callers behind it nothing.
-    async fn limiter_wait(&self, deadline: Option<std::time::Instant>) -> std::result::Result<Duration, Duration> {
-        let waited = self.limiter.acquire_before(deadline).await?;
+    async fn limiter_wait(
+        &self,
+        deadline: Option<std::time::Instant>,
+    ) -> std::result::Result<crate::limit::Permit<'_>, Duration> {
+        let permit = self.limiter.permit_before(deadline).await?;
+        let waited = permit.waited();
         if !waited.is_zero() {
             bump(&self.counters.rate_limited_waits);
             add_duration(&self.counters.rate_limited_wait_ns, waited);
         }
-        Ok(waited)
+        Ok(permit)
     }
 
     /// The timeout for the next attempt, and whether it is the call deadline
@@ -503,6 +517,22 @@ impl DixaTransport {
             _ => true,
         }
     }
+}
+
+/// Returns `Pending` once (waking itself at once), so whatever else polls
+/// the caller's future in this wake-up (its timer) runs before the next step.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }
 
 /// A `reqwest::Error` that reports a timeout, for a call that ends at its

@@ -61,6 +61,15 @@ impl Gcra {
     fn take(&mut self, now: Instant) {
         self.tat = Some(self.tat.map_or(now, |t| t.max(now)) + self.interval);
     }
+
+    /// Undoes one [`Gcra::take`]: the theoretical arrival time moves back
+    /// one interval (a time already past gives no credit beyond the burst:
+    /// [`Gcra::ready_in`] reads it as now).
+    fn give_back(&mut self) {
+        if let Some(t) = self.tat {
+            self.tat = Some(t.checked_sub(self.interval).unwrap_or(t));
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -111,6 +120,12 @@ impl Local {
     /// checked [`Local::ready_in`] and then waited on something else).
     pub fn take(&self, now: Instant) {
         self.state().gcra.take(now);
+    }
+
+    /// Gives back a permit taken by [`Local::try_take`] or [`Local::take`]
+    /// whose request never went out.
+    pub fn give_back(&self) {
+        self.state().gcra.give_back();
     }
 
     /// Spends the burst: the next permit is free now, the one after it a
@@ -186,6 +201,10 @@ impl Limiter for Local {
     fn observe(&self, signal: Signal, sent_at: Instant, now: Instant) {
         self.observe_answer(signal, sent_at, now);
     }
+
+    fn refund(&self, _now: Instant) {
+        self.give_back();
+    }
 }
 
 #[cfg(test)]
@@ -193,7 +212,7 @@ mod tests {
     use std::future::Future;
     use std::sync::Arc;
 
-    use super::super::RateLimiter;
+    use super::super::{Permit, RateLimiter};
     use super::*;
     use crate::clock::{Clock, ManualClock};
     use crate::error::Error;
@@ -376,6 +395,66 @@ mod tests {
             }
             assert_eq!(served, live, "{pattern}: in arrival order, no slot lost to the cancelled");
         }
+    }
+
+    /// A permit dropped before it was spent (its caller went away before
+    /// the request went out) goes back; one dropped after it was spent
+    /// (the request may have reached the server) does not.
+    #[tokio::test]
+    async fn an_unspent_permit_is_given_back_and_a_spent_one_is_not() {
+        // (what, how the permit ends, the next caller's wait)
+        let rows: [(&str, fn(Permit<'_>), Duration); 2] = [
+            ("dropped before sending: given back", |p| drop(p), Duration::ZERO),
+            (
+                "spent (the request went out), then dropped",
+                |p| {
+                    let _ = p.spend();
+                },
+                interval(1.0),
+            ),
+        ];
+        for (what, end, next_wait) in rows {
+            // One request per second, one at a time: the first permit is free.
+            let (l, clock) = limiter(RateLimit::per_second(1.0, 2));
+            let permit = l.permit_before(None).await.unwrap();
+            assert_eq!(permit.waited(), Duration::ZERO, "{what}");
+            end(permit);
+            assert_eq!(l.acquire().await, next_wait, "{what}");
+            assert_eq!(clock.elapsed(), next_wait, "{what}");
+        }
+        // Given back twice in a row (two callers gone) still leaves only
+        // the burst: no credit piles up.
+        let (l, clock) = limiter(RateLimit::per_second(1.0, 2));
+        drop(l.permit_before(None).await.unwrap());
+        drop(l.permit_before(None).await.unwrap());
+        l.acquire().await;
+        assert_eq!(clock.elapsed(), Duration::ZERO);
+        l.acquire().await;
+        assert_eq!(clock.elapsed(), interval(1.0), "one permit back, not two");
+    }
+
+    /// The first in line, asleep until the next permit, takes a permit that
+    /// comes back at once, without waiting for its sleep; the ones behind
+    /// keep their order.
+    #[test]
+    fn a_permit_given_back_goes_to_the_first_in_line_at_once() {
+        let clock = SteppedClock(ManualClock::new());
+        let l = RateLimiter::new(RateLimit::per_second(1.0, 2), Arc::new(clock.clone())).unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut first = Box::pin(l.permit_before(None));
+        let std::task::Poll::Ready(Ok(permit)) = first.as_mut().poll(&mut cx) else { panic!("the first is free") };
+        drop(first);
+        let mut waiters: Vec<Option<Waiter<'_>>> = (0..2).map(|_| Some(Box::pin(l.acquire()) as Waiter<'_>)).collect();
+        assert!(poll_all(&mut waiters).is_empty(), "both wait for the next second");
+        // The holder goes away before sending: the head takes the permit now.
+        drop(permit);
+        assert_eq!(poll_all(&mut waiters), vec![0]);
+        assert_eq!(clock.0.elapsed(), Duration::ZERO);
+        // The next one still waits a whole interval.
+        assert!(poll_all(&mut waiters).is_empty());
+        clock.0.advance(interval(1.0));
+        assert_eq!(poll_all(&mut waiters), vec![1]);
     }
 
     #[tokio::test]

@@ -320,12 +320,14 @@ impl DixaTransport {
             };
             if let Some(permit) = permit {
                 // The caller's own timeout (a `tokio::time::timeout` or a
-                // `select!` around the call) may have fired in the same
-                // wake-up as the permit: let it act before the request is
-                // handed over, so that a caller who is gone gives the permit
-                // back (it is a guard) instead of spending it on a request
-                // no one waits for. From here on it is spent.
-                yield_once().await;
+                // `select!` around the call) may have expired as the permit
+                // came: let it act before the request is handed over, so
+                // that a caller who is gone gives the permit back (it is a
+                // guard) instead of spending it on a request no one waits
+                // for. `yield_now` (not a bare self-wake) because tokio
+                // defers the task until its timer driver has run, which is
+                // what fires an expired timeout. From here on it is spent.
+                tokio::task::yield_now().await;
                 permit.spend();
             }
             let elapsed = self.clock.now().saturating_duration_since(start);
@@ -517,22 +519,6 @@ impl DixaTransport {
             _ => true,
         }
     }
-}
-
-/// Returns `Pending` once (waking itself at once), so whatever else polls
-/// the caller's future in this wake-up (its timer) runs before the next step.
-async fn yield_once() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }
 
 /// A `reqwest::Error` that reports a timeout, for a call that ends at its

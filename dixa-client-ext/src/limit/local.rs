@@ -443,7 +443,8 @@ mod tests {
     #[tokio::test]
     async fn an_unspent_permit_is_given_back_and_a_spent_one_is_not() {
         // (what, how the permit ends, the next caller's wait)
-        let rows: [(&str, fn(Permit<'_>), Duration); 2] = [
+        type Row = (&'static str, fn(Permit<'_>), Duration);
+        let rows: [Row; 2] = [
             ("dropped before sending: given back", |p| drop(p), Duration::ZERO),
             (
                 "spent (the request went out), then dropped",

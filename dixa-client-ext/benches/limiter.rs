@@ -67,8 +67,8 @@ fn main() -> BenchResult {
             received as f64 / storm_secs as f64 / f64::from(LIMIT_RPS)
         );
         println!(
-            "  permits the limiter gave within the window: {permits} = {:.3} of the limit \
-             (the rest of the gap to the server's count: calls cancelled by their caller after the permit, before the server read them)",
+            "  permits spent within the window (requests handed to the connection; permits whose caller \
+             left before that were given back): {permits} = {:.3} of the limit",
             permits as f64 / storm_secs as f64 / f64::from(LIMIT_RPS)
         );
         common::verdict(
@@ -255,7 +255,17 @@ fn processes(n: usize, mode: &str, redis_url: Option<&str>, warmup: u64, secs: u
     std::thread::sleep(Duration::from_secs(warmup));
     let warm = fake.stats();
     fake.reset_stats();
-    std::thread::sleep(Duration::from_secs(secs));
+    // Where in the window the 429s fall (a fleet still settling vs steady).
+    let start = Instant::now();
+    let mut per_second = Vec::new();
+    let mut last = 0;
+    for second in 1..=secs {
+        std::thread::sleep((start + Duration::from_secs(second)).saturating_duration_since(Instant::now()));
+        let now = fake.stats().rate_limited();
+        per_second.push((now - last).to_string());
+        last = now;
+    }
+    println!("  429s in each second of the window: {}", per_second.join(" "));
     let s = fake.stats();
     let mut failed = 0;
     for child in children {

@@ -26,6 +26,22 @@
 //! that leaves, at the head or behind it, costs the others nothing: the next
 //! one simply moves up. Only the head sleeps (on the injected clock); the
 //! others are parked until they reach the head, so there is no polling.
+//!
+//! # A permit is spent only by a request that goes out
+//!
+//! The same storm also cancels callers just AFTER their permit came: in a
+//! saturated line with a uniform caller timeout, the waiter at the head is
+//! always the oldest one, with only moments left, and its timer and its
+//! permit often fire in the same wake-up. A permit taken by a caller that
+//! then goes away sends nothing, yet it would use up one of the server's
+//! requests for that second. So a permit is a guard, [`Permit`]: the
+//! transport marks it [`Permit::spend`] as it hands the request to the
+//! connection, and a permit dropped before that is given back to the
+//! limiter ([`Limiter::refund`]) and the head of the line is woken to take
+//! it at once. (Before spending it, the transport yields once, so a caller
+//! whose own timeout fired in the same wake-up gives the permit back rather
+//! than sending a request no one waits for.) A permit dropped after it was
+//! spent is not given back: the request may have reached the server.
 
 pub mod adaptive;
 mod fifo;
@@ -136,6 +152,11 @@ pub trait Limiter: Send + Sync + fmt::Debug {
 
     /// What the server answered to a request sent at `sent_at`.
     fn observe(&self, signal: Signal, sent_at: Instant, now: Instant);
+
+    /// Takes back a permit given by [`Limiter::try_acquire`] whose request
+    /// never went out (its caller gave up first): the budget is as if it
+    /// had not been taken.
+    fn refund(&self, now: Instant);
 }
 
 /// The limiter every clone of a client shares: callers are served first
@@ -181,8 +202,9 @@ impl RateLimiter {
     }
 
     /// Waits (on the injected clock) until a request may be sent, and
-    /// returns how long that was. Dropped mid-wait, it leaves the queue and
-    /// the waiters behind it move up.
+    /// returns how long that was; the permit is spent (see
+    /// [`RateLimiter::permit_before`] for one that can be given back).
+    /// Dropped mid-wait, it leaves the queue and the waiters behind it move up.
     pub async fn acquire(&self) -> Duration {
         match self.acquire_before(None).await {
             Ok(wait) | Err(wait) => wait,
@@ -195,7 +217,17 @@ impl RateLimiter {
     /// one [`Limiter::spacing`] each). A call that cannot be sent before its
     /// deadline should fail now rather than sleep past it.
     pub async fn acquire_before(&self, deadline: Option<Instant>) -> std::result::Result<Duration, Duration> {
-        let Some((limiter, fifo)) = &self.inner else { return Ok(Duration::ZERO) };
+        self.permit_before(deadline).await.map(Permit::spend)
+    }
+
+    /// Like [`RateLimiter::acquire_before`], but the permit is a guard:
+    /// dropped before [`Permit::spend`] (its caller went away before the
+    /// request went out), it is given back to the limiter, and the first
+    /// waiter in line takes it at once.
+    pub async fn permit_before(&self, deadline: Option<Instant>) -> std::result::Result<Permit<'_>, Duration> {
+        let Some((limiter, fifo)) = &self.inner else {
+            return Ok(Permit { door: None, waited: Duration::ZERO });
+        };
         let start = self.clock.now();
         let (ticket, ahead) = fifo.join();
         if let Some(deadline) = deadline {
@@ -211,16 +243,25 @@ impl RateLimiter {
             match limiter.try_acquire(now).await {
                 Ok(()) => {
                     ticket.done();
-                    return Ok(self.clock.now().saturating_duration_since(start));
+                    let waited = self.clock.now().saturating_duration_since(start);
+                    return Ok(Permit { door: Some(self), waited });
                 }
                 Err(wait) => {
                     let waited = now.saturating_duration_since(start);
                     if deadline.is_some_and(|d| now + wait >= d) {
                         return Err(waited + wait);
                     }
-                    self.clock.sleep(wait).await;
+                    ticket.sleep_or_returned(self.clock.sleep(wait)).await;
                 }
             }
+        }
+    }
+
+    /// A permit that was not spent goes back.
+    fn refund(&self) {
+        if let Some((limiter, fifo)) = &self.inner {
+            limiter.refund(self.clock.now());
+            fifo.permit_returned();
         }
     }
 
@@ -240,5 +281,44 @@ impl RateLimiter {
     /// Callers waiting for a permit right now.
     pub fn waiting(&self) -> usize {
         self.inner.as_ref().map_or(0, |(_, fifo)| fifo.len())
+    }
+}
+
+/// A permit from [`RateLimiter::permit_before`]: spend it as the request
+/// goes out; dropped unspent, it goes back to the limiter (see the module
+/// docs).
+#[must_use = "a permit dropped unspent is given back"]
+pub struct Permit<'a> {
+    /// `None` once spent (or when there is no limit).
+    door: Option<&'a RateLimiter>,
+    waited: Duration,
+}
+
+impl fmt::Debug for Permit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit").field("waited", &self.waited).field("spent", &self.door.is_none()).finish()
+    }
+}
+
+impl Permit<'_> {
+    /// How long the caller waited for it.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// The request is going out: the permit is used, never given back.
+    /// Returns how long the caller waited for it.
+    pub fn spend(mut self) -> Duration {
+        self.door = None;
+        self.waited
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(door) = self.door.take() {
+            tracing::trace!("a rate-limit permit was given back unused (its caller went away before sending)");
+            door.refund();
+        }
     }
 }

@@ -302,8 +302,8 @@ impl DixaTransport {
             };
 
             let deadline = self.call_timeout.map(|t| start + t);
-            let waited = match self.limiter_wait(deadline).await {
-                Ok(waited) => waited,
+            let (waited, permit) = match self.limiter_wait(deadline).await {
+                Ok(permit) => (permit.waited(), Some(permit)),
                 Err(wait) => {
                     // The limiter's slot comes at or after the call deadline:
                     // fail now, unsent, instead of sleeping past the deadline
@@ -320,9 +320,21 @@ impl DixaTransport {
                         let timeout = (TimeoutKind::Call, self.call_timeout.unwrap_or_default());
                         return Err(Failure { error, timeout: Some(timeout), may_have_been_applied: None });
                     }
-                    wait
+                    (wait, None)
                 }
             };
+            if let Some(permit) = permit {
+                // The caller's own timeout (a `tokio::time::timeout` or a
+                // `select!` around the call) may have expired as the permit
+                // came: let it act before the request is handed over, so
+                // that a caller who is gone gives the permit back (it is a
+                // guard) instead of spending it on a request no one waits
+                // for. `yield_now` (not a bare self-wake) because tokio
+                // defers the task until its timer driver has run, which is
+                // what fires an expired timeout. From here on it is spent.
+                tokio::task::yield_now().await;
+                permit.spend();
+            }
             let elapsed = self.clock.now().saturating_duration_since(start);
             let (timeout, bound_by_call) = self.attempt_limit(elapsed);
             *to_send.timeout_mut() = timeout;
@@ -475,13 +487,17 @@ impl DixaTransport {
     /// past it, when it would come at or after `deadline`. Dropped mid-wait
     /// (a timeout around the call), it leaves the limiter's queue and costs
     /// the callers behind it nothing.
-    async fn limiter_wait(&self, deadline: Option<std::time::Instant>) -> std::result::Result<Duration, Duration> {
-        let waited = self.limiter.acquire_before(deadline).await?;
+    async fn limiter_wait(
+        &self,
+        deadline: Option<std::time::Instant>,
+    ) -> std::result::Result<crate::limit::Permit<'_>, Duration> {
+        let permit = self.limiter.permit_before(deadline).await?;
+        let waited = permit.waited();
         if !waited.is_zero() {
             bump(&self.counters.rate_limited_waits);
             add_duration(&self.counters.rate_limited_wait_ns, waited);
         }
-        Ok(waited)
+        Ok(permit)
     }
 
     /// The timeout for the next attempt, and whether it is the call deadline

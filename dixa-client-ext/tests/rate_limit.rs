@@ -258,3 +258,40 @@ async fn the_adaptive_rate_learns_a_lower_server_limit_and_stops_drawing_429s() 
     let rate = 300.0 / elapsed.as_secs_f64();
     assert!(rate > 2.5 * 0.7 && rate <= 2.5 * 1.05, "{rate}/s");
 }
+
+/// A caller whose own timeout fires as its permit comes (the same wake-up)
+/// sends nothing and gives the permit back: the next call goes at once. A
+/// caller that gives up after its request went out does not: the server
+/// may have counted it, so the next call waits its turn.
+#[tokio::test]
+async fn a_call_dropped_before_sending_gives_its_permit_back_and_one_dropped_after_does_not() {
+    use std::future::Future;
+    let limit = RateLimit::per_second(1.0, 2); // one at a time, one per second
+
+    // Dropped at the first point where the caller's timer could act: the
+    // permit was given, the request not yet handed over.
+    let server = Server::start(vec![Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let c = client(&server, &clock, limit, RetryConfig::default());
+    let mut call = Box::pin(c.send_raw(Method::GET, server.url("/v1/agents"), None, "op"));
+    let waker = futures::task::noop_waker();
+    assert!(call.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+    drop(call);
+    c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::ZERO, "the dropped call's permit was given back");
+    assert_eq!(server.count(), 1, "the dropped call sent nothing");
+
+    // Dropped after the request reached the server (it never answers).
+    let server = Server::start(vec![Reply::Hang, Reply::json(200, "{}")]).await;
+    let clock = ManualClock::new();
+    let c = client(&server, &clock, limit, RetryConfig::default());
+    let mut call = Box::pin(c.send_raw(Method::GET, server.url("/v1/agents"), None, "op"));
+    tokio::select! {
+        _ = &mut call => panic!("the server never answers"),
+        () = async { while server.count() == 0 { tokio::time::sleep(Duration::from_millis(5)).await } } => {}
+    }
+    drop(call);
+    c.send_raw(Method::GET, server.url("/v1/agents"), None, "op").await.unwrap();
+    assert_eq!(clock.elapsed(), interval(1.0), "a sent request's permit is not given back");
+    assert_eq!(server.count(), 2);
+}

@@ -10,8 +10,11 @@ use std::task::{Poll, Waker};
 #[derive(Debug, Default)]
 struct Line {
     next_id: u64,
-    /// Waiters in arrival order, with the waker to call when they become first.
+    /// Waiters in arrival order, with the waker to call when they become
+    /// first (or, for the first, when a permit comes back).
     waiters: VecDeque<(u64, Option<Waker>)>,
+    /// Permits given back so far (see [`Fifo::permit_returned`]).
+    returned: u64,
 }
 
 impl Line {
@@ -53,6 +56,16 @@ impl Fifo {
     pub(crate) fn len(&self) -> usize {
         self.line().waiters.len()
     }
+
+    /// A permit went back to the limiter unused: the first in line, asleep
+    /// until the next one, is woken to ask again now.
+    pub(crate) fn permit_returned(&self) {
+        let mut line = self.line();
+        line.returned += 1;
+        if let Some((_, Some(waker))) = line.waiters.front() {
+            waker.wake_by_ref();
+        }
+    }
 }
 
 /// A place in line; dropping it leaves the line.
@@ -80,6 +93,28 @@ impl Ticket<'_> {
                 // Not in line (cannot happen while the ticket lives): go on.
                 None => Poll::Ready(()),
             }
+        })
+        .await
+    }
+
+    /// For the first in line: waits for `sleep`, or less if a permit is
+    /// given back meanwhile ([`Fifo::permit_returned`]). Parked either way.
+    pub(crate) async fn sleep_or_returned(&self, sleep: impl std::future::Future<Output = ()>) {
+        let seen = self.fifo.line().returned;
+        let mut sleep = std::pin::pin!(sleep);
+        poll_fn(|cx| {
+            {
+                let mut line = self.fifo.line();
+                if line.returned != seen {
+                    return Poll::Ready(());
+                }
+                if let Some((_, waker)) = line.waiters.iter_mut().find(|(i, _)| *i == self.id) {
+                    if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        *waker = Some(cx.waker().clone());
+                    }
+                }
+            }
+            sleep.as_mut().poll(cx)
         })
         .await
     }

@@ -22,7 +22,11 @@ const ACCEPTED_WINDOW: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 struct Gcra {
-    /// Tokens the client may send back to back (the server's burst less one).
+    /// Tokens the client may send back to back at the configured rate (the
+    /// server's burst less one).
+    full_burst: u32,
+    /// Tokens it may send back to back at the rate in force (smaller after
+    /// an adaptive cut, see [`adaptive::burst_at`]).
     burst: u32,
     /// Time between sends at the (margined) rate in force.
     interval: Duration,
@@ -34,12 +38,8 @@ struct Gcra {
 
 impl Gcra {
     fn new(per_second: f64, server_burst: u32) -> Self {
-        let mut g = Gcra {
-            burst: server_burst.saturating_sub(1).max(1),
-            interval: Duration::ZERO,
-            tat: None,
-            paused_until: None,
-        };
+        let burst = server_burst.saturating_sub(1).max(1);
+        let mut g = Gcra { full_burst: burst, burst, interval: Duration::ZERO, tat: None, paused_until: None };
         g.set_rate(per_second);
         g
     }
@@ -61,6 +61,28 @@ impl Gcra {
     fn take(&mut self, now: Instant) {
         self.tat = Some(self.tat.map_or(now, |t| t.max(now)) + self.interval);
     }
+
+    /// The server just refused a request (a 429): its bucket is empty, so
+    /// this one is emptied too: the next permit comes `1 + jitter` (jitter
+    /// in `[0, 1)`) intervals from now, with no burst saved up before the
+    /// 429 on top. The jitter keeps clients that were refused together
+    /// from sending together again one interval later, and again after
+    /// that (measured: three clients cut to the same rate by the same
+    /// burst of 429s collided every interval for a minute).
+    fn empty(&mut self, now: Instant, jitter: f64) {
+        let tolerance = self.interval * (self.burst - 1);
+        let empty = now + tolerance + self.interval.mul_f64(1.0 + jitter.clamp(0.0, 1.0));
+        self.tat = Some(self.tat.map_or(empty, |t| t.max(empty)));
+    }
+
+    /// Undoes one [`Gcra::take`]: the theoretical arrival time moves back
+    /// one interval (a time already past gives no credit beyond the burst:
+    /// [`Gcra::ready_in`] reads it as now).
+    fn give_back(&mut self) {
+        if let Some(t) = self.tat {
+            self.tat = Some(t.checked_sub(self.interval).unwrap_or(t));
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -70,6 +92,21 @@ struct State {
     adaptive: Option<AdaptiveState>,
     /// When answers that were not 429 arrived, over the last window.
     accepted: VecDeque<Instant>,
+    /// Draws the jitter of [`Gcra::empty`].
+    rng: fastrand::Rng,
+    /// A fixed jitter instead (tests).
+    #[cfg(test)]
+    fixed_jitter: Option<f64>,
+}
+
+impl State {
+    fn jitter(&mut self) -> f64 {
+        #[cfg(test)]
+        if let Some(j) = self.fixed_jitter {
+            return j;
+        }
+        self.rng.f64()
+    }
 }
 
 /// A token bucket in this process, fixed-rate or adaptive.
@@ -93,6 +130,9 @@ impl Local {
                 gcra: Gcra::new(per_second, burst),
                 adaptive: config.as_ref().map(AdaptiveState::at_ceiling),
                 accepted: VecDeque::new(),
+                rng: fastrand::Rng::new(),
+                #[cfg(test)]
+                fixed_jitter: None,
             }),
         })
     }
@@ -111,6 +151,12 @@ impl Local {
     /// checked [`Local::ready_in`] and then waited on something else).
     pub fn take(&self, now: Instant) {
         self.state().gcra.take(now);
+    }
+
+    /// Gives back a permit taken by [`Local::try_take`] or [`Local::take`]
+    /// whose request never went out.
+    pub fn give_back(&self) {
+        self.state().gcra.give_back();
     }
 
     /// Spends the burst: the next permit is free now, the one after it a
@@ -155,8 +201,12 @@ impl Local {
         if signal == Signal::Accepted {
             s.accepted.push_back(now);
         }
+        // Counted to the window's resolution: "none in the window" says
+        // the share is under one per window, not that it is zero (which
+        // would cut to the floor, measured: 7 of 16 clients starting
+        // together sat at the floor, 0.1/s, for minutes).
         let accepted_rate = (now.saturating_duration_since(self.origin) >= ACCEPTED_WINDOW)
-            .then(|| s.accepted.len() as f64 / ACCEPTED_WINDOW.as_secs_f64());
+            .then(|| s.accepted.len().max(1) as f64 / ACCEPTED_WINDOW.as_secs_f64());
         let obs = Observation { signal, sent_at: self.secs(sent_at), now: self.secs(now), accepted_rate };
         let after = adaptive::next_rate(config, &before, &obs);
         if after.rate != before.rate {
@@ -168,6 +218,11 @@ impl Local {
                 );
             }
             s.gcra.set_rate(after.rate);
+            s.gcra.burst = adaptive::burst_at(config, s.gcra.full_burst, after.rate);
+        }
+        if matches!(signal, Signal::Throttled { .. }) {
+            let jitter = s.jitter();
+            s.gcra.empty(now, jitter);
         }
         s.gcra.paused_until = after.paused_until.map(|p| self.origin + Duration::from_secs_f64(p));
         s.adaptive = Some(after);
@@ -186,6 +241,10 @@ impl Limiter for Local {
     fn observe(&self, signal: Signal, sent_at: Instant, now: Instant) {
         self.observe_answer(signal, sent_at, now);
     }
+
+    fn refund(&self, _now: Instant) {
+        self.give_back();
+    }
 }
 
 #[cfg(test)]
@@ -193,7 +252,7 @@ mod tests {
     use std::future::Future;
     use std::sync::Arc;
 
-    use super::super::RateLimiter;
+    use super::super::{Permit, RateLimiter};
     use super::*;
     use crate::clock::{Clock, ManualClock};
     use crate::error::Error;
@@ -378,6 +437,67 @@ mod tests {
         }
     }
 
+    /// A permit dropped before it was spent (its caller went away before
+    /// the request went out) goes back; one dropped after it was spent
+    /// (the request may have reached the server) does not.
+    #[tokio::test]
+    async fn an_unspent_permit_is_given_back_and_a_spent_one_is_not() {
+        // (what, how the permit ends, the next caller's wait)
+        type Row = (&'static str, fn(Permit<'_>), Duration);
+        let rows: [Row; 2] = [
+            ("dropped before sending: given back", |p| drop(p), Duration::ZERO),
+            (
+                "spent (the request went out), then dropped",
+                |p| {
+                    let _ = p.spend();
+                },
+                interval(1.0),
+            ),
+        ];
+        for (what, end, next_wait) in rows {
+            // One request per second, one at a time: the first permit is free.
+            let (l, clock) = limiter(RateLimit::per_second(1.0, 2));
+            let permit = l.permit_before(None).await.unwrap();
+            assert_eq!(permit.waited(), Duration::ZERO, "{what}");
+            end(permit);
+            assert_eq!(l.acquire().await, next_wait, "{what}");
+            assert_eq!(clock.elapsed(), next_wait, "{what}");
+        }
+        // Given back twice in a row (two callers gone) still leaves only
+        // the burst: no credit piles up.
+        let (l, clock) = limiter(RateLimit::per_second(1.0, 2));
+        drop(l.permit_before(None).await.unwrap());
+        drop(l.permit_before(None).await.unwrap());
+        l.acquire().await;
+        assert_eq!(clock.elapsed(), Duration::ZERO);
+        l.acquire().await;
+        assert_eq!(clock.elapsed(), interval(1.0), "one permit back, not two");
+    }
+
+    /// The first in line, asleep until the next permit, takes a permit that
+    /// comes back at once, without waiting for its sleep; the ones behind
+    /// keep their order.
+    #[test]
+    fn a_permit_given_back_goes_to_the_first_in_line_at_once() {
+        let clock = SteppedClock(ManualClock::new());
+        let l = RateLimiter::new(RateLimit::per_second(1.0, 2), Arc::new(clock.clone())).unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut first = Box::pin(l.permit_before(None));
+        let std::task::Poll::Ready(Ok(permit)) = first.as_mut().poll(&mut cx) else { panic!("the first is free") };
+        drop(first);
+        let mut waiters: Vec<Option<Waiter<'_>>> = (0..2).map(|_| Some(Box::pin(l.acquire()) as Waiter<'_>)).collect();
+        assert!(poll_all(&mut waiters).is_empty(), "both wait for the next second");
+        // The holder goes away before sending: the head takes the permit now.
+        drop(permit);
+        assert_eq!(poll_all(&mut waiters), vec![0]);
+        assert_eq!(clock.0.elapsed(), Duration::ZERO);
+        // The next one still waits a whole interval.
+        assert!(poll_all(&mut waiters).is_empty());
+        clock.0.advance(interval(1.0));
+        assert_eq!(poll_all(&mut waiters), vec![1]);
+    }
+
     #[tokio::test]
     async fn a_deadline_before_the_permit_fails_at_once_and_leaves_the_line() {
         let (l, clock) = limiter(RateLimit::per_second(1.0, 1));
@@ -409,8 +529,8 @@ mod tests {
         let local = Local::new(RateLimit::default(), true, clock.now()).unwrap();
         let t0 = clock.now();
         local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
-        assert!((local.rate() - 7.0).abs() < 1e-9);
-        assert_eq!(local.spacing(), interval(7.0));
+        assert!((local.rate() - 5.0).abs() < 1e-9);
+        assert_eq!(local.spacing(), interval(5.0));
         // A Retry-After pauses every permit until it has passed.
         local.observe_answer(Signal::Throttled { retry_after: Some(Duration::from_secs(3)) }, t0, t0);
         assert_eq!(local.ready_in(t0), Duration::from_secs(3));
@@ -422,6 +542,66 @@ mod tests {
         fixed.observe_answer(Signal::Throttled { retry_after: Some(Duration::from_secs(3)) }, t0, t0);
         assert!((fixed.rate() - 10.0).abs() < 1e-6);
         assert_eq!(fixed.ready_in(t0), Duration::ZERO);
+    }
+
+    /// After a 429 the client sends no clump: its bucket is emptied (the
+    /// next permit is one interval of the new rate later) and its burst
+    /// shrinks with its rate; back at the ceiling, the full burst returns.
+    #[test]
+    fn a_429_empties_the_bucket_and_a_cut_shrinks_the_burst() {
+        let clock = ManualClock::new();
+        let t0 = clock.now();
+        let local = Local::new(RateLimit::default(), true, t0).unwrap();
+        local.state().fixed_jitter = Some(0.0);
+        assert_eq!(local.try_take(t0), Ok(()), "one of the burst of 3 used");
+        local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
+        assert!((local.rate() - 5.0).abs() < 1e-9);
+        assert_eq!(local.ready_in(t0), interval(5.0), "no burst saved up before the 429");
+        // At 5/s the burst is 1 (of 3): however long it waits, one at a time.
+        let later = t0 + Duration::from_secs(1);
+        local.observe_answer(Signal::Throttled { retry_after: None }, t0, later);
+        let refilled = later + interval(5.0) * 10;
+        assert_eq!(local.try_take(refilled), Ok(()));
+        assert!(local.try_take(refilled).is_err());
+        // A 429 that arrives while the bucket is already empty further out
+        // does not move it closer.
+        let before = local.ready_in(refilled);
+        local.observe_answer(Signal::Throttled { retry_after: None }, t0, refilled);
+        assert!(local.ready_in(refilled) >= before);
+        // Back at the ceiling: the full burst of 3.
+        let recovered = refilled + Duration::from_secs(30);
+        local.observe_answer(Signal::Accepted, recovered, recovered);
+        assert_eq!(local.rate(), 10.0);
+        for _ in 0..3 {
+            assert_eq!(local.try_take(recovered + Duration::from_secs(5)), Ok(()));
+        }
+        assert!(local.try_take(recovered + Duration::from_secs(5)).is_err());
+    }
+
+    /// The wait after a 429 is one interval plus a random part of one, so
+    /// clients refused together do not send together again.
+    #[test]
+    fn the_wait_after_a_429_is_jittered() {
+        let clock = ManualClock::new();
+        let t0 = clock.now();
+        for (jitter, wait) in [(0.0, 1.0), (0.5, 1.5), (0.999, 1.999), (7.0, 2.0)] {
+            let local = Local::new(RateLimit::per_second(1.0, 2), true, t0).unwrap();
+            local.state().fixed_jitter = Some(jitter);
+            local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
+            let expected = interval(0.5).mul_f64(wait);
+            let got = local.ready_in(t0);
+            assert!(got.abs_diff(expected) < Duration::from_micros(1), "jitter {jitter}: {got:?} != {expected:?}");
+        }
+        // Drawn: within [1, 2) intervals, and not all the same.
+        let waits: Vec<Duration> = (0..20)
+            .map(|_| {
+                let local = Local::new(RateLimit::per_second(1.0, 2), true, t0).unwrap();
+                local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
+                local.ready_in(t0)
+            })
+            .collect();
+        assert!(waits.iter().all(|w| *w >= interval(0.5) && *w < interval(0.5) * 2), "{waits:?}");
+        assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");
     }
 
     #[test]

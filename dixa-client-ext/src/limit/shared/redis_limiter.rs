@@ -48,6 +48,19 @@ redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_
 return {1, 0, peers}
 ";
 
+/// Gives back one permit whose request never went out: the bucket's
+/// theoretical arrival time moves back one interval (KEYS[1]; ARGV[1]: the
+/// interval in microseconds), keeping its expiry. A bucket that has expired
+/// meanwhile is full anyway.
+const REFUND_SCRIPT: &str = r"
+local tat = tonumber(redis.call('GET', KEYS[1]))
+local ttl = redis.call('PTTL', KEYS[1])
+if tat and ttl > 0 then
+  redis.call('SET', KEYS[1], string.format('%d', tat - tonumber(ARGV[1])), 'PX', ttl)
+end
+return 1
+";
+
 #[derive(Debug)]
 struct Health {
     /// Set during an outage: the local limiter in use, and when to try Redis again.
@@ -62,6 +75,7 @@ struct Health {
 pub struct Shared {
     client: redis::Client,
     script: redis::Script,
+    refund_script: redis::Script,
     bucket_key: String,
     peers_key: String,
     process_id: String,
@@ -126,6 +140,7 @@ impl Shared {
         Ok(Shared {
             client,
             script: redis::Script::new(SCRIPT),
+            refund_script: redis::Script::new(REFUND_SCRIPT),
             peers_key: format!("{bucket_key}:processes"),
             bucket_key,
             process_id: format!("{:016x}", fastrand::u64(..)),
@@ -285,6 +300,34 @@ impl Limiter for Shared {
 
     fn spacing(&self) -> Duration {
         self.cap.spacing()
+    }
+
+    /// During an outage the permit goes back to the local fallback; else to
+    /// this process's own cap and, in the background (a drop cannot wait),
+    /// to the bucket in Redis. Without a runtime or a connection the Redis
+    /// part is skipped: the shared budget then loses one permit, which is
+    /// the safe side.
+    fn refund(&self, _now: Instant) {
+        let (fallback, conn) = {
+            let h = self.health();
+            (h.outage.as_ref().map(|(l, _)| Arc::clone(l)), h.conn.clone())
+        };
+        if let Some(local) = fallback {
+            local.give_back();
+            return;
+        }
+        self.cap.give_back();
+        let (Some(mut conn), Ok(runtime)) = (conn, tokio::runtime::Handle::try_current()) else { return };
+        let (script, key, interval, timeout) =
+            (self.refund_script.clone(), self.bucket_key.clone(), self.interval_us, self.config.timeout);
+        runtime.spawn(async move {
+            let mut invocation = script.key(&key);
+            invocation.arg(interval);
+            let call = invocation.invoke_async::<i64>(&mut conn);
+            if let Ok(Err(e)) = tokio::time::timeout(timeout, call).await {
+                tracing::debug!(error = describe(&e), "could not give a permit back to the shared budget");
+            }
+        });
     }
 
     fn observe(&self, signal: Signal, sent_at: Instant, now: Instant) {

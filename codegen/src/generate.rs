@@ -314,6 +314,7 @@ fn patch_types_module(file: &mut syn::File, normalized: &Normalized) -> Result<(
     }
     prune_struct_builders(content, &normalized.request_types);
     untagged_by_kind(content)?;
+    serialize_only_requests(content, &normalized.request_types, &normalized.response_types);
     share_builder_conversions(content);
     for u in &normalized.custom.unions {
         let accessors = union_accessors(u, content);
@@ -358,6 +359,71 @@ fn prune_struct_builders(items: &mut Vec<syn::Item>, keep: &std::collections::BT
         }
     }
     items.retain(|i| !matches!(i, syn::Item::Impl(imp) if imp.trait_.is_none() && imp.items.is_empty()));
+}
+
+/// Derives `Deserialize` on the types only requests contain only with the
+/// `deserialize-requests` feature.
+///
+/// typify derives both serde traits on every type. A request-only type is
+/// built and written by the client, never read from Dixa (the fake reads
+/// requests as JSON), and a derived `Deserialize` is the largest impl of a
+/// struct to type-check: the 119 of the 123-operation spec were about a
+/// quarter of `dixa-client`'s build. The conformance tests decode the
+/// spec's request examples, and a caller may read requests from a file, so
+/// the impls stay one feature away. Types a response can contain keep both
+/// traits unconditionally (callers read them, and write them again to
+/// export them).
+fn serialize_only_requests(
+    items: &mut [syn::Item],
+    request: &std::collections::BTreeSet<String>,
+    response: &std::collections::BTreeSet<String>,
+) {
+    let request_only = |name: &syn::Ident| {
+        let name = name.to_string();
+        request.contains(&name) && !response.contains(&name)
+    };
+    for item in items.iter_mut() {
+        let attrs = match item {
+            syn::Item::Struct(s) if request_only(&s.ident) => &mut s.attrs,
+            syn::Item::Enum(e) if request_only(&e.ident) => &mut e.attrs,
+            // The `Deserialize` impls `untagged_by_kind` writes.
+            syn::Item::Impl(imp) => {
+                let deserialize = imp
+                    .trait_
+                    .as_ref()
+                    .is_some_and(|(path, _)| path.segments.last().is_some_and(|s| s.ident == "Deserialize"));
+                let of_request_only = matches!(&*imp.self_ty, syn::Type::Path(p)
+                    if p.path.segments.last().is_some_and(|s| request_only(&s.ident)));
+                if deserialize && of_request_only {
+                    imp.attrs.push(syn::parse_quote!(#[cfg(feature = "deserialize-requests")]));
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let mut gated = false;
+        for attr in attrs.iter_mut() {
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let Ok(paths) =
+                attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+            else {
+                continue;
+            };
+            let kept: Vec<&syn::Path> =
+                paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize")).collect();
+            if kept.len() != paths.len() {
+                *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                gated = true;
+            }
+        }
+        if gated {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
+            ));
+        }
+    }
 }
 
 /// Makes the setters of typify's struct builders call one generic helper.
@@ -634,6 +700,13 @@ fn union_tokens(u: &Union) -> TokenStream {
     } else {
         (quote! {}, quote! {}, quote! {}, quote! { { let _ = unknown; None } })
     };
+    // A closed union is request-only: it decodes only with the
+    // `deserialize-requests` feature (see `serialize_only_requests`).
+    let de_gate = if u.open {
+        quote! {}
+    } else {
+        quote! { #[cfg(feature = "deserialize-requests")] }
+    };
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug)]
@@ -661,12 +734,14 @@ fn union_tokens(u: &Union) -> TokenStream {
             }
         }
 
+        #de_gate
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 crate::tagged::deserialize(deserializer)
             }
         }
 
+        #de_gate
         impl crate::tagged::TaggedUnion for #name {
             const NAME: &'static str = #schema;
             const TAGS: &'static [&'static str] = &[#(#tags),*];

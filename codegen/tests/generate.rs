@@ -71,6 +71,15 @@ fn real_spec_generates_with_header_unions_and_deprecations() {
             || g.client.contains("pub fn builder() -> builder::Outbound")
     );
     assert!(!g.client.contains("builder::AgentOutput"), "response-only types have no builder");
+    // Request-only types decode only with the `deserialize-requests` feature;
+    // what a response contains always decodes (and encodes, for exports).
+    let squeezed_client = squeezed(&g.client);
+    assert!(squeezed_client.contains(
+        "#[derive(::serde::Serialize,Clone,Debug)]#[cfg_attr(feature=\"deserialize-requests\",derive(::serde::Deserialize))]pubstructBulkPatchAgentInput{"
+    ));
+    assert!(
+        squeezed_client.contains("#[derive(::serde::Deserialize,::serde::Serialize,Clone,Debug)]pubstructAgentOutput{")
+    );
     // Only progenitor's types are kept: the builders are ours, generic over the runtime.
     assert!(!g.client.contains("pub struct Client"), "progenitor's client is not emitted");
     assert!(!g.client.contains("progenitor_client"), "the generated code does not depend on progenitor-client");

@@ -111,7 +111,8 @@ Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so 
         pub roles: ::std::option::Option<::std::vec::Vec<crate::types::Role>>,
     }
     ///`AgentId`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct AgentId {
         pub operator: crate::types::FieldCanHaveSingleValueOrBeEmptyOperator,
     }
@@ -139,8 +140,9 @@ Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so 
         pub data: ::std::vec::Vec<Team>,
     }
     ///`AgentsBulkPatchRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct AgentsBulkPatchRequest(pub ::std::vec::Vec<BulkPatchAgentInput>);
     impl ::std::ops::Deref for AgentsBulkPatchRequest {
         type Target = ::std::vec::Vec<BulkPatchAgentInput>;
@@ -183,7 +185,8 @@ Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so 
         }
     }
     ///`AgentsToTeamInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct AgentsToTeamInput {
         #[serde(
             rename = "agentIds",
@@ -197,8 +200,9 @@ Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so 
         }
     }
     ///`AgentsUpdateBulkRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct AgentsUpdateBulkRequest(pub ::std::vec::Vec<BulkUpdateAgentInput>);
     impl ::std::ops::Deref for AgentsUpdateBulkRequest {
         type Target = ::std::vec::Vec<BulkUpdateAgentInput>;
@@ -255,7 +259,8 @@ Deprecated: deprecated by Dixa: kept as any JSON value (a string on the wire so 
         pub type_: crate::types::AnonymizationRequestStatusType,
     }
     ///`AnonymizeEntityInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct AnonymizeEntityInput {
         #[serde(rename = "entityId")]
         pub entity_id: ::std::string::String,
@@ -430,7 +435,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub translations: TranslationList,
     }
     ///`AssignedDate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct AssignedDate {
         pub operator: crate::types::TimestampOperator,
     }
@@ -489,7 +495,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`BasicAuth`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BasicAuth {
         pub password: ::std::string::String,
         pub username: ::std::string::String,
@@ -500,7 +507,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Between`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Between {
         #[serde(rename = "timestampFrom")]
         pub timestamp_from: crate::Timestamp,
@@ -513,7 +521,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Between1`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Between1 {
         pub max: i64,
         pub min: i64,
@@ -591,7 +600,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: InternalNoteData,
     }
     ///`BulkCreateInternalNoteInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkCreateInternalNoteInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<CreateInternalNoteInput>>,
@@ -609,7 +619,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         >,
     }
     ///`BulkPatchAgentInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkPatchAgentInput {
         ///Additional email addresses for the agent
         #[serde(
@@ -672,7 +683,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkPatchEndUserInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkPatchEndUserInput {
         #[serde(
             rename = "additionalEmails",
@@ -733,7 +745,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkPatchEndUsersInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkPatchEndUsersInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BulkPatchEndUserInput>>,
@@ -749,7 +762,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
     }
     ///`BulkQueueEndpointInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkQueueEndpointInput {
         #[serde(
             rename = "agentIds",
@@ -768,7 +782,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorUuid>,
     }
     ///`BulkTagConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkTagConversationInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<TagConversationInput>>,
@@ -779,7 +794,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkUpdateAgentInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkUpdateAgentInput {
         ///Additional email addresses for the agent
         #[serde(
@@ -844,7 +860,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorAgent>,
     }
     ///`BulkUpdateEndUserInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkUpdateEndUserInput {
         #[serde(
             rename = "additionalEmails",
@@ -902,7 +919,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`BulkUpdateEndUsersInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct BulkUpdateEndUsersInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BulkUpdateEndUserInput>>,
@@ -1019,7 +1037,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub recording: ::std::string::String,
     }
     ///`Callback`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Callback {
         #[serde(rename = "contactEndpointId")]
         pub contact_endpoint_id: ::std::string::String,
@@ -1036,7 +1055,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of Callback.direction.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -1047,6 +1065,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum CallbackDirection {
         Inbound,
         Outbound,
@@ -1131,7 +1150,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub titles: ::std::vec::Vec<TranslationTitle>,
     }
     ///`Channel`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Channel {
         pub operator: crate::types::ChannelOperator,
     }
@@ -1141,7 +1161,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Chat`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Chat {
         #[serde(
             rename = "browserInfo",
@@ -1223,7 +1244,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub hex: ::std::string::String,
     }
     ///`ClaimConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ClaimConversationInput {
         ///The id of the agent who is claiming the conversation
         #[serde(rename = "agentId")]
@@ -1238,7 +1260,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`CloseConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CloseConversationInput {
         #[serde(
             rename = "userId",
@@ -1308,7 +1331,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`ClosedDate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ClosedDate {
         pub operator: crate::types::TimestampOperator,
     }
@@ -1318,7 +1342,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Closing`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Closing {
         #[serde(rename = "closedAt")]
         pub closed_at: crate::Timestamp,
@@ -1361,7 +1386,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Condition`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Condition {
         pub field: crate::types::SearchField,
     }
@@ -1376,7 +1402,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`ContactForm`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ContactForm {
         #[serde(rename = "emailIntegrationId")]
         pub email_integration_id: ::std::string::String,
@@ -1490,7 +1517,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub transport_expires_at: ::std::option::Option<crate::Timestamp>,
     }
     ///`ContactId`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ContactId {
         pub operator: crate::types::FieldHasSingleValueOperator,
     }
@@ -1573,7 +1601,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub name: ::std::string::String,
     }
     ///`ConversationId`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ConversationId {
         pub operator: crate::types::FieldHasSingleValueOperator,
     }
@@ -1770,7 +1799,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub agent: ActivityLogUser,
     }
     ///`CreateAgentInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateAgentInput {
         ///Additional email addresses for the agent
         #[serde(
@@ -1830,7 +1860,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`CreateAgentsInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateAgentsInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<CreateAgentInput>>,
@@ -1851,7 +1882,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ConversationResponse,
     }
     ///`CreateEndUserInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateEndUserInput {
         ///Additional email addresses for the contact
         #[serde(
@@ -1926,7 +1958,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: EndUser,
     }
     ///`CreateEndUsersInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateEndUsersInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<CreateEndUserInput>>,
@@ -1942,7 +1975,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ::std::vec::Vec<crate::types::BulkActionOutcomeBulkErrorEndUser>,
     }
     ///`CreateInternalNoteInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateInternalNoteInput {
         #[serde(
             rename = "agentId",
@@ -1962,7 +1996,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`CreateKnowledgeArticleInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateKnowledgeArticleInput {
         #[serde(
             rename = "parentId",
@@ -2023,7 +2058,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: InternalNoteData,
     }
     ///`CreateOrUpdateQueueRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateOrUpdateQueueRequest {
         #[serde(rename = "callFunctionality")]
         pub call_functionality: bool,
@@ -2096,7 +2132,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`CreateQueueInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateQueueInput {
         pub request: CreateOrUpdateQueueRequest,
     }
@@ -2111,7 +2148,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: Queue1,
     }
     ///`CreateRatingOfferInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateRatingOfferInput {
         #[serde(rename = "agentId")]
         pub agent_id: ::uuid::Uuid,
@@ -2136,7 +2174,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: RatingOffer,
     }
     ///`CreateRatingResultInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateRatingResultInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
@@ -2164,7 +2203,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: RatingResult,
     }
     ///`CreateTagInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateTagInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
@@ -2181,7 +2221,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: Tag,
     }
     ///`CreateTeamInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateTeamInput {
         pub name: ::std::string::String,
     }
@@ -2196,7 +2237,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: Team1,
     }
     ///`CreateWebhookSubscriptionInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreateWebhookSubscriptionInput {
         pub authorization: crate::types::WebhookAuthorization,
         #[serde(rename = "customHeaders")]
@@ -2225,7 +2267,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: WebhookSubscription,
     }
     ///`CreationDate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CreationDate {
         pub operator: crate::types::TimestampOperator,
     }
@@ -2254,7 +2297,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub value: CustomAttributeValue,
     }
     ///`CustomAttribute1`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct CustomAttribute1 {
         #[serde(rename = "attributeId")]
         pub attribute_id: ::std::string::String,
@@ -2305,7 +2349,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`DeleteAgentsFromTeamInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct DeleteAgentsFromTeamInput {
         #[serde(
             rename = "agentIds",
@@ -2330,7 +2375,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub success: bool,
     }
     ///`Direction`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Direction {
         pub operator: crate::types::DirectionOperator,
     }
@@ -2351,7 +2397,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub value: f64,
     }
     ///`Duration`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Duration {
         pub operator: crate::types::DurationOperator,
     }
@@ -2361,7 +2408,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Email`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Email {
         #[serde(rename = "emailIntegrationId")]
         pub email_integration_id: ::std::string::String,
@@ -2672,7 +2720,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`ExcludesAll`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ExcludesAll {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -2683,7 +2732,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`ExcludesOne`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ExcludesOne {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -2786,7 +2836,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub url: ::std::string::String,
     }
     ///`Filter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Filter {
         pub attribute: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2813,7 +2864,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub value: ::std::string::String,
     }
     ///`Filters`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Filters {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub conditions: ::std::option::Option<::std::vec::Vec<Condition>>,
@@ -2831,7 +2883,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub parent_id: i64,
     }
     ///`FollowupConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct FollowupConversationInput {
         pub timestamp: crate::Timestamp,
         #[serde(
@@ -2919,7 +2972,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub transport_expires_at: ::std::option::Option<crate::Timestamp>,
     }
     ///`GenericConversationImport`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct GenericConversationImport {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assignment: ::std::option::Option<Assignment>,
@@ -2958,7 +3012,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of GenericConversationImport.direction.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -2969,6 +3022,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum GenericConversationImportDirection {
         Inbound,
         Outbound,
@@ -3105,7 +3159,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: Collection,
     }
     ///`GetMetricDataInputCsidFilter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct GetMetricDataInputCsidFilter {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregations: ::std::option::Option<
@@ -3127,7 +3182,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`GetMetricDataInputPeriodFilter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct GetMetricDataInputPeriodFilter {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregations: ::std::option::Option<
@@ -3161,7 +3217,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: MetricRecordMetadata,
     }
     ///`GetMetricRecordsDataInputCsidFilter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct GetMetricRecordsDataInputCsidFilter {
         #[serde(
             rename = "csidFilter",
@@ -3179,7 +3236,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`GetMetricRecordsDataInputPeriodFilter`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct GetMetricRecordsDataInputPeriodFilter {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
@@ -3351,7 +3409,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub partial_errors: ::std::vec::Vec<PartialError>,
     }
     ///`Inbound`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Inbound {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
@@ -3375,7 +3434,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`InboundImport`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct InboundImport {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
@@ -3396,7 +3456,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IncludesAll`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IncludesAll {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -3407,7 +3468,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IncludesOne`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IncludesOne {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -3465,7 +3527,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`Interval`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Interval {
         pub end: crate::Timestamp,
         pub start: crate::Timestamp,
@@ -3481,8 +3544,9 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`IsEmpty`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsEmpty(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -3510,8 +3574,9 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsNotEmpty`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsNotEmpty(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -3539,7 +3604,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsNotOneOf`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsNotOneOf {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -3550,7 +3616,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsNotOneOf1`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsNotOneOf1 {
         ///values: [email, contactform, chat, dixamessenger, phone, voicemail, callback, sms, facebookmessenger, whatsapp, adachat, digitalgeniuschat, kindlychat, genericapimessaging, trustpilot, yotpo]
         pub values: ::std::vec::Vec<IsNotOneOf1Value>,
@@ -3562,7 +3629,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of IsNotOneOf1.values[], IsOneOf1.values[].
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -3573,6 +3639,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum IsNotOneOf1Value {
         #[serde(rename = "adachat")]
         Adachat,
@@ -3672,7 +3739,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsNotOneOf2`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsNotOneOf2 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<
@@ -3685,7 +3753,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsNotOneOf3`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsNotOneOf3 {
         ///values: [inbound, outbound, internal]
         pub values: ::std::vec::Vec<IsNotOneOf3Value>,
@@ -3697,7 +3766,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of IsNotOneOf3.values[], IsOneOf3.values[].
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -3708,6 +3776,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum IsNotOneOf3Value {
         #[serde(rename = "inbound")]
         Inbound,
@@ -3755,7 +3824,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsNotOneOf4`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsNotOneOf4 {
         ///values: [open, closed, pending]
         pub values: ::std::vec::Vec<IsNotOneOf4Value>,
@@ -3767,7 +3837,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of IsNotOneOf4.values[], IsOneOf4.values[].
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -3778,6 +3847,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum IsNotOneOf4Value {
         #[serde(rename = "closed")]
         Closed,
@@ -3836,7 +3906,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsOneOf`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsOneOf {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -3847,7 +3918,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsOneOf1`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsOneOf1 {
         ///values: [email, contactform, chat, dixamessenger, phone, voicemail, callback, sms, facebookmessenger, whatsapp, adachat, digitalgeniuschat, kindlychat, genericapimessaging, trustpilot, yotpo]
         pub values: ::std::vec::Vec<IsNotOneOf1Value>,
@@ -3858,7 +3930,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsOneOf2`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsOneOf2 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<
@@ -3871,7 +3944,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsOneOf3`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsOneOf3 {
         ///values: [inbound, outbound, internal]
         pub values: ::std::vec::Vec<IsNotOneOf3Value>,
@@ -3882,7 +3956,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`IsOneOf4`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct IsOneOf4 {
         ///values: [open, closed, pending]
         pub values: ::std::vec::Vec<IsNotOneOf4Value>,
@@ -3904,7 +3979,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`LastActivity`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct LastActivity {
         pub operator: crate::types::TimestampOperator,
     }
@@ -3914,7 +3990,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`LastMessage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct LastMessage {
         pub operator: crate::types::TimestampOperator,
     }
@@ -3924,7 +4001,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`LinkConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct LinkConversationInput {
         #[serde(rename = "linkType")]
         pub link_type: LinkType,
@@ -3938,7 +4016,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of LinkConversationInput.linkType.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -3949,6 +4026,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum LinkType {
         Related,
         SideConversation,
@@ -4016,7 +4094,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of the `_type` parameter of GET /v1/contact-endpoints.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -4027,6 +4104,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum ListContactEndpointsType {
         EmailEndpoint,
         TelephonyEndpoint,
@@ -4104,7 +4182,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of the `channel` parameter of GET /v1/conversations/flows.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -4115,6 +4192,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum ListFlowsChannel {
         Callback,
         ContactForm,
@@ -4305,7 +4383,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub value: i64,
     }
     ///`LongerThanOrEqualTo`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct LongerThanOrEqualTo {
         pub duration: i64,
     }
@@ -4543,8 +4622,9 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`MapUuidOptionAttributeValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct MapUuidOptionAttributeValue(
         pub ::std::collections::HashMap<
             ::std::string::String,
@@ -4862,8 +4942,9 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub sub: ::std::string::String,
     }
     ///`NoAuth`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct NoAuth(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
     impl ::std::ops::Deref for NoAuth {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
@@ -5016,7 +5097,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub subdomain: ::std::string::String,
     }
     ///`Outbound`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Outbound {
         #[serde(rename = "agentId")]
         pub agent_id: ::uuid::Uuid,
@@ -5044,7 +5126,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`OutboundImport`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct OutboundImport {
         #[serde(rename = "agentId")]
         pub agent_id: ::uuid::Uuid,
@@ -5082,7 +5165,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`PatchAgentInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct PatchAgentInput {
         ///Additional email addresses for the agent
         #[serde(
@@ -5153,7 +5237,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ::std::vec::Vec<CustomAttribute>,
     }
     ///`PatchEndUserInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct PatchEndUserInput {
         #[serde(
             rename = "additionalEmails",
@@ -5218,7 +5303,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: EndUser,
     }
     ///`PatchWebhookSubscriptionInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct PatchWebhookSubscriptionInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authorization: ::std::option::Option<crate::types::WebhookAuthorization>,
@@ -5269,7 +5355,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub value: f64,
     }
     ///`Preset`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Preset {
         pub value: crate::StringOrTag<crate::types::PresetValue>,
     }
@@ -5280,7 +5367,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///values: [PreviousQuarter, ThisWeek, PreviousWeek, Yesterday, Today, ThisMonth, PreviousMonth, ThisQuarter, ThisYear]
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -5291,6 +5377,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum PresetValue {
         PreviousMonth,
         PreviousQuarter,
@@ -5389,7 +5476,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub transport_expires_at: ::std::option::Option<crate::Timestamp>,
     }
     ///`Query`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Query {
         #[serde(
             rename = "exactMatch",
@@ -5491,7 +5579,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: ::std::vec::Vec<crate::types::ChannelAvailabilityOutcome>,
     }
     ///`QueueId`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct QueueId {
         pub operator: crate::types::FieldCanHaveSingleValueOrBeEmptyOperator,
     }
@@ -5685,7 +5774,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`ReopenConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ReopenConversationInput {
         #[serde(
             rename = "userId",
@@ -5700,7 +5790,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of GenericConversationImport.requesterConnectionStatus.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -5711,6 +5800,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum RequesterConnectionStatus {
         Connected,
         Disconnected,
@@ -5778,7 +5868,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub meta: ::std::option::Option<PaginationLinks>,
     }
     ///`SearchParametersInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct SearchParametersInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub filters: ::std::option::Option<Filters>,
@@ -5825,7 +5916,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`ShorterThanOrEqualTo`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct ShorterThanOrEqualTo {
         pub duration: i64,
     }
@@ -5841,7 +5933,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub parent_id: i64,
     }
     ///`Since`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Since {
         pub timestamp: crate::Timestamp,
     }
@@ -5851,7 +5944,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`Sms`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Sms {
         ///SMS enabled provisioned phone number in valid E.164 format
         #[serde(rename = "contactEndpointId")]
@@ -5929,7 +6023,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub status: ::std::string::String,
     }
     ///`Status1`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Status1 {
         pub operator: crate::types::StatusOperator,
     }
@@ -5966,7 +6061,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub tag: ::std::string::String,
     }
     ///`TagConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TagConversationInput {
         pub name: ::std::string::String,
     }
@@ -5976,7 +6072,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`TagId`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TagId {
         pub operator: crate::types::FieldCanHaveMultipleValuesOrBeEmptyOperator,
     }
@@ -5991,7 +6088,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub tag: ::std::string::String,
     }
     ///`TagsUpdateInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TagsUpdateInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub add: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -6091,7 +6189,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub timestamp: crate::Timestamp,
     }
     ///`TokenAuth`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TokenAuth {
         ///Token value. It will be added in the headers of the request as: 'Authorization': 'Bearer \<value\>'
         pub value: ::std::string::String,
@@ -6117,7 +6216,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub utterance_start_ms: ::std::option::Option<i64>,
     }
     ///`TransferConversationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TransferConversationInput {
         ///The target queue for the conversation transfer
         #[serde(rename = "queueId")]
@@ -6159,7 +6259,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`TranslationInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TranslationInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
@@ -6173,7 +6274,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`TranslationInput1`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct TranslationInput1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
@@ -6271,7 +6373,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub message: ::std::string::String,
     }
     ///`Until`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct Until {
         pub timestamp: crate::Timestamp,
     }
@@ -6281,7 +6384,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`UpdateAgentInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct UpdateAgentInput {
         ///Additional email addresses for the agent
         #[serde(
@@ -6339,7 +6443,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`UpdateAgentPresenceChannelInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct UpdateAgentPresenceChannelInput {
         pub channel: UpdateAgentPresenceChannelInputChannel,
         pub working: bool,
@@ -6351,7 +6456,6 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
     }
     ///Values of UpdateAgentPresenceChannelInput.channel.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Copy,
@@ -6362,6 +6466,7 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub enum UpdateAgentPresenceChannelInputChannel {
         Email,
         InteractiveChat,
@@ -6410,7 +6515,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         }
     }
     ///`UpdateEndUserInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct UpdateEndUserInput {
         #[serde(
             rename = "additionalEmails",
@@ -6472,7 +6578,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: EndUser,
     }
     ///`UpdateKnowledgeArticleInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct UpdateKnowledgeArticleInput {
         #[serde(
             rename = "ownedBy",
@@ -6498,7 +6605,8 @@ Deprecated: deprecated by Dixa: kept as a plain string; use `_type` instead (it 
         pub data: Article,
     }
     ///`UpdateTranslationsInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "deserialize-requests", derive(::serde::Deserialize))]
     pub struct UpdateTranslationsInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub translations: ::std::option::Option<::std::vec::Vec<TranslationInput1>>,
@@ -17525,6 +17633,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for TimestampOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17532,6 +17641,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for TimestampOperator {
         const NAME: &'static str = "TimestampOperator";
         const TAGS: &'static [&'static str] = &["Between", "Since", "Until"];
@@ -17628,6 +17738,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for CreateConversationInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17635,6 +17746,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for CreateConversationInput {
         const NAME: &'static str = "CreateConversationInput";
         const TAGS: &'static [&'static str] = &[
@@ -17763,6 +17875,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for CreateMessageInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17770,6 +17883,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for CreateMessageInput {
         const NAME: &'static str = "CreateMessageInput";
         const TAGS: &'static [&'static str] = &["Inbound", "Outbound"];
@@ -18115,6 +18229,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for SearchField {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -18122,6 +18237,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for SearchField {
         const NAME: &'static str = "SearchField";
         const TAGS: &'static [&'static str] = &[
@@ -18859,6 +18975,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for GetMetricDataInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -18866,6 +18983,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for GetMetricDataInput {
         const NAME: &'static str = "GetMetricDataInput";
         const TAGS: &'static [&'static str] = &[
@@ -19002,6 +19120,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for GetMetricRecordsDataInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19009,6 +19128,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for GetMetricRecordsDataInput {
         const NAME: &'static str = "GetMetricRecordsDataInput";
         const TAGS: &'static [&'static str] = &[
@@ -19124,6 +19244,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for PeriodFilter {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19131,6 +19252,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for PeriodFilter {
         const NAME: &'static str = "PeriodFilter";
         const TAGS: &'static [&'static str] = &["Interval", "Preset"];
@@ -19489,6 +19611,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for StatusOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19496,6 +19619,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for StatusOperator {
         const NAME: &'static str = "StatusOperator";
         const TAGS: &'static [&'static str] = &["IsNotOneOf", "IsOneOf"];
@@ -19590,6 +19714,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for WebhookAuthorization {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19597,6 +19722,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for WebhookAuthorization {
         const NAME: &'static str = "WebhookAuthorization";
         const TAGS: &'static [&'static str] = &["BasicAuth", "NoAuth", "TokenAuth"];
@@ -20398,6 +20524,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for ChannelOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20405,6 +20532,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for ChannelOperator {
         const NAME: &'static str = "ChannelOperator";
         const TAGS: &'static [&'static str] = &["IsNotOneOf", "IsOneOf"];
@@ -20623,6 +20751,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for CustomAttributeOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20630,6 +20759,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for CustomAttributeOperator {
         const NAME: &'static str = "CustomAttributeOperator";
         const TAGS: &'static [&'static str] = &[
@@ -20728,6 +20858,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for DirectionOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20735,6 +20866,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for DirectionOperator {
         const NAME: &'static str = "DirectionOperator";
         const TAGS: &'static [&'static str] = &["IsNotOneOf", "IsOneOf"];
@@ -20829,6 +20961,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for DurationOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20836,6 +20969,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for DurationOperator {
         const NAME: &'static str = "DurationOperator";
         const TAGS: &'static [&'static str] = &[
@@ -20952,6 +21086,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for FieldCanHaveMultipleValuesOrBeEmptyOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20959,6 +21094,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for FieldCanHaveMultipleValuesOrBeEmptyOperator {
         const NAME: &'static str = "FieldCanHaveMultipleValuesOrBeEmptyOperator";
         const TAGS: &'static [&'static str] = &[
@@ -21092,6 +21228,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for FieldCanHaveSingleValueOrBeEmptyOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21099,6 +21236,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for FieldCanHaveSingleValueOrBeEmptyOperator {
         const NAME: &'static str = "FieldCanHaveSingleValueOrBeEmptyOperator";
         const TAGS: &'static [&'static str] = &[
@@ -21197,6 +21335,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for FieldHasSingleValueOperator {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21204,6 +21343,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for FieldHasSingleValueOperator {
         const NAME: &'static str = "FieldHasSingleValueOperator";
         const TAGS: &'static [&'static str] = &["IsNotOneOf", "IsOneOf"];
@@ -21494,6 +21634,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             }
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl<'de> ::serde::Deserialize<'de> for ImportMessageInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21501,6 +21642,7 @@ On the wire an object whose `_type` member names the variant; decoded by that ta
             crate::tagged::deserialize(deserializer)
         }
     }
+    #[cfg(feature = "deserialize-requests")]
     impl crate::tagged::TaggedUnion for ImportMessageInput {
         const NAME: &'static str = "ImportMessageInput";
         const TAGS: &'static [&'static str] = &["InboundImport", "OutboundImport"];

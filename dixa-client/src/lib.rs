@@ -36,6 +36,10 @@
 //!   change the shape of the path (`..`, `.` and empty are refused before
 //!   anything is sent, everything else is percent-encoded as one segment).
 //! - [`OPERATIONS`] lists every operation ([`OperationMeta`]).
+//! - Types that only requests contain (Dixa never sends them) implement
+//!   `Serialize`; their `Deserialize` needs the `deserialize-requests`
+//!   feature (deriving it for all of them is about a quarter of this
+//!   crate's build). Types a response can contain implement both.
 //!
 #![doc = include_str!("../OPERATIONS.md")]
 

@@ -60,6 +60,9 @@ pub struct Normalized {
     /// Rust type names of the schemas reachable from a request (parameters
     /// and bodies): the types callers construct.
     pub request_types: BTreeSet<String>,
+    /// Rust type names of the schemas reachable from a response: the types
+    /// callers read (and may write again, e.g. to export them).
+    pub response_types: BTreeSet<String>,
     /// Normalized operationIds whose request body is `multipart/form-data`
     /// (sent as a raw body; see the `multipart` pass).
     pub multipart_operations: Vec<String>,
@@ -330,9 +333,12 @@ pub fn normalize(raw: &Value) -> Result<Normalized, NormalizeError> {
     ids::run(&mut cx)?;
     timestamps::run(&mut cx)?;
     request_arrays::run(&mut cx)?;
-    let request_types = usage::Usage::of(&cx).request.iter().map(|s| rust_type_name(s)).collect();
+    let usage = usage::Usage::of(&cx);
+    let request_types = usage.request.iter().map(|s| rust_type_name(s)).collect();
+    let response_types = usage.response.iter().map(|s| rust_type_name(s)).collect();
     Ok(Normalized {
         request_types,
+        response_types,
         multipart_operations,
         spec: cx.spec,
         custom: cx.custom,

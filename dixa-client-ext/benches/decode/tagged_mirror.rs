@@ -587,10 +587,6 @@ pub struct ActivityLogEntry {
     pub type_: ActivityLogEntryType,
 }
 #[derive(::serde::Deserialize)]
-pub struct AgentId {
-    pub operator: FieldCanHaveSingleValueOrBeEmptyOperator,
-}
-#[derive(::serde::Deserialize)]
 pub struct AnonymizedConversation {
     #[serde(rename = "anonymizedAt")]
     pub anonymized_at: ::dixa_client::Timestamp,
@@ -622,10 +618,6 @@ pub struct AnonymizedConversation {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
-}
-#[derive(::serde::Deserialize)]
-pub struct AssignedDate {
-    pub operator: TimestampOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct Attachments {
@@ -742,25 +734,6 @@ pub struct BusinessHoursUpcomingSchedule {
     pub timezone: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
-pub struct Channel {
-    pub operator: ChannelOperator,
-}
-#[derive(::serde::Deserialize)]
-pub struct Chat {
-    #[serde(
-        rename = "browserInfo",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub browser_info: ::std::option::Option<BrowserInfo>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub language: ::std::option::Option<::std::string::String>,
-    pub message: CreateMessageInput,
-    #[serde(rename = "requesterId")]
-    pub requester_id: ::uuid::Uuid,
-    #[serde(rename = "widgetId")]
-    pub widget_id: ::uuid::Uuid,
-}
-#[derive(::serde::Deserialize)]
 pub struct ChatAttributes {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub attachments: ::std::vec::Vec<File>,
@@ -814,28 +787,9 @@ pub struct ChatConversation {
     pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
 }
 #[derive(::serde::Deserialize)]
-pub struct ClosedDate {
-    pub operator: TimestampOperator,
-}
-#[derive(::serde::Deserialize)]
 pub struct CombinedFilters {
     pub conditions: ::std::vec::Vec<Condition1>,
     pub strategy: Strategy,
-}
-#[derive(::serde::Deserialize)]
-pub struct Condition {
-    pub field: SearchField,
-}
-#[derive(::serde::Deserialize)]
-pub struct ContactForm {
-    #[serde(rename = "emailIntegrationId")]
-    pub email_integration_id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub language: ::std::option::Option<::std::string::String>,
-    pub message: CreateMessageInput,
-    #[serde(rename = "requesterId")]
-    pub requester_id: ::uuid::Uuid,
-    pub subject: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
 pub struct ContactFormAttributes {
@@ -930,14 +884,6 @@ pub struct ContactFormConversation {
     pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
 }
 #[derive(::serde::Deserialize)]
-pub struct ContactId {
-    pub operator: FieldHasSingleValueOperator,
-}
-#[derive(::serde::Deserialize)]
-pub struct ConversationId {
-    pub operator: FieldHasSingleValueOperator,
-}
-#[derive(::serde::Deserialize)]
 pub struct CreateAgentsOutput {
     pub data: ::std::vec::Vec<BulkActionOutcomeBulkErrorAgent>,
 }
@@ -972,50 +918,12 @@ pub struct CreateMessageOutputData {
     pub message_id: ::std::option::Option<::uuid::Uuid>,
 }
 #[derive(::serde::Deserialize)]
-pub struct CreateRatingResultInput {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub comment: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "ratingResult")]
-    pub rating_result: SubmittedRatingResult,
-    #[serde(
-        rename = "submittedAt",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub submitted_at: ::std::option::Option<::dixa_client::Timestamp>,
-    #[serde(rename = "userId", skip_serializing_if = "::std::option::Option::is_none")]
-    pub user_id: ::std::option::Option<::uuid::Uuid>,
-}
-#[derive(::serde::Deserialize)]
 pub struct CreateRatingResultOutput {
     pub data: RatingResult,
 }
 #[derive(::serde::Deserialize)]
-pub struct CreateWebhookSubscriptionInput {
-    pub authorization: WebhookAuthorization,
-    #[serde(rename = "customHeaders")]
-    pub custom_headers: MapString,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub enabled: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub events: ::std::option::Option<::std::vec::Vec<Event>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub filters: ::std::option::Option<MapWebhookEventTypeFilters>,
-    pub name: ::std::string::String,
-    pub url: ::std::string::String,
-}
-#[derive(::serde::Deserialize)]
 pub struct CreateWebhookSubscriptionOutput {
     pub data: WebhookSubscription,
-}
-#[derive(::serde::Deserialize)]
-pub struct CreationDate {
-    pub operator: TimestampOperator,
-}
-#[derive(::serde::Deserialize)]
-pub struct CustomAttribute1 {
-    #[serde(rename = "attributeId")]
-    pub attribute_id: ::std::string::String,
-    pub operator: CustomAttributeOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct CustomAttributeDefinition {
@@ -1041,25 +949,6 @@ pub struct CustomAttributeDefinition {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub updated_at: ::std::option::Option<::dixa_client::Timestamp>,
-}
-#[derive(::serde::Deserialize)]
-pub struct Direction {
-    pub operator: DirectionOperator,
-}
-#[derive(::serde::Deserialize)]
-pub struct Duration {
-    pub operator: DurationOperator,
-}
-#[derive(::serde::Deserialize)]
-pub struct Email {
-    #[serde(rename = "emailIntegrationId")]
-    pub email_integration_id: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub language: ::std::option::Option<::std::string::String>,
-    pub message: CreateMessageInput,
-    #[serde(rename = "requesterId")]
-    pub requester_id: ::uuid::Uuid,
-    pub subject: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
 pub struct EmailAttributes {
@@ -1214,12 +1103,6 @@ pub struct FileMeta {
     pub url: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
-pub struct Filters {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub conditions: ::std::option::Option<::std::vec::Vec<Condition>>,
-    pub strategy: Strategy,
-}
-#[derive(::serde::Deserialize)]
 pub struct FormSubmission {
     pub values: MapFormAttributeValue,
 }
@@ -1278,34 +1161,6 @@ pub struct GenericConversation {
     pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
 }
 #[derive(::serde::Deserialize)]
-pub struct GenericConversationImport {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub assignment: ::std::option::Option<Assignment>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attributes: ::std::option::Option<::serde_json::Value>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub closing: ::std::option::Option<Closing>,
-    #[serde(rename = "createdAt")]
-    pub created_at: ::dixa_client::Timestamp,
-    pub direction: GenericConversationImportDirection,
-    #[serde(
-        rename = "externalId",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub external_id: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "genericChannelName")]
-    pub generic_channel_name: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub messages: ::std::option::Option<::std::vec::Vec<ImportMessageInput>>,
-    #[serde(
-        rename = "requesterConnectionStatus",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub requester_connection_status: ::std::option::Option<RequesterConnectionStatus>,
-    #[serde(rename = "requesterId")]
-    pub requester_id: ::uuid::Uuid,
-}
-#[derive(::serde::Deserialize)]
 pub struct GetActivityLogOutput {
     pub data: ::std::vec::Vec<ActivityLogEntry>,
 }
@@ -1330,28 +1185,8 @@ pub struct GetCustomAttributesDefinitionsOutput {
     pub data: CustomAttributeDefinition,
 }
 #[derive(::serde::Deserialize)]
-pub struct GetMetricDataInputPeriodFilter {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub aggregations: ::std::option::Option<::std::vec::Vec<Aggregation>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
-    pub id: ::std::string::String,
-    #[serde(rename = "periodFilter")]
-    pub period_filter: PeriodFilter,
-    pub timezone: ::std::string::String,
-}
-#[derive(::serde::Deserialize)]
 pub struct GetMetricDataOutput {
     pub data: MetricData,
-}
-#[derive(::serde::Deserialize)]
-pub struct GetMetricRecordsDataInputPeriodFilter {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub filters: ::std::option::Option<::std::vec::Vec<Filter>>,
-    pub id: ::std::string::String,
-    #[serde(rename = "periodFilter")]
-    pub period_filter: PeriodFilter,
-    pub timezone: ::std::string::String,
 }
 #[derive(::serde::Deserialize)]
 pub struct GetMetricRecordsDataOutput {
@@ -1374,45 +1209,6 @@ pub struct GetWebhookLastDeliveryStatusOutput {
 #[derive(::serde::Deserialize)]
 pub struct GetWebhookSubscriptionOutput {
     pub data: WebhookSubscription,
-}
-#[derive(::serde::Deserialize)]
-pub struct Inbound {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
-    pub content: Content,
-    #[serde(
-        rename = "externalId",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub external_id: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "integrationEmail",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub integration_email: ::std::option::Option<::std::string::String>,
-}
-#[derive(::serde::Deserialize)]
-pub struct InboundImport {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attributes: ::std::option::Option<::serde_json::Value>,
-    pub content: Content,
-    #[serde(rename = "createdAt")]
-    pub created_at: ::dixa_client::Timestamp,
-    #[serde(
-        rename = "externalId",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub external_id: ::std::option::Option<::std::string::String>,
-}
-#[derive(::serde::Deserialize)]
-pub struct LastActivity {
-    pub operator: TimestampOperator,
-}
-#[derive(::serde::Deserialize)]
-pub struct LastMessage {
-    pub operator: TimestampOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct ListActivityLogOutput {
@@ -1548,65 +1344,6 @@ pub struct MetricRecord {
     pub value: ::std::option::Option<FieldType>,
 }
 #[derive(::serde::Deserialize)]
-pub struct Outbound {
-    #[serde(rename = "agentId")]
-    pub agent_id: ::uuid::Uuid,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub bcc: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub cc: ::std::option::Option<::std::vec::Vec<::uuid::Uuid>>,
-    pub content: Content,
-    #[serde(
-        rename = "externalId",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub external_id: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "integrationEmail",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub integration_email: ::std::option::Option<::std::string::String>,
-}
-#[derive(::serde::Deserialize)]
-pub struct OutboundImport {
-    #[serde(rename = "agentId")]
-    pub agent_id: ::uuid::Uuid,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attachments: ::std::option::Option<::std::vec::Vec<File>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub attributes: ::std::option::Option<::serde_json::Value>,
-    pub content: Content,
-    #[serde(rename = "createdAt")]
-    pub created_at: ::dixa_client::Timestamp,
-    #[serde(
-        rename = "externalId",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub external_id: ::std::option::Option<::std::string::String>,
-}
-#[derive(::serde::Deserialize)]
-pub struct PatchWebhookSubscriptionInput {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub authorization: ::std::option::Option<WebhookAuthorization>,
-    #[serde(
-        rename = "customHeaders",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub custom_headers: ::std::option::Option<MapString>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub enabled: ::std::option::Option<bool>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub events: ::std::option::Option<::std::vec::Vec<Event>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub filters: ::std::option::Option<MapWebhookEventTypeFilters>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: ::std::option::Option<::std::string::String>,
-}
-#[derive(::serde::Deserialize)]
 pub struct PatchWebhookSubscriptionOutput {
     pub data: WebhookSubscription,
 }
@@ -1650,10 +1387,6 @@ pub struct QueueAvailabilityOutput {
     pub data: ::std::vec::Vec<ChannelAvailabilityOutcome>,
 }
 #[derive(::serde::Deserialize)]
-pub struct QueueId {
-    pub operator: FieldCanHaveSingleValueOrBeEmptyOperator,
-}
-#[derive(::serde::Deserialize)]
 pub struct RatingResult {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub comment: ::std::option::Option<::std::string::String>,
@@ -1672,21 +1405,6 @@ pub struct RatingResult {
 #[derive(::serde::Deserialize)]
 pub struct Regular {
     pub content: Content,
-}
-#[derive(::serde::Deserialize)]
-pub struct SearchParametersInput {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub filters: ::std::option::Option<Filters>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub query: ::std::option::Option<Query>,
-}
-#[derive(::serde::Deserialize)]
-pub struct Sms {
-    #[serde(rename = "contactEndpointId")]
-    pub contact_endpoint_id: ::std::string::String,
-    pub message: CreateMessageInput,
-    #[serde(rename = "requesterId")]
-    pub requester_id: ::uuid::Uuid,
 }
 #[derive(::serde::Deserialize)]
 pub struct SmsAttributes {
@@ -1740,17 +1458,9 @@ pub struct SmsConversation {
     pub transport_expires_at: ::std::option::Option<::dixa_client::Timestamp>,
 }
 #[derive(::serde::Deserialize)]
-pub struct Status1 {
-    pub operator: StatusOperator,
-}
-#[derive(::serde::Deserialize)]
 pub struct Success {
     #[serde(rename = "channelAvailability")]
     pub channel_availability: ChannelAvailability,
-}
-#[derive(::serde::Deserialize)]
-pub struct TagId {
-    pub operator: FieldCanHaveMultipleValuesOrBeEmptyOperator,
 }
 #[derive(::serde::Deserialize)]
 pub struct TranscriptAttributes {

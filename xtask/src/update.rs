@@ -146,13 +146,31 @@ struct Fresh {
 /// Validates and generates the spec `bytes` (read from `file`, stored as `generated_as`).
 fn fresh(bytes: Vec<u8>, file: &str, generated_as: &str) -> Result<Fresh, String> {
     let raw = step("update: validate", || validate(&bytes, file))?;
+    let (loaded, generated, mirror) = generated_side(bytes, raw, file, generated_as, true)?;
+    Ok(Fresh { loaded, generated, mirror: mirror.unwrap_or_default() })
+}
+
+/// Generates the validated spec `bytes` (read from `file`, stored as
+/// `generated_as`); its surface, and the decode mirror when `with_mirror`,
+/// are read from the syntax tree generated.
+fn generated_side(
+    bytes: Vec<u8>,
+    raw: Value,
+    file: &str,
+    generated_as: &str,
+    with_mirror: bool,
+) -> Result<(Loaded, Generated, Option<String>), String> {
     let (generated, tree) =
         step("update: generate", || generate_parsed(&bytes, generated_as)).map_err(|e| format!("{file}: {e}"))?;
     let surface = step("update: surface of the tree", || Surface::of(&tree));
-    let mirror = step("update: tagged mirror", || dixa_codegen::tagged_mirror::render_file(&tree))
-        .map_err(|e| format!("tagged mirror: {e}"))?;
+    let mirror = with_mirror
+        .then(|| {
+            step("update: tagged mirror", || dixa_codegen::tagged_mirror::render_file(&tree))
+                .map_err(|e| format!("tagged mirror: {e}"))
+        })
+        .transpose()?;
     let loaded = Loaded { bytes, raw, normalized: generated.normalized.clone(), surface };
-    Ok(Fresh { loaded, generated, mirror })
+    Ok((loaded, generated, mirror))
 }
 
 /// A side that is already generated and committed (the spec an update
@@ -172,10 +190,7 @@ fn committed(root: &Path, bytes: Vec<u8>, file: &str) -> Result<Loaded, String> 
         let surface = Surface::parse(&client).map_err(|e| format!("{CLIENT} does not parse: {e}"))?;
         return Ok(Loaded { bytes, raw, normalized, surface });
     }
-    let (generated, tree) =
-        step("update: generate", || generate_parsed(&bytes, file)).map_err(|e| format!("{file}: {e}"))?;
-    let surface = Surface::of(&tree);
-    Ok(Loaded { bytes, raw, normalized: generated.normalized, surface })
+    generated_side(bytes, raw, file, file, false).map(|(loaded, _, _)| loaded)
 }
 
 /// Runs `a` on a new thread while `b` runs on this one (the two sides of a

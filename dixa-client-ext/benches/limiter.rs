@@ -18,7 +18,8 @@
 //! Run: `cargo bench -p dixa-client-ext --features redis --bench limiter`
 //! (about 5 minutes). Shorter: `-- --storm-secs 20 --secs 15 --warmup 5`
 //! (or DIXA_BENCH_STORM_SECS, DIXA_BENCH_SECS, DIXA_BENCH_WARMUP);
-//! `--only storm|shared|adaptive|latency`. Parts 2 (shared) and 3 need
+//! `--only storm|shared|adaptive|latency`; `--workers 16` (or `1,4`) picks
+//! the N of part 2. Parts 2 (shared) and 3 need
 //! `redis-server` on PATH (or DIXA_TEST_REDIS_SERVER) and the feature.
 
 mod common;
@@ -48,6 +49,13 @@ fn main() -> BenchResult {
     let warmup = common::num_option(&args, "warmup", "DIXA_BENCH_WARMUP", if smoke { 1 } else { 5 })?;
     let only = common::str_option(&args, "only");
     let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    let workers: Vec<usize> = match common::str_option(&args, "workers") {
+        None => vec![1, 4, 16],
+        Some(list) => list
+            .split(',')
+            .map(|n| n.trim().parse().map_err(|e| format!("--workers {list}: {e}")))
+            .collect::<Result<_, _>>()?,
+    };
     common::print_header(
         "limiter",
         &format!("fake Dixa limit {LIMIT_RPS}/s burst {LIMIT_BURST}; storm {storm_secs} s; N workers {warmup} s warm-up + {secs} s"),
@@ -95,7 +103,7 @@ fn main() -> BenchResult {
         let redis = if mode == "shared" { Some(redis_server::RedisServer::start()?) } else { None };
         #[cfg(not(feature = "redis"))]
         let redis: Option<()> = None;
-        for n in [1usize, 4, 16] {
+        for &n in &workers {
             println!();
             println!("-- 2. {n} worker processes x {WORKER_TASKS} tasks on one key, {mode} limiter");
             #[cfg(feature = "redis")]
@@ -258,14 +266,30 @@ fn processes(n: usize, mode: &str, redis_url: Option<&str>, warmup: u64, secs: u
     // Where in the window the 429s fall (a fleet still settling vs steady).
     let start = Instant::now();
     let mut per_second = Vec::new();
-    let mut last = 0;
+    // (429s, requests) in each half of the window: settling vs settled.
+    let mut halves = [(0u64, 0u64); 2];
+    let (mut last, mut last_received) = (0, 0);
     for second in 1..=secs {
         std::thread::sleep((start + Duration::from_secs(second)).saturating_duration_since(Instant::now()));
-        let now = fake.stats().rate_limited();
+        let stats = fake.stats();
+        let (now, received) = (stats.rate_limited(), stats.total_received());
         per_second.push((now - last).to_string());
-        last = now;
+        let half = &mut halves[usize::from(second > secs / 2)];
+        half.0 += now - last;
+        half.1 += received - last_received;
+        (last, last_received) = (now, received);
     }
     println!("  429s in each second of the window: {}", per_second.join(" "));
+    let pct = |(rejected, received): (u64, u64)| rejected as f64 * 100.0 / received.max(1) as f64;
+    println!(
+        "  429s / requests, first half of the window: {} / {} ({:.2}%); second half: {} / {} ({:.2}%)",
+        halves[0].0,
+        halves[0].1,
+        pct(halves[0]),
+        halves[1].0,
+        halves[1].1,
+        pct(halves[1])
+    );
     let s = fake.stats();
     let mut failed = 0;
     for child in children {

@@ -45,6 +45,8 @@
 
 pub mod adaptive;
 mod fifo;
+#[cfg(test)]
+mod fleet_sim;
 pub mod local;
 pub mod shared;
 

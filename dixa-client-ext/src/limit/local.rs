@@ -137,6 +137,12 @@ impl Local {
         })
     }
 
+    /// Seeds the jitter after a 429 (simulations that must repeat).
+    #[cfg(test)]
+    pub(super) fn seed_jitter(&self, seed: u64) {
+        self.state().rng = fastrand::Rng::with_seed(seed);
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // Each update completes before anything can panic.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -523,11 +529,23 @@ mod tests {
         assert_eq!(l.waiting(), 10);
     }
 
+    /// An adaptive limiter that has run for a whole window at `rate`
+    /// answers accepted, as of `t0` (so a cut at `t0` is measured, not blind).
+    fn warmed(rate: u32, t0: Instant) -> Local {
+        let window = Duration::from_secs(2);
+        let local = Local::new(RateLimit::default(), true, t0 - window - window).unwrap();
+        for i in 0..rate * 2 {
+            let at = t0 - window + window / (rate * 2) * (i + 1);
+            local.observe_answer(Signal::Accepted, at, at);
+        }
+        local
+    }
+
     #[tokio::test]
     async fn adaptive_rate_slows_down_after_a_429_and_honours_retry_after() {
         let clock = ManualClock::new();
-        let local = Local::new(RateLimit::default(), true, clock.now()).unwrap();
-        let t0 = clock.now();
+        let t0 = clock.now() + Duration::from_secs(10);
+        let local = warmed(10, t0);
         local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
         assert!((local.rate() - 5.0).abs() < 1e-9);
         assert_eq!(local.spacing(), interval(5.0));
@@ -539,6 +557,12 @@ mod tests {
         assert_eq!(local.rate(), 10.0, "recovered after 10 s without a 429");
         // A fixed-rate limiter ignores the answers.
         let fixed = Local::new(RateLimit::default(), false, t0).unwrap();
+        // A cut in the first window (no measured rate yet, a cold start
+        // among others) remembers only the rate it cut to: 10 s on, no climb.
+        let cold = Local::new(RateLimit::default(), true, t0).unwrap();
+        cold.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);
+        cold.observe_answer(Signal::Accepted, later, later);
+        assert!((cold.rate() - 5.0).abs() < 1e-9, "{}", cold.rate());
         fixed.observe_answer(Signal::Throttled { retry_after: Some(Duration::from_secs(3)) }, t0, t0);
         assert!((fixed.rate() - 10.0).abs() < 1e-6);
         assert_eq!(fixed.ready_in(t0), Duration::ZERO);
@@ -550,8 +574,8 @@ mod tests {
     #[test]
     fn a_429_empties_the_bucket_and_a_cut_shrinks_the_burst() {
         let clock = ManualClock::new();
-        let t0 = clock.now();
-        let local = Local::new(RateLimit::default(), true, t0).unwrap();
+        let t0 = clock.now() + Duration::from_secs(10);
+        let local = warmed(10, t0);
         local.state().fixed_jitter = Some(0.0);
         assert_eq!(local.try_take(t0), Ok(()), "one of the burst of 3 used");
         local.observe_answer(Signal::Throttled { retry_after: None }, t0, t0);

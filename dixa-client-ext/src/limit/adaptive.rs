@@ -7,7 +7,7 @@
 //! The shape follows the CUBIC-style token bucket of aws-sdk-rust's adaptive
 //! retry mode (a multiplicative cut on a throttle, then a cubic climb that is
 //! fast far from the rate of the last cut, flat near it, and probes beyond it),
-//! with three changes for an API whose limit is known and low:
+//! with four changes for an API whose limit is known and low:
 //!
 //! - the ceiling is the configured rate;
 //! - one cut per "generation": a 429 for a request sent before the last cut

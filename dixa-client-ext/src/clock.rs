@@ -2,7 +2,7 @@
 //!
 //! The transport, the retry policy and the rate limiter never call
 //! `tokio::time` or `SystemTime::now()` directly: they ask a [`Clock`].
-//! [`SystemClock`] is the real one; [`ManualClock`] is a virtual clock for
+//! [`SystemClock`] is the real one; `ManualClock` (feature `test-util`) is a virtual clock for
 //! tests and benchmarks whose sleeps return at once, move its time forward and
 //! are recorded, so a test can assert "waited exactly 7 s".
 

@@ -303,14 +303,14 @@ impl Config {
         self
     }
 
-    /// Injects the clock (e.g. a [`ManualClock`](crate::clock::ManualClock) in tests).
+    /// Injects the clock (e.g. a `clock::ManualClock`, feature `test-util`, in tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
 
     /// Injects the randomness used for backoff jitter (e.g. a seeded
-    /// [`SeededRandom`](crate::retry::SeededRandom) in tests).
+    /// `retry::SeededRandom`, feature `test-util`, in tests).
     pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
         self.random = random;
         self

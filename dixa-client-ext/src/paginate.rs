@@ -44,7 +44,7 @@
 //! - **Empty pages.** An empty page with a next link is followed; an empty
 //!   page without one ends the stream.
 //! - **Errors end the stream.** An error is yielded once and then the stream
-//!   ends (it is a [`FusedStream`]). The items of the page that carried a bad
+//!   ends (it is a [`FusedStream`](futures::stream::FusedStream)). The items of the page that carried a bad
 //!   next link are yielded before the error.
 //! - **Resumable.** [`Page::next_cursor`] and [`Items::resume_point`] return a
 //!   [`PageCursor`] (serde-serializable) from which

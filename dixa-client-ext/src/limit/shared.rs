@@ -7,7 +7,7 @@
 //! [`Config::shared_limit`](crate::config::Config::shared_limit) or the
 //! environment variable [`ENV_REDIS_URL`] (`DIXA_RATE_LIMIT_REDIS_URL`).
 //! Without the feature, asking for it is an
-//! [`Error::InvalidInput`](crate::error::Error::InvalidInput) at
+//! [`crate::error::Error::InvalidInput`] at
 //! client construction, never a silent local limit.
 //!
 //! # How

@@ -69,7 +69,7 @@ impl<T> IntoIterator for Page<T> {
     }
 }
 
-/// A paginated listing ready to stream; made by [`Paginate::paginator`].
+/// A paginated listing ready to stream; made by [`Paginate::paginator`](super::Paginate::paginator).
 #[must_use = "a Paginator does nothing until turned into a stream with .items() or .pages()"]
 pub struct Paginator<P: PageBody> {
     pub(super) client: DixaClient,

@@ -28,7 +28,9 @@ struct Counted {
     refused: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+// Ordered only to sit in the heap: ties in time are broken by the sequence
+// number before an event is ever compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     /// A task wants a permit (attempt number).
     Wants { client: usize, attempt: u32 },
@@ -47,8 +49,9 @@ struct Fleet {
     waiting: Vec<VecDeque<u32>>,
     /// A poll already scheduled, per client (one at a time).
     poll_at: Vec<Option<u64>>,
-    events: BinaryHeap<Reverse<(u64, u64)>>,
-    payloads: Vec<Event>,
+    /// (time, sequence number, event): earliest first, then in order of scheduling.
+    events: BinaryHeap<Reverse<(u64, u64, Event)>>,
+    scheduled: u64,
     rng: fastrand::Rng,
     tokens: f64,
     refilled_at: u64,
@@ -69,7 +72,7 @@ impl Fleet {
             waiting: vec![VecDeque::new(); n],
             poll_at: vec![None; n],
             events: BinaryHeap::new(),
-            payloads: Vec::new(),
+            scheduled: 0,
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             tokens: BURST,
             refilled_at: 0,
@@ -88,9 +91,8 @@ impl Fleet {
     }
 
     fn at(&mut self, t: u64, event: Event) {
-        self.payloads.push(event);
-        let seq = self.payloads.len() as u64 - 1;
-        self.events.push(Reverse((t, seq)));
+        self.scheduled += 1;
+        self.events.push(Reverse((t, self.scheduled, event)));
     }
 
     fn instant(&self, t: u64) -> Instant {
@@ -108,11 +110,11 @@ impl Fleet {
     fn run(mut self, warmup: f64, secs: f64) -> Counted {
         let (warmup, end) = (ns(warmup), ns(warmup + secs));
         let mut counted = Counted::default();
-        while let Some(Reverse((t, seq))) = self.events.pop() {
+        while let Some(Reverse((t, _, event))) = self.events.pop() {
             if t > end {
                 break;
             }
-            match self.payloads[seq as usize] {
+            match event {
                 Event::Wants { client, attempt } => {
                     self.waiting[client].push_back(attempt);
                     self.poll_later(client, t);
